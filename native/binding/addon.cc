@@ -1,0 +1,12 @@
+// Entry point of the viaguard native addon: the only place that lists every wrapped concern.
+#include "binding/modules.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(viaguard, Init)

@@ -1,0 +1,7 @@
+// Each wrapped native concern registers its exports here; addon.cc calls them all.
+#pragma once
+#include <napi.h>
+
+namespace viaguard::binding {
+
+}  // namespace viaguard::binding

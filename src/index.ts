@@ -1,0 +1,2 @@
+// viaguard's public programmatic API.
+export {};
