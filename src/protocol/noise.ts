@@ -155,9 +155,11 @@ export class Noise {
     const { crypto, identity, responderHash } = this;
     if (!identity || !responderHash) return { ok: false, reason: 'noIdentity' };
 
-    let ck = kdf1(crypto, this.constants.chainingKey, msg.ephemeral);
-    let h = crypto.hash(responderHash, msg.ephemeral);
-    const es = crypto.dh(identity, msg.ephemeral);
+    // A copy, kept as the handshake's remote ephemeral if accepted (its imported key is reused).
+    const remoteEphemeral = Uint8Array.from(msg.ephemeral);
+    let ck = kdf1(crypto, this.constants.chainingKey, remoteEphemeral);
+    let h = crypto.hash(responderHash, remoteEphemeral);
+    const es = crypto.dh(identity, remoteEphemeral);
     if (!es) return { ok: false, reason: 'invalidEphemeral' };
     let key: Uint8Array;
     [ck, key] = kdf2(crypto, ck, es);
@@ -182,7 +184,7 @@ export class Noise {
     }
 
     hs.clear(this.indexTable);
-    hs.remoteEphemeral = Uint8Array.from(msg.ephemeral);
+    hs.remoteEphemeral = remoteEphemeral;
     hs.latestTimestamp = timestamp;
     hs.lastInitiationConsumption = now;
     hs.hash = h;
@@ -244,10 +246,11 @@ export class Noise {
     if (hs.state !== 'createdInitiation' || hs.localIndex !== msg.receiverIndex || !hs.ephemeral) {
       return { ok: false, reason: 'unexpectedResponse' };
     }
-    let ck = kdf1(crypto, hs.chainingKey, msg.ephemeral);
-    let h = crypto.hash(hs.hash, msg.ephemeral);
-    const ee = crypto.dh(hs.ephemeral, msg.ephemeral);
-    const se = crypto.dh(identity, msg.ephemeral);
+    const remoteEphemeral = Uint8Array.from(msg.ephemeral);
+    let ck = kdf1(crypto, hs.chainingKey, remoteEphemeral);
+    let h = crypto.hash(hs.hash, remoteEphemeral);
+    const ee = crypto.dh(hs.ephemeral, remoteEphemeral);
+    const se = crypto.dh(identity, remoteEphemeral);
     if (!ee || !se) return { ok: false, reason: 'invalidEphemeral' };
     ck = kdf1(crypto, ck, ee);
     ck = kdf1(crypto, ck, se);
@@ -265,7 +268,7 @@ export class Noise {
 
     hs.chainingKey = ck;
     hs.hash = h;
-    hs.remoteEphemeral = Uint8Array.from(msg.ephemeral);
+    hs.remoteEphemeral = remoteEphemeral;
     hs.remoteIndex = msg.senderIndex;
     hs.state = 'consumedResponse';
     return { ok: true, value: peer };
