@@ -16,7 +16,11 @@ export type ProtocolAction =
   | { type: 'send'; peerId: number | undefined; endpoint: Endpoint; packet: Uint8Array }
   /** Replace the peer's keypair slots in the data plane (undefined slots are empty). */
   | { type: 'keypairs'; peerId: number; previous: Keypair | undefined; current: Keypair | undefined; next: Keypair | undefined }
-  /** Send the packets staged for the peer, or one keepalive (empty data message) if none are staged. */
+  /**
+   * Send the packets staged for the peer, or one keepalive (empty data message) if none are
+   * staged. Without a usable keypair the data plane stages it and calls needHandshake (kernel
+   * wg_packet_send_keepalive + wg_packet_send_staged_packets).
+   */
   | { type: 'sendKeepalive'; peerId: number }
   /** Send the packets staged for the peer, if any (a session was just confirmed). */
   | { type: 'sendStaged'; peerId: number }
@@ -92,7 +96,7 @@ export class Peer {
   }
 
   setPersistentKeepalive(seconds: number, now: number): ProtocolAction[] {
-    return this.timerActions(this.timers.persistentKeepaliveChanged(seconds * 1000, now), now);
+    return this.timerActions(this.timers.persistentKeepaliveChanged(seconds * 1000), now);
   }
 
   /** The data plane wants to send but has no usable keypair (packets are staged). */

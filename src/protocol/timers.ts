@@ -83,16 +83,15 @@ export class PeerTimers {
     this.deadlines.set('zeroKeyMaterial', at + ZERO_KEYS_AFTER_TIME);
   }
 
-  /** A new persistent keepalive interval (ms, 0 = off); a nonzero one sends a keepalive at once. */
-  persistentKeepaliveChanged(intervalMs: number, at: number): TimerAction[] {
-    const changed = intervalMs !== this.persistentKeepaliveInterval;
+  /**
+   * A new persistent keepalive interval (ms, 0 = off). As the kernel's netlink set_peer, turning it
+   * on from off sends a keepalive at once; the timer itself is armed by the next traversal.
+   */
+  persistentKeepaliveChanged(intervalMs: number): TimerAction[] {
+    const turnedOn = this.persistentKeepaliveInterval === 0 && intervalMs > 0;
     this.persistentKeepaliveInterval = intervalMs;
-    if (intervalMs === 0) {
-      this.deadlines.delete('persistentKeepalive');
-      return [];
-    }
-    this.anyAuthenticatedPacketTraversal(at);
-    return changed ? [{ type: 'sendKeepalive' }] : [];
+    if (intervalMs === 0) this.deadlines.delete('persistentKeepalive');
+    return turnedOn ? [{ type: 'sendKeepalive' }] : [];
   }
 
   /** A new initiation not caused by the retransmit timer starts a fresh series of attempts. */

@@ -62,12 +62,13 @@ describe('protocol timers', () => {
     t.dataSent(3000);
     assert.deepEqual(t.tick(30_000), [{ type: 'sendInitiation', retry: false }]);
 
-    assert.deepEqual(t.persistentKeepaliveChanged(25_000, 40_000), [{ type: 'sendKeepalive' }]);
-    assert.deepEqual(t.persistentKeepaliveChanged(25_000, 40_000), [], 'unchanged: no extra keepalive');
+    assert.deepEqual(t.persistentKeepaliveChanged(20_000), [{ type: 'sendKeepalive' }], 'turned on');
+    assert.deepEqual(t.persistentKeepaliveChanged(25_000), [], 'changed while on: no extra keepalive');
+    assert.equal(t.deadlines.has('persistentKeepalive'), false, 'armed by the next traversal only');
     t.anyAuthenticatedPacketTraversal(50_000);
     assert.deepEqual(t.tick(74_999), []);
     assert.deepEqual(t.tick(75_000), [{ type: 'sendKeepalive' }]);
-    t.persistentKeepaliveChanged(0, 76_000);
+    t.persistentKeepaliveChanged(0);
     t.anyAuthenticatedPacketTraversal(76_000);
     assert.equal(t.nextDeadline(), undefined);
   });
