@@ -37,7 +37,7 @@ export interface PeerConfig {
   persistentKeepalive?: number;
 }
 
-/** Packet activity the data plane observed, in aggregate: the latest time of each kind. */
+/** Packet activity the data plane observed, in aggregate: the latest time (monotonic ms) of each kind; undefined or 0 = never. */
 export interface PeerActivity {
   /** Last authenticated message sent (data or keepalive). */
   lastSent?: number;
@@ -139,7 +139,7 @@ export class Peer {
     const events: { at: number; received: boolean; isData: boolean }[] = [];
     const fresh = (key: keyof typeof this.seen): number | undefined => {
       const at = activity[key];
-      if (at === undefined || at <= this.seen[key]) return undefined;
+      if (at === undefined || at <= 0 || at <= this.seen[key]) return undefined;
       this.seen[key] = at;
       return at;
     };
