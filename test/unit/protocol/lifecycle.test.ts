@@ -212,6 +212,38 @@ describe('protocol lifecycle (two in-memory peers, fake clock)', () => {
     assert.deepEqual(b.received.map((r) => str(r.payload)), ['loaded']);
   });
 
+  it('under load rate-limits handshakes with a valid mac2 per source: burst of 5', async () => {
+    const { net, a, b } = await pair();
+    b.queuedHandshakes = 1000;
+    const peerA = a.device.peer(1);
+    assert.ok(peerA);
+    a.apply(peerA.needHandshake(net.clock.now));
+    net.flush();
+    assert.ok(peerA.cookie.hasFreshCookie(net.clock.now), 'cookie obtained');
+    const initiations: Uint8Array[] = [];
+    for (let i = 0; i < 8; i++) {
+      peerA.lastSentHandshake = undefined;
+      net.clock.wallOffset += 100;
+      a.apply(peerA.needHandshake(net.clock.now));
+      initiations.push(net['queue'].pop()?.packet as Uint8Array);
+    }
+    net['queue'] = [];
+    net.clock.now += 1000;
+    for (const p of initiations) b.deliver(p, a.address);
+    const stats = b.device.stats;
+    assert.equal(stats.cookieRepliesSent, 1, 'only the first one, without mac2');
+    assert.equal(stats.initiationsAccepted, 1);
+    assert.equal(stats.drops.get('initiationFlood'), 4, 'passed the rate limit, then the 20 ms guard');
+    assert.equal(stats.drops.get('rateLimited'), 3);
+    b.queuedHandshakes = 0;
+    net.clock.now += 1000;
+    peerA.lastSentHandshake = undefined;
+    net.clock.wallOffset += 100;
+    a.apply(peerA.needHandshake(net.clock.now));
+    net.flush();
+    assert.equal(stats.initiationsAccepted, 2, 'load gone 1 s later: no limit');
+  });
+
   it('drops a replayed initiation, a stale timestamp and a second initiation within 20 ms', async () => {
     const { net, a, b } = await pair();
     const peerA = a.device.peer(1);
