@@ -1,0 +1,192 @@
+#include "udp.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace viaguard {
+namespace {
+
+void SetBuffers(int fd) {
+  // The *FORCE variants exceed net.core.{r,w}mem_max when we have CAP_NET_ADMIN.
+  int size = UdpSockets::kBufferBytes;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0) {
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  }
+}
+
+void ApplyFwmark(int fd, uint32_t mark) {
+  if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) < 0) {
+    throw std::system_error(errno, std::generic_category(), "setsockopt SO_MARK");
+  }
+}
+
+// Opens one socket bound to the wildcard address of family on *port (0 picks one and writes
+// it back). Returns the fd, or -errno.
+int Listen(int family, uint16_t* port, uint32_t fwmark) {
+  int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int one = 1;
+  sockaddr_in6 addr6{};
+  sockaddr_in addr4{};
+  sockaddr* addr;
+  socklen_t len;
+  if (family == AF_INET6) {
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) goto fail;
+    addr6.sin6_family = AF_INET6;
+    addr6.sin6_addr = in6addr_any;
+    addr6.sin6_port = htons(*port);
+    addr = reinterpret_cast<sockaddr*>(&addr6);
+    len = sizeof addr6;
+  } else {
+    addr4.sin_family = AF_INET;
+    addr4.sin_addr.s_addr = htonl(INADDR_ANY);
+    addr4.sin_port = htons(*port);
+    addr = reinterpret_cast<sockaddr*>(&addr4);
+    len = sizeof addr4;
+  }
+  if (fwmark != 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0) goto fail;
+  SetBuffers(fd);
+  if (bind(fd, addr, len) < 0) goto fail;
+  if (getsockname(fd, addr, &len) < 0) goto fail;
+  *port = ntohs(family == AF_INET6 ? addr6.sin6_port : addr4.sin_port);
+  return fd;
+fail:
+  int err = errno;
+  close(fd);
+  return -err;
+}
+
+}  // namespace
+
+uint16_t UdpSockets::Bind(uint16_t requested) {
+  // Same retry policy as wireguard-go's StdNetBind.Open: with port 0 the IPv4 socket picks a
+  // port, and if IPv6 cannot have that one, try again (at most 100 times).
+  for (int tries = 0;; ++tries) {
+    uint16_t port = requested;
+    int fd4 = Listen(AF_INET, &port, fwmark_);
+    if (fd4 < 0 && fd4 != -EAFNOSUPPORT) {
+      throw std::system_error(-fd4, std::generic_category(),
+                              "bind UDP IPv4 port " + std::to_string(requested));
+    }
+    int fd6 = Listen(AF_INET6, &port, fwmark_);
+    if (fd6 == -EADDRINUSE && requested == 0 && tries < 100) {
+      if (fd4 >= 0) close(fd4);
+      continue;
+    }
+    if (fd6 < 0 && fd6 != -EAFNOSUPPORT) {
+      if (fd4 >= 0) close(fd4);
+      throw std::system_error(-fd6, std::generic_category(),
+                              "bind UDP IPv6 port " + std::to_string(port));
+    }
+    if (fd4 < 0 && fd6 < 0) {
+      throw std::system_error(EAFNOSUPPORT, std::generic_category(), "no IPv4 nor IPv6 UDP");
+    }
+    Close();
+    fd4_ = fd4 < 0 ? -1 : fd4;
+    fd6_ = fd6 < 0 ? -1 : fd6;
+    port_ = port;
+    return port;
+  }
+}
+
+void UdpSockets::Close() {
+  if (fd4_ >= 0) close(fd4_);
+  if (fd6_ >= 0) close(fd6_);
+  fd4_ = fd6_ = -1;
+  port_ = 0;
+}
+
+void UdpSockets::SetFwmark(uint32_t mark) {
+  ApplyFwmark(fd4_, mark);
+  ApplyFwmark(fd6_, mark);
+  fwmark_ = mark;
+}
+
+size_t UdpSockets::Send(Datagram* datagrams, size_t count, int flags) const {
+  size_t sent = 0;
+  // Consecutive datagrams of one family go out in one sendmmsg.
+  size_t start = 0;
+  while (start < count) {
+    bool v6 = datagrams[start].peer.IsV6();
+    size_t end = start;
+    mmsghdr headers[kMaxBatch];
+    iovec iovs[kMaxBatch];
+    while (end < count && end - start < kMaxBatch && datagrams[end].peer.IsV6() == v6) {
+      size_t i = end - start;
+      iovs[i] = {datagrams[end].data, datagrams[end].length};
+      headers[i] = {};
+      headers[i].msg_hdr.msg_name = const_cast<sockaddr*>(&datagrams[end].peer.addr.sa);
+      headers[i].msg_hdr.msg_namelen = datagrams[end].peer.Length();
+      headers[i].msg_hdr.msg_iov = &iovs[i];
+      headers[i].msg_hdr.msg_iovlen = 1;
+      ++end;
+    }
+    int fd = v6 ? fd6_ : fd4_;
+    size_t done = 0;
+    while (fd >= 0 && done < end - start) {
+      int n = sendmmsg(fd, headers + done, static_cast<unsigned>(end - start - done), flags);
+      if (n > 0) {
+        done += static_cast<size_t>(n);
+        sent += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        datagrams[start + done].length = 0;  // this one cannot go (e.g. unreachable): skip it
+        ++done;
+      } else {
+        break;
+      }
+    }
+    for (size_t i = start + done; i < end; ++i) datagrams[i].length = 0;
+    start = end;
+  }
+  return sent;
+}
+
+size_t UdpSockets::Receive(int fd, Datagram* datagrams, size_t count) const {
+  if (count > kMaxBatch) count = kMaxBatch;
+  mmsghdr headers[kMaxBatch];
+  iovec iovs[kMaxBatch];
+  sockaddr_in6 sources[kMaxBatch];
+  for (size_t i = 0; i < count; ++i) {
+    iovs[i] = {datagrams[i].data, datagrams[i].capacity};
+    headers[i] = {};
+    headers[i].msg_hdr.msg_name = &sources[i];
+    headers[i].msg_hdr.msg_namelen = sizeof sources[i];
+    headers[i].msg_hdr.msg_iov = &iovs[i];
+    headers[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n;
+  do {
+    n = recvmmsg(fd, headers, static_cast<unsigned>(count), MSG_DONTWAIT, nullptr);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return 0;
+  size_t kept = 0;
+  for (int i = 0; i < n; ++i) {
+    const msghdr& h = headers[i].msg_hdr;
+    if (h.msg_flags & MSG_TRUNC) continue;  // larger than any WireGuard message we accept
+    Datagram& d = datagrams[kept];
+    if (!Endpoint::FromSockaddr(reinterpret_cast<sockaddr*>(&sources[i]), h.msg_namelen,
+                                &d.peer)) {
+      continue;
+    }
+    if (static_cast<size_t>(i) != kept) {
+      // Compact: the bytes of datagram i live in slot i's buffer; swap the buffer pointers.
+      std::swap(datagrams[kept].data, datagrams[i].data);
+      std::swap(datagrams[kept].capacity, datagrams[i].capacity);
+    }
+    d.length = headers[i].msg_len;
+    ++kept;
+  }
+  return kept;
+}
+
+}  // namespace viaguard

@@ -1,0 +1,56 @@
+// The device's UDP sockets: one IPv4 and one IPv6 (IPV6_V6ONLY) socket on the same port, as
+// wireguard-go's conn.StdNetBind opens them. Sending and receiving move batches of datagrams
+// with sendmmsg/recvmmsg. Not synchronised: the data plane serialises Bind/Close against I/O.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "endpoint.h"
+
+namespace viaguard {
+
+struct Datagram {
+  uint8_t* data;
+  size_t capacity;  // receive: room at data
+  size_t length;    // send: bytes to send; receive: bytes received
+  Endpoint peer;    // send: destination; receive: source
+};
+
+class UdpSockets {
+ public:
+  static constexpr size_t kMaxBatch = 128;
+  static constexpr int kBufferBytes = 7 << 20;  // wireguard-go's socket buffer size
+
+  UdpSockets() = default;
+  ~UdpSockets() { Close(); }
+  UdpSockets(const UdpSockets&) = delete;
+  UdpSockets& operator=(const UdpSockets&) = delete;
+
+  // Opens both sockets on port (0: a free port shared by both, retried when the IPv6 bind
+  // collides) and replaces the current ones only on success. A family the host lacks
+  // (EAFNOSUPPORT) is skipped. Returns the bound port; throws std::system_error.
+  uint16_t Bind(uint16_t port);
+  void Close();
+  // Applies SO_MARK to the open sockets and to later binds (0 clears it).
+  void SetFwmark(uint32_t mark);
+
+  int Fd4() const { return fd4_; }
+  int Fd6() const { return fd6_; }
+  uint16_t Port() const { return port_; }
+  bool IsOpen() const { return fd4_ >= 0 || fd6_ >= 0; }
+
+  // Sends count datagrams (any mix of families); flags are sendmmsg flags (MSG_DONTWAIT for
+  // callers that must not block). Returns how many the kernel accepted; the length of each
+  // datagram it refused is set to 0.
+  size_t Send(Datagram* datagrams, size_t count, int flags) const;
+  // Receives up to count (<= kMaxBatch) datagrams from fd without blocking.
+  size_t Receive(int fd, Datagram* datagrams, size_t count) const;
+
+ private:
+  int fd4_ = -1;
+  int fd6_ = -1;
+  uint16_t port_ = 0;
+  uint32_t fwmark_ = 0;
+};
+
+}  // namespace viaguard
