@@ -4,6 +4,7 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  viaguard::binding::InitAllowedIps(env, exports);
   return exports;
 }
 

@@ -2,5 +2,29 @@
 // the typed wrappers beside it validate every argument first, so no JavaScript value can
 // reach C++ unchecked.
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface NativeAddon {}
+/**
+ * native/binding/allowedips_wrap.cc. Bulk calls take 22-byte entries: u8 family (4|6), u8 cidr,
+ * 16 address bytes (IPv4 in the first 4), u32 little-endian peer id.
+ */
+export interface NativeAllowedIps {
+  /** Returns the previous owner of that exact prefix, or 0. */
+  insert(family: number, address: Uint8Array, cidr: number, peer: number): number;
+  /** Removes the exact prefix only if peer owns it. */
+  remove(family: number, address: Uint8Array, cidr: number, peer: number): boolean;
+  removeAll(peer: number): number;
+  lookup(family: number, address: Uint8Array): number;
+  /** The peer's prefixes as 22-byte entries, host bits cleared. */
+  walk(peer: number): Uint8Array;
+  count(): number;
+  memoryBytes(): number;
+  /** Returns how many prefixes were new. The whole batch is checked before any is applied. */
+  insertMany(batch: Uint8Array): number;
+  /** Returns how many prefixes were removed (each only if its entry's peer owned it). */
+  removeMany(batch: Uint8Array): number;
+  /** addresses: packed 4- or 16-byte addresses; out[i] receives the owner or 0. Returns matches. */
+  lookupMany(family: number, addresses: Uint8Array, out: Uint32Array): number;
+}
+
+export interface NativeAddon {
+  AllowedIps: new () => NativeAllowedIps;
+}
