@@ -4,4 +4,7 @@
 
 namespace viaguard::binding {
 
+void InitAead(Napi::Env env, Napi::Object exports);
+void InitReplay(Napi::Env env, Napi::Object exports);
+
 }  // namespace viaguard::binding
