@@ -12,6 +12,7 @@ class ChaChaPoly {
  public:
   static constexpr size_t kKeySize = 32;
   static constexpr size_t kTagSize = 16;
+  static constexpr size_t kNonceSize = 12;
 
   explicit ChaChaPoly(const uint8_t key[kKeySize]);
   ~ChaChaPoly();
@@ -28,6 +29,13 @@ class ChaChaPoly {
   // tag does not verify.
   bool Open(uint64_t counter, const uint8_t* src, size_t len, const uint8_t* ad, size_t adLen,
             uint8_t* dst);
+
+  // The same with a caller-chosen RFC 8439 nonce (WireGuard's is 4 zero bytes then the
+  // counter); used to check the RFC's test vectors, whose nonces carry a non-zero constant.
+  void SealWithNonce(const uint8_t nonce[kNonceSize], const uint8_t* src, size_t len,
+                     const uint8_t* ad, size_t adLen, uint8_t* dst);
+  bool OpenWithNonce(const uint8_t nonce[kNonceSize], const uint8_t* src, size_t len,
+                     const uint8_t* ad, size_t adLen, uint8_t* dst);
 
  private:
   struct Impl;

@@ -4,6 +4,9 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  viaguard::binding::InitAllowedIps(env, exports);
+  viaguard::binding::InitAead(env, exports);
+  viaguard::binding::InitReplay(env, exports);
   return exports;
 }
 

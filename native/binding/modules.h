@@ -4,4 +4,8 @@
 
 namespace viaguard::binding {
 
+void InitAllowedIps(Napi::Env env, Napi::Object exports);
+void InitAead(Napi::Env env, Napi::Object exports);
+void InitReplay(Napi::Env env, Napi::Object exports);
+
 }  // namespace viaguard::binding

@@ -1,0 +1,499 @@
+// AllowedIPs as a path-compressed multibit trie with stride 8, after Tree Bitmap (Eatherton,
+// Varghese, Dittia, SIGCOMM CCR 2004). A node at depth d decides address byte d:
+//  - its internal bitmap marks the prefixes of length 8d+1 .. 8d+8 that it holds (2+4+..+256 =
+//    510 positions), so a /24 lives in the depth-2 node of its /16 and needs no node of its own;
+//  - its external bitmap marks which next bytes lead to a child;
+//  - results and children are dense arrays indexed by popcount rank.
+// A child may sit deeper than depth d+1 (path compression): every node keeps the address bytes
+// leading to it, which a lookup compares with one masked 128-bit test. A node is kept only if it
+// holds a result, branches to two or more children, or is a root; so a sparse IPv6 prefix costs
+// about one node, and random IPv4 lookups touch ~2 cold cache lines per level instead of one
+// per bit as in a binary trie (the kernel's allowedips.c).
+// Semantics follow upstream WireGuard: one owner per prefix, exact removal only by its owner.
+#include "allowedips.h"
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <vector>
+
+namespace viaguard {
+namespace {
+
+constexpr unsigned kMaxKeyBytes = 15;  // deepest IPv6 node decides byte 15, after 15 key bytes
+
+struct alignas(64) Node {
+  uint64_t external[4];        // bit b: some child continues with address byte b
+  struct Node** children;      // one per external bit, in byte order
+  PeerId* results;             // one per internal bit, in position order
+  uint8_t key[kMaxKeyBytes];   // address bytes [0, depth) leading here; the rest zero
+  uint8_t depth;               // must directly follow key: lookups load key+depth as 16 bytes
+  uint64_t internal[8];        // bit InternalPos(len, byte): holds prefix (key, byte) / 8*depth+len
+};
+static_assert(sizeof(Node) == 128, "a node is two cache lines");
+static_assert(offsetof(Node, depth) == offsetof(Node, key) + kMaxKeyBytes, "key block is 16 bytes");
+
+// Position of the prefix made of the first len (1..8) bits of byte in the internal bitmap.
+inline unsigned InternalPos(unsigned len, unsigned byte) { return (1u << len) - 2 + (byte >> (8 - len)); }
+
+// Inverse of InternalPos: relative length of a position.
+inline unsigned LengthOfPos(unsigned pos) { return 31 - __builtin_clz(pos + 2); }
+
+inline unsigned PopCount(uint64_t x) {
+#if defined(__x86_64__) && !defined(__POPCNT__)
+  // Baseline x86-64 has no popcnt instruction and libgcc's fallback is a call per word.
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<unsigned>((x * 0x0101010101010101ULL) >> 56);
+#else
+  return static_cast<unsigned>(__builtin_popcountll(x));
+#endif
+}
+
+inline bool TestBit(const uint64_t* bits, unsigned i) { return (bits[i >> 6] >> (i & 63)) & 1; }
+inline void SetBit(uint64_t* bits, unsigned i) { bits[i >> 6] |= uint64_t{1} << (i & 63); }
+inline void ClearBit(uint64_t* bits, unsigned i) { bits[i >> 6] &= ~(uint64_t{1} << (i & 63)); }
+
+// Number of set bits before bit i.
+template <size_t kWords>
+inline unsigned Rank(const uint64_t (&bits)[kWords], unsigned i) {
+  unsigned word = i >> 6;
+  unsigned r = PopCount(bits[word] & ((uint64_t{1} << (i & 63)) - 1));
+  for (unsigned w = 0; w < word; ++w) r += PopCount(bits[w]);
+  return r;
+}
+
+template <size_t kWords>
+inline unsigned CountBits(const uint64_t (&bits)[kWords]) {
+  unsigned r = 0;
+  for (uint64_t w : bits) r += PopCount(w);
+  return r;
+}
+
+// kKeyMask[d]: 0xff over the first d bytes, so (address ^ key) & mask tests a node's key.
+constexpr std::array<std::array<uint8_t, 16>, 16> MakeKeyMasks() {
+  std::array<std::array<uint8_t, 16>, 16> masks{};
+  for (unsigned d = 0; d < 16; ++d)
+    for (unsigned i = 0; i < d; ++i) masks[d][i] = 0xff;
+  return masks;
+}
+alignas(64) constexpr std::array<std::array<uint8_t, 16>, 16> kKeyMask = MakeKeyMasks();
+
+inline bool KeyMatches(const Node* node, uint64_t a0, uint64_t a1) {
+  uint64_t k0, k1, m0, m1;
+  std::memcpy(&k0, node->key, 8);
+  std::memcpy(&k1, node->key + 8, 8);
+  std::memcpy(&m0, kKeyMask[node->depth].data(), 8);
+  std::memcpy(&m1, kKeyMask[node->depth].data() + 8, 8);
+  return (((a0 ^ k0) & m0) | ((a1 ^ k1) & m1)) == 0;
+}
+
+// Highest-length prefix of this node matching byte, as an internal position, or -1.
+inline int LongestInternal(const Node* node, unsigned byte) {
+  for (unsigned len = 8; len >= 1; --len) {
+    unsigned pos = InternalPos(len, byte);
+    if (TestBit(node->internal, pos)) return static_cast<int>(pos);
+  }
+  return -1;
+}
+
+inline bool HasChild(const Node* node, unsigned byte) { return TestBit(node->external, byte); }
+
+// Fixed-size slabs of 64-byte aligned nodes with a free list: no per-node malloc header and
+// no alignment waste, and MemoryBytes() can count exactly what is held.
+class NodePool {
+ public:
+  NodePool() = default;
+  NodePool(const NodePool&) = delete;
+  NodePool& operator=(const NodePool&) = delete;
+  ~NodePool() {
+    for (Node* slab : slabs_) ::operator delete(slab, std::align_val_t{alignof(Node)});
+  }
+
+  Node* Allocate() {
+    if (free_ == nullptr) Grow();
+    Node* node = free_;
+    free_ = *reinterpret_cast<Node**>(node);
+    return new (node) Node{};
+  }
+
+  void Release(Node* node) {
+    *reinterpret_cast<Node**>(node) = free_;
+    free_ = node;
+  }
+
+  size_t Bytes() const { return slabs_.size() * kSlabNodes * sizeof(Node); }
+
+ private:
+  static constexpr size_t kSlabNodes = 256;  // 32 KiB
+
+  void Grow() {
+    auto* slab = static_cast<Node*>(::operator new(kSlabNodes * sizeof(Node), std::align_val_t{alignof(Node)}));
+    slabs_.push_back(slab);
+    for (size_t i = kSlabNodes; i-- > 0;) Release(&slab[i]);
+  }
+
+  std::vector<Node*> slabs_;
+  Node* free_ = nullptr;
+};
+
+}  // namespace
+
+struct AllowedIps::Impl {
+  struct Tree {
+    Node* root;
+    PeerId zero_owner;  // owner of /0, kNoPeer when none
+    unsigned bytes;     // address length: 4 or 16
+  };
+
+  NodePool pool;  // before trees: their roots come from it
+  Tree trees[2];
+  size_t count = 0;
+  size_t array_bytes = 0;
+
+  Impl() : trees{{pool.Allocate(), kNoPeer, 4}, {pool.Allocate(), kNoPeer, 16}} {}
+
+  ~Impl() {
+    for (Tree& tree : trees) FreeSubtree(tree.root);
+  }
+
+  Tree& TreeOf(Family family) {
+    if (family == Family::kIpv4) return trees[0];
+    if (family == Family::kIpv6) return trees[1];
+    throw std::invalid_argument("AllowedIps: family must be 4 or 6");
+  }
+
+  // Resizes a dense array, keeping the accounting exact.
+  template <typename T>
+  T* Resize(T* array, size_t old_count, size_t new_count) {
+    if (new_count == 0) {
+      std::free(array);
+      array_bytes -= old_count * sizeof(T);
+      return nullptr;
+    }
+    auto* grown = static_cast<T*>(std::realloc(array, new_count * sizeof(T)));
+    if (grown == nullptr) throw std::bad_alloc();
+    array_bytes += new_count * sizeof(T);
+    array_bytes -= old_count * sizeof(T);
+    return grown;
+  }
+
+  template <typename T>
+  T* InsertAt(T* array, size_t old_count, size_t index, T value) {
+    array = Resize(array, old_count, old_count + 1);
+    std::memmove(array + index + 1, array + index, (old_count - index) * sizeof(T));
+    array[index] = value;
+    return array;
+  }
+
+  template <typename T>
+  T* EraseAt(T* array, size_t old_count, size_t index) {
+    if (index + 1 < old_count) std::memmove(array + index, array + index + 1, (old_count - index - 1) * sizeof(T));
+    return Resize(array, old_count, old_count - 1);
+  }
+
+  Node* NewNode(const uint8_t* key, unsigned depth) {
+    Node* node = pool.Allocate();
+    std::memcpy(node->key, key, depth);
+    node->depth = static_cast<uint8_t>(depth);
+    return node;
+  }
+
+  void FreeNode(Node* node) {
+    Resize(node->children, CountBits(node->external), 0);
+    Resize(node->results, CountBits(node->internal), 0);
+    pool.Release(node);
+  }
+
+  void FreeSubtree(Node* node) {
+    unsigned children = CountBits(node->external);
+    for (unsigned i = 0; i < children; ++i) FreeSubtree(node->children[i]);
+    FreeNode(node);
+  }
+
+  // Stores peer at pos; returns the previous owner or kNoPeer.
+  PeerId SetResult(Node* node, unsigned pos, PeerId peer) {
+    unsigned rank = Rank(node->internal, pos);
+    if (TestBit(node->internal, pos)) {
+      PeerId old = node->results[rank];
+      node->results[rank] = peer;
+      return old;
+    }
+    node->results = InsertAt(node->results, CountBits(node->internal), rank, peer);
+    SetBit(node->internal, pos);
+    return kNoPeer;
+  }
+
+  void ClearResult(Node* node, unsigned pos) {
+    node->results = EraseAt(node->results, CountBits(node->internal), Rank(node->internal, pos));
+    ClearBit(node->internal, pos);
+  }
+
+  Node** ChildSlot(Node* node, unsigned byte) { return &node->children[Rank(node->external, byte)]; }
+
+  void AddChild(Node* node, unsigned byte, Node* child) {
+    node->children = InsertAt(node->children, CountBits(node->external), Rank(node->external, byte), child);
+    SetBit(node->external, byte);
+  }
+
+  void RemoveChild(Node* node, unsigned byte) {
+    node->children = EraseAt(node->children, CountBits(node->external), Rank(node->external, byte));
+    ClearBit(node->external, byte);
+  }
+
+  // A non-root node that holds nothing is freed (nullptr), one that only passes through to a
+  // single child is replaced by that child; otherwise it stays.
+  Node* Simplify(Node* node) {
+    if (CountBits(node->internal) != 0) return node;
+    unsigned children = CountBits(node->external);
+    if (children > 1) return node;
+    Node* replacement = children == 1 ? node->children[0] : nullptr;
+    FreeNode(node);
+    return replacement;
+  }
+
+  PeerId Insert(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer);
+  bool Remove(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer);
+  size_t Prune(Node* node, PeerId peer);
+  void Walk(const Node* node, PeerId peer, Family family,
+            const std::function<void(Family, const uint8_t*, uint8_t)>& visit) const;
+};
+
+namespace {
+
+// Copies addr into a zero-padded 16-byte key with every bit past cidr cleared.
+void NormalizedKey(const uint8_t* addr, unsigned bytes, unsigned cidr, uint8_t (&key)[16]) {
+  std::memset(key, 0, sizeof key);
+  std::memcpy(key, addr, bytes);
+  for (unsigned i = cidr / 8; i < 16; ++i) key[i] = 0;
+  if (cidr % 8 != 0) key[cidr / 8] = addr[cidr / 8] & static_cast<uint8_t>(0xff00 >> (cidr % 8));
+}
+
+void CheckArguments(unsigned bytes, unsigned cidr, PeerId peer) {
+  if (cidr > bytes * 8) throw std::invalid_argument("AllowedIps: cidr out of range");
+  if (peer == kNoPeer) throw std::invalid_argument("AllowedIps: peer id 0 is reserved");
+}
+
+}  // namespace
+
+PeerId AllowedIps::Impl::Insert(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer) {
+  if (cidr == 0) {
+    PeerId old = tree.zero_owner;
+    tree.zero_owner = peer;
+    if (old == kNoPeer) ++count;
+    return old;
+  }
+  const unsigned target = (cidr - 1) / 8;
+  const unsigned pos = InternalPos(cidr - 8 * target, key[target]);
+  Node* node = tree.root;
+  while (node->depth < target) {
+    const unsigned byte = key[node->depth];
+    if (!HasChild(node, byte)) {
+      Node* leaf = NewNode(key, target);
+      SetResult(leaf, pos, peer);
+      AddChild(node, byte, leaf);
+      ++count;
+      return kNoPeer;
+    }
+    Node** slot = ChildSlot(node, byte);
+    Node* child = *slot;
+    const unsigned shared = child->depth < target ? child->depth : target;
+    unsigned diff = node->depth + 1;
+    while (diff < shared && key[diff] == child->key[diff]) ++diff;
+    if (diff == shared && child->depth <= target) {
+      node = child;
+      continue;
+    }
+    if (diff == shared) {
+      // The new prefix's node belongs between node and child.
+      Node* middle = NewNode(key, target);
+      AddChild(middle, child->key[target], child);
+      SetResult(middle, pos, peer);
+      *slot = middle;
+    } else {
+      // The paths part at byte diff: a fork there gets the old child and a new leaf.
+      Node* fork = NewNode(key, diff);
+      Node* leaf = NewNode(key, target);
+      SetResult(leaf, pos, peer);
+      AddChild(fork, child->key[diff], child);
+      AddChild(fork, key[diff], leaf);
+      *slot = fork;
+    }
+    ++count;
+    return kNoPeer;
+  }
+  PeerId old = SetResult(node, pos, peer);
+  if (old == kNoPeer) ++count;
+  return old;
+}
+
+bool AllowedIps::Impl::Remove(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer) {
+  if (cidr == 0) {
+    if (tree.zero_owner != peer) return false;
+    tree.zero_owner = kNoPeer;
+    --count;
+    return true;
+  }
+  const unsigned target = (cidr - 1) / 8;
+  const unsigned pos = InternalPos(cidr - 8 * target, key[target]);
+  Node** path[kMaxKeyBytes + 1];  // slots leading to each node below the root
+  unsigned levels = 0;
+  Node* node = tree.root;
+  while (node->depth < target) {
+    const unsigned byte = key[node->depth];
+    if (!HasChild(node, byte)) return false;
+    Node** slot = ChildSlot(node, byte);
+    Node* child = *slot;
+    if (child->depth > target || std::memcmp(child->key, key, child->depth) != 0) return false;
+    path[levels++] = slot;
+    node = child;
+  }
+  if (!TestBit(node->internal, pos) || node->results[Rank(node->internal, pos)] != peer) return false;
+  ClearResult(node, pos);
+  --count;
+  // Bottom-up: drop nodes left empty and bypass nodes left with a single child.
+  while (levels > 0) {
+    Node** slot = path[--levels];
+    Node* current = *slot;
+    Node* parent = levels > 0 ? *path[levels - 1] : tree.root;
+    const unsigned byte = current->key[parent->depth];
+    Node* replacement = Simplify(current);
+    if (replacement == current) break;
+    if (replacement != nullptr) {
+      *slot = replacement;
+      break;
+    }
+    RemoveChild(parent, byte);
+  }
+  return true;
+}
+
+size_t AllowedIps::Impl::Prune(Node* node, PeerId peer) {
+  size_t removed = 0;
+  const unsigned results = CountBits(node->internal);
+  unsigned kept = 0, index = 0;
+  for (unsigned w = 0; w < 8; ++w) {
+    for (uint64_t bits = node->internal[w]; bits != 0; bits &= bits - 1) {
+      const unsigned pos = w * 64 + __builtin_ctzll(bits);
+      const PeerId owner = node->results[index++];
+      if (owner == peer) {
+        ClearBit(node->internal, pos);
+        ++removed;
+      } else {
+        node->results[kept++] = owner;
+      }
+    }
+  }
+  node->results = Resize(node->results, results, kept);
+
+  const unsigned children = CountBits(node->external);
+  uint64_t external[4] = {};
+  kept = index = 0;
+  for (unsigned w = 0; w < 4; ++w) {
+    for (uint64_t bits = node->external[w]; bits != 0; bits &= bits - 1) {
+      Node* child = node->children[index++];
+      removed += Prune(child, peer);
+      child = Simplify(child);
+      if (child == nullptr) continue;
+      node->children[kept++] = child;
+      SetBit(external, w * 64 + __builtin_ctzll(bits));
+    }
+  }
+  std::memcpy(node->external, external, sizeof external);
+  node->children = Resize(node->children, children, kept);
+  return removed;
+}
+
+void AllowedIps::Impl::Walk(const Node* node, PeerId peer, Family family,
+                            const std::function<void(Family, const uint8_t*, uint8_t)>& visit) const {
+  unsigned index = 0;
+  for (unsigned w = 0; w < 8; ++w) {
+    for (uint64_t bits = node->internal[w]; bits != 0; bits &= bits - 1) {
+      if (node->results[index++] != peer) continue;
+      const unsigned pos = w * 64 + __builtin_ctzll(bits);
+      const unsigned len = LengthOfPos(pos);
+      uint8_t addr[16] = {};
+      std::memcpy(addr, node->key, node->depth);
+      addr[node->depth] = static_cast<uint8_t>((pos + 2 - (1u << len)) << (8 - len));
+      visit(family, addr, static_cast<uint8_t>(node->depth * 8 + len));
+    }
+  }
+  const unsigned children = CountBits(node->external);
+  for (unsigned i = 0; i < children; ++i) Walk(node->children[i], peer, family, visit);
+}
+
+AllowedIps::AllowedIps() : impl_(new Impl) {}
+
+AllowedIps::~AllowedIps() { delete impl_; }
+
+PeerId AllowedIps::Insert(Family family, const uint8_t* addr, uint8_t cidr, PeerId peer) {
+  Impl::Tree& tree = impl_->TreeOf(family);
+  CheckArguments(tree.bytes, cidr, peer);
+  uint8_t key[16];
+  NormalizedKey(addr, tree.bytes, cidr, key);
+  return impl_->Insert(tree, key, cidr, peer);
+}
+
+bool AllowedIps::Remove(Family family, const uint8_t* addr, uint8_t cidr, PeerId peer) {
+  Impl::Tree& tree = impl_->TreeOf(family);
+  CheckArguments(tree.bytes, cidr, peer);
+  uint8_t key[16];
+  NormalizedKey(addr, tree.bytes, cidr, key);
+  return impl_->Remove(tree, key, cidr, peer);
+}
+
+size_t AllowedIps::RemoveAll(PeerId peer) {
+  if (peer == kNoPeer) return 0;
+  size_t removed = 0;
+  for (Impl::Tree& tree : impl_->trees) {
+    if (tree.zero_owner == peer) {
+      tree.zero_owner = kNoPeer;
+      ++removed;
+    }
+    removed += impl_->Prune(tree.root, peer);
+  }
+  impl_->count -= removed;
+  return removed;
+}
+
+PeerId AllowedIps::Lookup(Family family, const uint8_t* addr) const {
+  const Impl::Tree& tree = impl_->TreeOf(family);
+  uint8_t bytes[16] = {};
+  std::memcpy(bytes, addr, tree.bytes);
+  uint64_t a0, a1;
+  std::memcpy(&a0, bytes, 8);
+  std::memcpy(&a1, bytes + 8, 8);
+  // The winning slot is only read at the end, so its cache miss overlaps the descent.
+  const PeerId* best = &tree.zero_owner;
+  const Node* node = tree.root;
+  for (;;) {
+    const unsigned byte = bytes[node->depth];
+    const int pos = LongestInternal(node, byte);
+    if (pos >= 0) best = &node->results[Rank(node->internal, static_cast<unsigned>(pos))];
+    if (!HasChild(node, byte)) break;
+    const Node* child = node->children[Rank(node->external, byte)];
+    if (!KeyMatches(child, a0, a1)) break;
+    node = child;
+  }
+  return *best;
+}
+
+void AllowedIps::Walk(PeerId peer, const std::function<void(Family, const uint8_t*, uint8_t)>& visit) const {
+  if (peer == kNoPeer) return;
+  static const uint8_t kZero[16] = {};
+  const Family families[2] = {Family::kIpv4, Family::kIpv6};
+  for (unsigned i = 0; i < 2; ++i) {
+    const Impl::Tree& tree = impl_->trees[i];
+    if (tree.zero_owner == peer) visit(families[i], kZero, 0);
+    impl_->Walk(tree.root, peer, families[i], visit);
+  }
+}
+
+size_t AllowedIps::Count() const { return impl_->count; }
+
+size_t AllowedIps::MemoryBytes() const { return sizeof(AllowedIps) + sizeof(Impl) + impl_->pool.Bytes() + impl_->array_bytes; }
+
+}  // namespace viaguard
