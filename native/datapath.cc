@@ -73,8 +73,13 @@ uint64_t Elapsed(uint64_t now, uint64_t then) { return now > then ? now - then :
 
 }  // namespace
 
-DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu, std::function<void()> notify)
-    : device_(std::move(device)), name_(device_->Name()), notify_(std::move(notify)), mtu_(mtu) {
+DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
+                   std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify)
+    : device_(std::move(device)),
+      name_(device_->Name()),
+      notify_(std::move(notify)),
+      mtu_(mtu),
+      allowed_(std::move(allowedIps)) {
   device_->SetMtu(mtu);
   try {
     stopFd_ = MakeEventFd();
@@ -158,8 +163,8 @@ bool DataPath::AddPeer(PeerId id) { return peers_.Add(id); }
 
 bool DataPath::RemovePeer(PeerId id) {
   if (!peers_.Remove(id)) return false;
-  std::unique_lock lock(allowedMu_);
-  allowed_.RemoveAll(id);
+  std::unique_lock lock(allowed_->mutex);
+  allowed_->table.RemoveAll(id);
   return true;
 }
 
@@ -192,69 +197,6 @@ KeypairSlotIndices DataPath::Keypairs(PeerId id) const {
   if (slots.current()) out.current = slots.current()->localIndex;
   if (slots.next()) out.next = slots.next()->localIndex;
   return out;
-}
-
-void DataPath::ValidatePacked(const uint8_t* packed, size_t count, bool peersMustExist) const {
-  PeerId known = kNoPeer;
-  for (size_t i = 0; i < count; ++i) {
-    const uint8_t* e = packed + i * kPackedPrefixSize;
-    std::string where = "AllowedIPs entry " + std::to_string(i) + ": ";
-    if (e[0] != 4 && e[0] != 6) throw std::invalid_argument(where + "family must be 4 or 6");
-    if (e[1] > (e[0] == 4 ? 32 : 128)) throw std::invalid_argument(where + "cidr out of range");
-    PeerId peer = Load32(e + 18);
-    if (peer == kNoPeer) throw std::invalid_argument(where + "peer id 0");
-    if (peersMustExist && peer != known) {
-      if (!peers_.Find(peer)) {
-        throw std::invalid_argument(where + "unknown peer " + std::to_string(peer));
-      }
-      known = peer;
-    }
-  }
-}
-
-size_t DataPath::InsertAllowedIps(const uint8_t* packed, size_t count) {
-  ValidatePacked(packed, count, true);
-  std::unique_lock lock(allowedMu_);
-  for (size_t i = 0; i < count; ++i) {
-    const uint8_t* e = packed + i * kPackedPrefixSize;
-    allowed_.Insert(static_cast<Family>(e[0]), e + 2, e[1], Load32(e + 18));
-  }
-  return count;
-}
-
-size_t DataPath::RemoveAllowedIps(const uint8_t* packed, size_t count) {
-  ValidatePacked(packed, count, false);
-  std::unique_lock lock(allowedMu_);
-  size_t removed = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const uint8_t* e = packed + i * kPackedPrefixSize;
-    if (allowed_.Remove(static_cast<Family>(e[0]), e + 2, e[1], Load32(e + 18))) ++removed;
-  }
-  return removed;
-}
-
-size_t DataPath::RemoveAllAllowedIps(PeerId id) {
-  std::unique_lock lock(allowedMu_);
-  return allowed_.RemoveAll(id);
-}
-
-std::vector<uint8_t> DataPath::WalkAllowedIps(PeerId id) const {
-  std::vector<uint8_t> out;
-  std::shared_lock lock(allowedMu_);
-  allowed_.Walk(id, [&out, id](Family family, const uint8_t* addr, uint8_t cidr) {
-    uint8_t e[kPackedPrefixSize] = {};
-    e[0] = static_cast<uint8_t>(family);
-    e[1] = cidr;
-    std::memcpy(e + 2, addr, family == Family::kIpv4 ? 4 : 16);
-    Store32(e + 18, id);
-    out.insert(out.end(), e, e + kPackedPrefixSize);
-  });
-  return out;
-}
-
-PeerId DataPath::LookupPeer(Family family, const uint8_t* address) const {
-  std::shared_lock lock(allowedMu_);
-  return allowed_.Lookup(family, address);
 }
 
 bool DataPath::SendHandshake(PeerId id, const uint8_t* message, size_t length) {
@@ -404,7 +346,7 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
   // One shared lock of AllowedIPs for the whole batch.
   PeerId owners[kBatch];
   {
-    std::shared_lock lock(allowedMu_);
+    std::shared_lock lock(allowed_->mutex);
     for (size_t i = 0; i < filled; ++i) {
       IpHeaderView header;
       if (!ParseIpHeader(packets[i].data, packets[i].length, &header)) {
@@ -412,7 +354,7 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
         counters_.Add(Counter::kDroppedBadInnerHeader);
         continue;
       }
-      owners[i] = allowed_.Lookup(header.family, header.destination);
+      owners[i] = allowed_->table.Lookup(header.family, header.destination);
       if (owners[i] == kNoPeer) counters_.Add(Counter::kDroppedNoRouteToPeer);
     }
   }
@@ -723,8 +665,8 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
   if (sourceCheck_.load(std::memory_order_relaxed) == SourceCheck::kAllowedIps) {
     PeerId owner;
     {
-      std::shared_lock lock(allowedMu_);
-      owner = allowed_.Lookup(header.family, header.source);
+      std::shared_lock lock(allowed_->mutex);
+      owner = allowed_->table.Lookup(header.family, header.source);
     }
     if (owner != peer.id) {
       counters_.Add(Counter::kDroppedSourceCheck);

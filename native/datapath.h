@@ -20,15 +20,12 @@
 #include "ip_device.h"
 #include "keypair.h"
 #include "peer_table.h"
+#include "shared_allowed_ips.h"
 #include "udp.h"
 
 namespace viaguard {
 
 enum class SourceCheck : uint8_t { kAllowedIps, kOff };
-
-// A packed AllowedIPs entry as it crosses from JavaScript: u8 family (4|6), u8 cidr, 16 address
-// bytes (IPv4 in the first 4), u32 little-endian peer id.
-constexpr size_t kPackedPrefixSize = 22;
 
 struct PeerStats {
   PeerId id;
@@ -44,9 +41,11 @@ struct KeypairSlotIndices {
 
 class DataPath {
  public:
-  // Takes the device, sets its MTU and starts both threads. notify is called from a data plane
-  // thread when events arrive while none are waiting; the owner then calls TakeEvents.
-  DataPath(std::unique_ptr<IpDevice> device, int mtu, std::function<void()> notify);
+  // Takes the device, sets its MTU and starts both threads. allowedIps is the table the
+  // control plane edits (it takes the lock exclusively to write). notify is called from a data
+  // plane thread when events arrive while none are waiting; the owner then calls TakeEvents.
+  DataPath(std::unique_ptr<IpDevice> device, int mtu,
+           std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify);
   ~DataPath();
   DataPath(const DataPath&) = delete;
   DataPath& operator=(const DataPath&) = delete;
@@ -64,19 +63,13 @@ class DataPath {
   void SetMtu(int mtu);
 
   bool AddPeer(PeerId id);
-  bool RemovePeer(PeerId id);
+  bool HasPeer(PeerId id) const { return peers_.Find(id) != nullptr; }
+  bool RemovePeer(PeerId id);  // also drops its keypairs, staged packets and AllowedIPs
   bool SetEndpoint(PeerId id, const Endpoint& endpoint);  // unset endpoint clears it
   void InstallKeypair(PeerId id, const KeypairParams& params);
   bool RemoveKeypair(uint32_t localIndex);
   bool ClearKeypairs(PeerId id);
   KeypairSlotIndices Keypairs(PeerId id) const;
-
-  // Bulk AllowedIPs edits, validated as a whole before anything changes (std::invalid_argument).
-  size_t InsertAllowedIps(const uint8_t* packed, size_t count);
-  size_t RemoveAllowedIps(const uint8_t* packed, size_t count);
-  size_t RemoveAllAllowedIps(PeerId id);
-  std::vector<uint8_t> WalkAllowedIps(PeerId id) const;
-  PeerId LookupPeer(Family family, const uint8_t* address) const;
 
   bool SendHandshake(PeerId id, const uint8_t* message, size_t length);
   bool SendTo(const Endpoint& endpoint, const uint8_t* message, size_t length);
@@ -108,7 +101,6 @@ class DataPath {
   void QueueTxWork(PeerId id, TxWork work);
   void Post(std::vector<DataPathEvent>& events);
   void Wake(int eventFd);
-  void ValidatePacked(const uint8_t* packed, size_t count, bool peersMustExist) const;
 
   std::unique_ptr<IpDevice> device_;
   std::string name_;
@@ -117,8 +109,7 @@ class DataPath {
   std::atomic<SourceCheck> sourceCheck_{SourceCheck::kAllowedIps};
 
   PeerTable peers_;
-  mutable std::shared_mutex allowedMu_;
-  AllowedIps allowed_;
+  std::shared_ptr<SharedAllowedIps> allowed_;  // edited by the control plane under its lock
 
   mutable std::shared_mutex socketsMu_;  // I/O shares it; Bind/Close take it exclusively
   UdpSockets sockets_;

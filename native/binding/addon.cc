@@ -7,6 +7,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   viaguard::binding::InitAllowedIps(env, exports);
   viaguard::binding::InitAead(env, exports);
   viaguard::binding::InitReplay(env, exports);
+  viaguard::binding::InitDataPlane(env, exports);
   return exports;
 }
 

@@ -7,5 +7,6 @@ namespace viaguard::binding {
 void InitAllowedIps(Napi::Env env, Napi::Object exports);
 void InitAead(Napi::Env env, Napi::Object exports);
 void InitReplay(Napi::Env env, Napi::Object exports);
+void InitDataPlane(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding
