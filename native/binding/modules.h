@@ -8,5 +8,6 @@ void InitAllowedIps(Napi::Env env, Napi::Object exports);
 void InitAead(Napi::Env env, Napi::Object exports);
 void InitReplay(Napi::Env env, Napi::Object exports);
 void InitDataPlane(Napi::Env env, Napi::Object exports);
+void InitBlake2s(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding

@@ -48,8 +48,65 @@ export interface NativeReplayWindow {
   reset(): void;
 }
 
+/** An event from the data plane's threads, delivered in batches (native/binding/dataplane_wrap.cc). */
+export type NativeDataPlaneEvent =
+  | { type: 'handshake'; message: Buffer; address: string; port: number }
+  | { type: 'needHandshake'; peer: number }
+  | { type: 'keypairConfirmed'; peer: number; localIndex: number }
+  | { type: 'endpointChanged'; peer: number; address: string; port: number }
+  | { type: 'closed'; reason: string };
+
+/** The native DataPlane (native/datapath.h). Unknown peers are RangeErrors; after close() every call throws. */
+export interface NativeDataPlane {
+  readonly ifname: string;
+  readonly port: number;
+  bind(port: number): number;
+  setFwmark(mark: number): void;
+  setMac1Key(key: Uint8Array | null): void;
+  setSourceCheck(mode: 'allowed-ips' | 'off'): void;
+  setMtu(mtu: number): void;
+  addPeer(peer: number): void;
+  removePeer(peer: number): boolean;
+  setEndpoint(peer: number, address: string, port: number): void;
+  clearEndpoint(peer: number): void;
+  installKeypair(
+    peer: number,
+    localIndex: number,
+    remoteIndex: number,
+    sendKey: Uint8Array,
+    receiveKey: Uint8Array,
+    initiator: boolean,
+  ): void;
+  removeKeypair(localIndex: number): boolean;
+  clearKeypairs(peer: number): void;
+  keypairs(peer: number): { previous: number | null; current: number | null; next: number | null };
+  sendHandshake(peer: number, message: Uint8Array): boolean;
+  sendTo(address: string, port: number, message: Uint8Array): boolean;
+  sendKeepalive(peer: number): void;
+  resetNewHandshakeTimer(peer: number): void;
+  /** Rows of 10 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived, firstDataSinceReceive (ms, 0 = never), sourceCheckDrops, staged. */
+  peerStats(): Float64Array;
+  counters(): Record<string, number>;
+  close(): void;
+}
+
+export interface NativeDataPlaneOptions {
+  tunName?: string;
+  tunFd?: number;
+  mtu: number;
+}
+
 export interface NativeAddon {
   AllowedIps: new () => NativeAllowedIps;
   AeadKey: new (key: Uint8Array) => NativeAeadKey;
   ReplayWindow: new () => NativeReplayWindow;
+  monotonicMs(): number;
+  /** BLAKE2s (RFC 7693) of data, keyed when key is given; outLength 1..32 (native/blake2s.h). */
+  blake2s(data: Uint8Array, key: Uint8Array | null, outLength: number): Uint8Array;
+  createTun(name: string): { fd: number; name: string };
+  DataPlane: new (
+    options: NativeDataPlaneOptions,
+    allowedIps: NativeAllowedIps,
+    onEvents: (events: NativeDataPlaneEvent[]) => void,
+  ) => NativeDataPlane;
 }
