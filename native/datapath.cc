@@ -1,6 +1,7 @@
 #include "datapath.h"
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -299,6 +300,7 @@ struct DataPath::TxContext {
 };
 
 void DataPath::TransmitLoop() {
+  pthread_setname_np(pthread_self(), "viaguard-tx");
   auto tx = std::make_unique<TxContext>();
   std::vector<DataPathEvent> events;
   bool deviceOpen = true;
@@ -494,6 +496,7 @@ void DataPath::FlushTx(TxContext& tx) {
 // ---- receive thread ----
 
 void DataPath::ReceiveLoop() {
+  pthread_setname_np(pthread_self(), "viaguard-rx");
   std::unique_ptr<uint8_t[]> memory(new uint8_t[kBatch * kRxSlotSize]);
   Datagram datagrams[kBatch];
   std::vector<DataPathEvent> events;
