@@ -42,12 +42,9 @@ int CreateTunFd(const std::string& name, std::string* actual) {
 Tun::Tun(int fd) : fd_(fd) {
   ifreq ifr{};
   if (ioctl(fd_, TUNGETIFF, &ifr) < 0) {
-    int err = errno;
-    close(fd_);
-    throw std::system_error(err, std::generic_category(), "TUNGETIFF: not an attached TUN fd");
+    throw std::system_error(errno, std::generic_category(), "TUNGETIFF: not an attached TUN fd");
   }
   if ((ifr.ifr_flags & (IFF_TUN | IFF_TAP)) != IFF_TUN || !(ifr.ifr_flags & IFF_NO_PI)) {
-    close(fd_);
     throw std::system_error(EINVAL, std::generic_category(),
                             "the fd is not an IFF_TUN | IFF_NO_PI device");
   }
@@ -55,9 +52,7 @@ Tun::Tun(int fd) : fd_(fd) {
   int flags = fcntl(fd_, F_GETFL);
   if (flags < 0 || fcntl(fd_, F_SETFL, flags | O_NONBLOCK) < 0 ||
       fcntl(fd_, F_SETFD, FD_CLOEXEC) < 0) {
-    int err = errno;
-    close(fd_);
-    throw std::system_error(err, std::generic_category(), "fcntl on the TUN fd");
+    throw std::system_error(errno, std::generic_category(), "fcntl on the TUN fd");
   }
 }
 

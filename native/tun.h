@@ -14,7 +14,8 @@ int CreateTunFd(const std::string& name, std::string* actual);
 class Tun final : public IpDevice {
  public:
   // Takes ownership of fd, an attached TUN descriptor (from CreateTunFd or inherited through
-  // WG_TUN_FD); makes it non-blocking and reads its interface name. Throws std::system_error.
+  // WG_TUN_FD); makes it non-blocking and reads its interface name. Throws std::system_error,
+  // leaving fd open (then still the caller's), when fd is not such a descriptor.
   explicit Tun(int fd);
   ~Tun() override;
   Tun(const Tun&) = delete;

@@ -192,7 +192,13 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       if (!tunName.IsUndefined()) {
         if (!tunName.IsString()) throw Napi::TypeError::New(env, "options.tunName must be a string");
         std::string actual;
-        device = std::make_unique<Tun>(CreateTunFd(tunName.As<Napi::String>().Utf8Value(), &actual));
+        int fd = CreateTunFd(tunName.As<Napi::String>().Utf8Value(), &actual);
+        try {
+          device = std::make_unique<Tun>(fd);
+        } catch (...) {
+          close(fd);
+          throw;
+        }
       } else {
         if (!tunFd.IsNumber()) throw Napi::TypeError::New(env, "options.tunFd must be a number");
         double fd = tunFd.As<Napi::Number>().DoubleValue();
