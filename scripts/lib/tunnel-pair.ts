@@ -1,0 +1,91 @@
+// Two namespaces joined by a veth pair, each running a WireGuard implementation with the
+// wireguard-go command-line contract (`IMPL IFNAME` daemonizes once the TUN and the UAPI
+// socket exist), configured with the real `wg` and `ip`. Used by the demo and bench:tunnel.
+import { generateKeyPairSync } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Namespace, connect, uniqueSuffix } from '../../src/testing/netns.js';
+
+export interface Implementation {
+  label: string;
+  /** argv prefix; the interface name is appended. */
+  command: string[];
+}
+
+export const wireguardGo: Implementation = { label: 'wireguard-go', command: ['wireguard-go'] };
+
+export const viaguardd: Implementation = {
+  label: 'viaguardd',
+  command: [process.execPath, fileURLToPath(new URL('../../src/cli/viaguardd.js', import.meta.url))],
+};
+
+function wgKeyPair(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const priv = privateKey.export({ format: 'jwk' }).d!;
+  const pub = publicKey.export({ format: 'jwk' }).x!;
+  return { privateKey: Buffer.from(priv, 'base64url').toString('base64'), publicKey: Buffer.from(pub, 'base64url').toString('base64') };
+}
+
+export interface TunnelEnd {
+  ns: Namespace;
+  ifname: string;
+  tunnel4: string;
+  tunnel6: string;
+  impl: Implementation;
+}
+
+export interface TunnelPair {
+  left: TunnelEnd;
+  right: TunnelEnd;
+  destroy(): Promise<void>;
+}
+
+/** Builds left <-> right; `index` keeps address plans of concurrent pairs apart. */
+export async function createTunnelPair(leftImpl: Implementation, rightImpl: Implementation, index = 1): Promise<TunnelPair> {
+  const left = await Namespace.create('vgl');
+  const right = await Namespace.create('vgr');
+  const destroy = async () => {
+    await left.destroy();
+    await right.destroy();
+  };
+  try {
+    await connect(left, right, { a4: `192.0.2.1`, b4: `192.0.2.2`, a6: `2001:db8::1`, b6: `2001:db8::2` });
+    const keys = [wgKeyPair(), wgKeyPair()];
+    const suffix = uniqueSuffix();
+    const ends: TunnelEnd[] = [
+      { ns: left, ifname: `vgl${suffix}`, tunnel4: `10.${index}.0.1`, tunnel6: `fd00:${index}::1`, impl: leftImpl },
+      { ns: right, ifname: `vgr${suffix}`, tunnel4: `10.${index}.0.2`, tunnel6: `fd00:${index}::2`, impl: rightImpl },
+    ];
+    for (const [i, end] of ends.entries()) {
+      const other = ends[1 - i];
+      const [cmd, ...args] = end.impl.command;
+      await end.ns.exec(cmd, [...args, end.ifname]);
+      const conf = [
+        '[Interface]',
+        `PrivateKey = ${keys[i].privateKey}`,
+        `ListenPort = ${51820 + i}`,
+        '[Peer]',
+        `PublicKey = ${keys[1 - i].publicKey}`,
+        `AllowedIPs = ${other.tunnel4}/32, ${other.tunnel6}/128`,
+        `Endpoint = 192.0.2.${2 - i}:${51821 - i}`,
+        '',
+      ].join('\n');
+      const confPath = join(tmpdir(), `${end.ifname}.conf`);
+      writeFileSync(confPath, conf, { mode: 0o600 });
+      try {
+        await end.ns.exec('wg', ['setconf', end.ifname, confPath]);
+      } finally {
+        rmSync(confPath, { force: true });
+      }
+      await end.ns.exec('ip', ['addr', 'add', `${end.tunnel4}/24`, 'dev', end.ifname]);
+      await end.ns.exec('ip', ['addr', 'add', `${end.tunnel6}/64`, 'dev', end.ifname, 'nodad']);
+      await end.ns.exec('ip', ['link', 'set', end.ifname, 'up']);
+    }
+    return { left: ends[0], right: ends[1], destroy };
+  } catch (err) {
+    await destroy();
+    throw err;
+  }
+}
