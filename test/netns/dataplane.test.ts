@@ -7,8 +7,8 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { AllowedIps } from '../../src/allowedips.js';
-import { DataPlane, type DataPlaneCounters, type DataPlaneEvent, type PeerStats } from '../../src/native/dataplane.js';
+import type { DataPlane, DataPlaneCounters, DataPlaneEvent, PeerStats } from '../../src/native/dataplane.js';
+import { createDataPlanePair, matchingKeypairs, type DataPlanePair } from '../../src/testing/dataplane-pair.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,34 +64,27 @@ function sealData(receiver: number, counter: bigint, key: Uint8Array, plaintext:
 
 describe('data plane end to end (netns)', function () {
   this.timeout(60000);
-  const suffix = randomBytes(3).toString('hex');
-  const nsA = `dataplane-a-${suffix}`;
-  const nsB = `dataplane-b-${suffix}`;
-  const net = `10.${100 + (randomBytes(1)[0] % 100)}`;
-  const addrA = `${net}.0.1`;
-  const addrB = `${net}.0.2`;
-  const addr6A = `fd7a:${suffix.slice(0, 4)}::1`;
-  const addr6B = `fd7a:${suffix.slice(0, 4)}::2`;
-  const strangerSource = `${net}.9.9`;
-  const keyAtoB = randomBytes(32);
-  const keyBtoA = randomBytes(32);
   const PEER = 7;
   const INDEX_A = 0x1234;
   const INDEX_B = 0xabcd0001;
+  const { initiator: keypairA, responder: keypairB } = matchingKeypairs(INDEX_A, INDEX_B);
+  const keyAtoB = keypairA.sendKey;
   const mac1Key = randomBytes(32);
 
-  let ipsA: AllowedIps;
-  let ipsB: AllowedIps;
-  let a: DataPlane | undefined;
-  let b: DataPlane | undefined;
+  let pair: DataPlanePair | undefined;
+  let fdsBefore = 0;
+  let nsA = '';
+  let nsB = '';
+  let addrB = '';
+  let addr6B = '';
+  let strangerSource = '';
   let portA = 0;
   let portB = 0;
-  const eventsA: DataPlaneEvent[] = [];
-  const eventsB: DataPlaneEvent[] = [];
-  let fdsBefore = 0;
+  let eventsA: DataPlaneEvent[] = [];
+  let eventsB: DataPlaneEvent[] = [];
 
-  const dpA = () => a as DataPlane;
-  const dpB = () => b as DataPlane;
+  const dpA = () => (pair as DataPlanePair).left.dp;
+  const dpB = () => (pair as DataPlanePair).right.dp;
   const stats = (dp: DataPlane): PeerStats => {
     const row = dp.peerStats().find((s) => s.peer === PEER);
     assert.ok(row, 'peer row present');
@@ -100,50 +93,24 @@ describe('data plane end to end (netns)', function () {
   const delta = (after: DataPlaneCounters, before: DataPlaneCounters, key: keyof DataPlaneCounters) =>
     after[key] - before[key];
 
-  before(function () {
+  before(async function () {
     assert.equal(process.getuid?.(), 0, 'netns tests run as root');
-    for (const tool of ['ip', 'ping', 'iperf3', 'python3']) requireTool(tool);
+    for (const tool of ['ip', 'ping', 'iperf3', 'python3', 'ss']) requireTool(tool);
     fdsBefore = readdirSync('/proc/self/fd').length;
-    sh('ip', 'netns', 'add', nsA);
-    sh('ip', 'netns', 'add', nsB);
-    ipsA = new AllowedIps();
-    ipsB = new AllowedIps();
-    a = new DataPlane({ tunName: `vgdpa${suffix}`, mtu: 1420, allowedIps: ipsA }, (e) => eventsA.push(...e));
-    b = new DataPlane({ tunName: `vgdpb${suffix}`, mtu: 1420, allowedIps: ipsB }, (e) => eventsB.push(...e));
-    for (const [dp, ns, v4, v6] of [
-      [a, nsA, addrA, addr6A],
-      [b, nsB, addrB, addr6B],
-    ] as const) {
-      sh('ip', 'link', 'set', dp.ifname, 'netns', ns);
-      sh('ip', '-n', ns, 'addr', 'add', `${v4}/24`, 'dev', dp.ifname);
-      sh('ip', '-n', ns, 'addr', 'add', `${v6}/64`, 'dev', dp.ifname, 'nodad');
-      sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-      sh('ip', '-n', ns, 'link', 'set', dp.ifname, 'up');
-    }
-    portA = a.bind(0);
-    portB = b.bind(0);
-    a.addPeer(PEER);
-    b.addPeer(PEER);
-    ipsA.insert(`${addrB}/32`, PEER);
-    ipsA.insert(`${addr6B}/128`, PEER);
-    ipsB.insert(`${addrA}/32`, PEER);
-    ipsB.insert(`${addr6A}/128`, PEER);
-    a.setEndpoint(PEER, '127.0.0.1', portB);
+    pair = await createDataPlanePair(PEER);
+    const { left, right } = pair;
+    [nsA, nsB] = [left.ns.name, right.ns.name];
+    [addrB, addr6B] = [right.tunnel4, right.tunnel6];
+    strangerSource = left.tunnel4.replace(/\.0\.1$/, '.9.9');
+    [portA, portB] = [left.port, right.port];
+    [eventsA, eventsB] = [left.events, right.events];
     // B starts with a stale endpoint for A: A's first packet must move it (roaming).
-    b.setEndpoint(PEER, '::1', portA);
-    b.setMac1Key(mac1Key);
+    right.dp.setEndpoint(PEER, '::1', portA);
+    right.dp.setMac1Key(mac1Key);
   });
 
-  after(function () {
-    a?.close();
-    b?.close();
-    for (const ns of [nsA, nsB]) {
-      try {
-        sh('ip', 'netns', 'del', ns);
-      } catch {
-        // already gone
-      }
-    }
+  after(async function () {
+    await pair?.destroy();
   });
 
   it('binds IPv4 and IPv6 UDP on one free port per data plane', function () {
@@ -165,10 +132,10 @@ describe('data plane end to end (netns)', function () {
   });
 
   it('installs keypairs like the kernel: the responder confirms on first data, staged packets flow', async function () {
-    dpB().installKeypair(PEER, { localIndex: INDEX_B, remoteIndex: INDEX_A, sendKey: keyBtoA, receiveKey: keyAtoB, initiator: false });
+    dpB().installKeypair(PEER, keypairB);
     assert.deepEqual(dpB().keypairs(PEER), { previous: null, current: null, next: INDEX_B });
     const before = dpB().counters();
-    dpA().installKeypair(PEER, { localIndex: INDEX_A, remoteIndex: INDEX_B, sendKey: keyAtoB, receiveKey: keyBtoA, initiator: true });
+    dpA().installKeypair(PEER, keypairA);
     assert.deepEqual(dpA().keypairs(PEER), { previous: null, current: INDEX_A, next: null });
     await waitFor('staged packets delivered', () => delta(dpB().counters(), before, 'dataPacketsReceived') >= 128);
     assert.equal(stats(dpA()).staged, 0);
