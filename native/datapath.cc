@@ -10,7 +10,6 @@
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
-#include <unordered_map>
 
 #include "blake2s.h"
 #include "clock.h"
@@ -252,7 +251,17 @@ void DataPath::Post(std::vector<DataPathEvent>& events) {
   bool wake;
   {
     std::lock_guard lock(eventsMu_);
-    for (DataPathEvent& e : events) events_.push_back(std::move(e));
+    for (DataPathEvent& e : events) {
+      if (e.type == DataPathEvent::Type::kHandshake) {
+        // A flood of valid-mac1 messages must not grow memory without bound while JS is busy.
+        if (queuedHandshakes_ >= kMaxQueuedHandshakes) {
+          counters_.Add(Counter::kDroppedHandshakeBacklog);
+          continue;
+        }
+        ++queuedHandshakes_;
+      }
+      events_.push_back(std::move(e));
+    }
     wake = !notifyPending_;
     notifyPending_ = true;
   }
@@ -264,6 +273,7 @@ std::vector<DataPathEvent> DataPath::TakeEvents() {
   std::lock_guard lock(eventsMu_);
   std::vector<DataPathEvent> out;
   out.swap(events_);
+  queuedHandshakes_ = 0;
   notifyPending_ = false;
   return out;
 }

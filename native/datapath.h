@@ -123,6 +123,7 @@ class DataPath {
 
   std::mutex eventsMu_;
   std::vector<DataPathEvent> events_;
+  size_t queuedHandshakes_ = 0;  // handshake events in events_
   bool notifyPending_ = false;
 
   Counters counters_;

@@ -22,9 +22,10 @@ enum class Counter : size_t {
   kDroppedBadInnerHeader,        // not a valid IPv4/IPv6 packet inside the tunnel (or from TUN)
   kDroppedSendFailed,            // the UDP socket refused the datagram (or none is bound)
   kDroppedTunWriteFailed,        // the TUN device refused a decrypted packet
+  kDroppedHandshakeBacklog,      // handshake message while the control plane has too many queued
   kDataPacketsSent,              // data messages sent, keepalives included
   kDataPacketsReceived,          // authenticated data messages, keepalives included
-  kHandshakeMessagesReceived,    // messages handed to the control plane
+  kHandshakeMessagesReceived,    // handshake messages past the mac1 check, and cookie replies
   kCount,
 };
 
@@ -33,7 +34,8 @@ constexpr std::array<const char*, static_cast<size_t>(Counter::kCount)> kCounter
     "droppedUnknownReceiverIndex", "droppedAuthFailed", "droppedReplayed",
     "droppedExpiredKey",     "droppedNoRouteToPeer",   "droppedNoEndpoint",
     "droppedSourceCheck",    "droppedStagedOverflow",  "droppedBadInnerHeader",
-    "droppedSendFailed",     "droppedTunWriteFailed",  "dataPacketsSent",
+    "droppedSendFailed",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
+    "dataPacketsSent",
     "dataPacketsReceived",   "handshakeMessagesReceived",
 };
 

@@ -15,6 +15,8 @@ constexpr uint64_t kRejectAfterTime = 180 * kNsPerSecond;
 constexpr uint64_t kRekeyTimeout = 5 * kNsPerSecond;
 constexpr uint64_t kKeepaliveTimeout = 10 * kNsPerSecond;
 constexpr size_t kMaxStagedPackets = 128;
+// Handshake messages waiting for the control plane (kernel: MAX_QUEUED_INCOMING_HANDSHAKES).
+constexpr size_t kMaxQueuedHandshakes = 4096;
 
 // Message types and sizes on the wire (whitepaper §5.4).
 constexpr uint8_t kMessageHandshakeInitiation = 1;

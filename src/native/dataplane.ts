@@ -71,6 +71,7 @@ export const DATA_PLANE_COUNTERS = [
   'droppedBadInnerHeader',
   'droppedSendFailed',
   'droppedTunWriteFailed',
+  'droppedHandshakeBacklog',
   'dataPacketsSent',
   'dataPacketsReceived',
   'handshakeMessagesReceived',

@@ -9,7 +9,7 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import { blake2s as nobleBlake2s } from '@noble/hashes/blake2.js';
 import { AllowedIps } from '../../src/allowedips.js';
 import { loadNative } from '../../src/native/loader.js';
-import { createTun, DataPlane, monotonicMs, type DataPlaneEvent } from '../../src/native/dataplane.js';
+import { createTun, DATA_PLANE_COUNTERS, DataPlane, monotonicMs, type DataPlaneEvent } from '../../src/native/dataplane.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -183,6 +183,29 @@ describe('DataPlane configuration', function () {
     await sendUdp(port, [response]);
     await waitFor('refused again', () => dp.counters().droppedBadMac1 === before.droppedBadMac1 + 2);
     assert.equal(dp.counters().handshakeMessagesReceived, before.handshakeMessagesReceived + 2);
+  });
+
+  it('bounds the handshake messages queued for JS at 4096 (kernel MAX_QUEUED_INCOMING_HANDSHAKES)', async () => {
+    const cookie = Buffer.alloc(64);
+    cookie.writeUInt32LE(3, 0);
+    const before = dp.counters();
+    const handshakesBefore = events.filter((e) => e.type === 'handshake').length;
+    // The JS thread is blocked while the burst arrives, so nothing drains the queue meanwhile.
+    execFileSync('python3', ['-c', [
+      'import socket, time',
+      's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+      `m = bytes.fromhex('${cookie.toString('hex')}')`,
+      `for i in range(5000): s.sendto(m, ('127.0.0.1', ${dp.port}))`,
+      'time.sleep(0.5)',
+    ].join('\n')]);
+    await waitFor('the queued messages', () => events.filter((e) => e.type === 'handshake').length === handshakesBefore + 4096);
+    const after = dp.counters();
+    assert.equal(after.handshakeMessagesReceived - before.handshakeMessagesReceived, 5000);
+    assert.equal(after.droppedHandshakeBacklog - before.droppedHandshakeBacklog, 904);
+  });
+
+  it('reports every counter it documents', () => {
+    assert.deepEqual(Object.keys(dp.counters()), [...DATA_PLANE_COUNTERS]);
   });
 
   it('sends handshakes to the endpoint and counts them; sendTo reaches any address', async () => {
