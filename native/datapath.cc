@@ -614,6 +614,10 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
     counters_.Add(Counter::kDroppedExpiredKey);
     return;
   }
+  if (keypair.TooOld(counter)) {
+    counters_.Add(Counter::kDroppedReplayed);
+    return;
+  }
   uint8_t* payload = p + kDataHeaderSize;
   if (!keypair.receiver.Open(counter, payload, length - kDataHeaderSize, nullptr, 0, payload)) {
     counters_.Add(Counter::kDroppedAuthFailed);
@@ -623,6 +627,10 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
     counters_.Add(Counter::kDroppedReplayed);
     return;
   }
+  if (!keypair.receivedAny || counter > keypair.greatestReceived) {
+    keypair.greatestReceived = counter;
+    keypair.receivedAny = true;
+  }
   counters_.Add(Counter::kDataPacketsReceived);
   peer.rxBytes.fetch_add(length, std::memory_order_relaxed);
 
@@ -630,6 +638,7 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
   // authenticated packet.
   bool roamed = false;
   bool confirming;
+  bool lastMinute = false;
   {
     std::lock_guard lock(peer.mu);
     if (peer.endpoint != datagram.peer) {
@@ -637,6 +646,15 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
       roamed = true;
     }
     confirming = peer.keypairs.next().get() == &keypair;
+    // Kernel receive.c keep_key_fresh: an initiator whose session nears REJECT_AFTER_TIME asks
+    // for a new one once, before the peer (who never initiates for it) runs out. A keypair
+    // being confirmed here is a responder's, so it never qualifies.
+    const KeypairPtr& current = peer.keypairs.current();
+    if (!confirming && current && current->initiator && !peer.lastMinuteHandshakeSent &&
+        Elapsed(now, current->birthNs) >= kRejectAfterTime - kKeepaliveTimeout - kRekeyTimeout) {
+      peer.lastMinuteHandshakeSent = true;
+      lastMinute = true;
+    }
   }
   if (roamed) {
     DataPathEvent e(DataPathEvent::Type::kEndpointChanged);
@@ -650,19 +668,6 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
     e.localIndex = keypair.localIndex;
     events.push_back(std::move(e));
     QueueTxWork(peer.id, TxWork::kFlushStaged);
-  }
-  // Kernel receive.c keep_key_fresh: an initiator whose session nears REJECT_AFTER_TIME asks
-  // for a new one once, before the peer (who never initiates for it) runs out.
-  bool lastMinute = false;
-  {
-    std::lock_guard lock(peer.mu);
-    const KeypairPtr& current = peer.keypairs.current();
-    if (current && current->initiator && !peer.lastMinuteHandshakeSent &&
-        Elapsed(now, current->birthNs) >=
-            kRejectAfterTime - kKeepaliveTimeout - kRekeyTimeout) {
-      peer.lastMinuteHandshakeSent = true;
-      lastMinute = true;
-    }
   }
   if (lastMinute) RequestHandshake(peer, now, events);
   peer.NoteAuthenticatedReceived(now);

@@ -33,6 +33,15 @@ class Keypair {
   ChaChaPoly sender;    // used by the transmit thread only
   ChaChaPoly receiver;  // used by the receive thread only
   ReplayWindow replay;  // receive thread only
+  // The newest counter the window accepted (receive thread only): lets packets too old for the
+  // window be dropped before paying for decryption.
+  uint64_t greatestReceived = 0;
+  bool receivedAny = false;
+
+  bool TooOld(uint64_t counter) const {
+    return receivedAny && counter < greatestReceived &&
+           greatestReceived - counter > ReplayWindow::kWindowSize;
+  }
   std::atomic<uint64_t> sendCounter{0};
 
   bool Expired(uint64_t nowNs) const { return nowNs - birthNs >= kRejectAfterTime; }
