@@ -177,8 +177,7 @@ bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
 }
 
 void DataPath::InstallKeypair(PeerId id, const KeypairParams& params) {
-  uint64_t now = MonotonicNs();
-  peers_.Install(id, std::make_shared<Keypair>(params, now));
+  peers_.Install(id, std::make_shared<Keypair>(params));
   // An initiator's keypair is usable at once: send what waited for it.
   if (params.initiator) QueueTxWork(id, TxWork::kFlushStaged);
 }

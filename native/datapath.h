@@ -66,6 +66,7 @@ class DataPath {
   bool HasPeer(PeerId id) const { return peers_.Find(id) != nullptr; }
   bool RemovePeer(PeerId id);  // also drops its keypairs, staged packets and AllowedIPs
   bool SetEndpoint(PeerId id, const Endpoint& endpoint);  // unset endpoint clears it
+  // Throws std::invalid_argument for an unknown peer or a local index in use.
   void InstallKeypair(PeerId id, const KeypairParams& params);
   bool RemoveKeypair(uint32_t localIndex);
   bool ClearKeypairs(PeerId id);

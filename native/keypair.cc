@@ -4,11 +4,11 @@
 
 namespace viaguard {
 
-Keypair::Keypair(const KeypairParams& params, uint64_t nowNs)
+Keypair::Keypair(const KeypairParams& params)
     : localIndex(params.localIndex),
       remoteIndex(params.remoteIndex),
       initiator(params.initiator),
-      birthNs(nowNs),
+      birthNs(params.birthNs),
       sender(params.sendKey),
       receiver(params.receiveKey) {}
 

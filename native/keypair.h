@@ -19,11 +19,12 @@ struct KeypairParams {
   uint8_t sendKey[ChaChaPoly::kKeySize];
   uint8_t receiveKey[ChaChaPoly::kKeySize];
   bool initiator;  // we sent the initiation of the handshake that derived these keys
+  uint64_t birthNs;  // when the keys were derived (monotonic); ages count from here
 };
 
 class Keypair {
  public:
-  Keypair(const KeypairParams& params, uint64_t nowNs);
+  explicit Keypair(const KeypairParams& params);
 
   const uint32_t localIndex;
   const uint32_t remoteIndex;

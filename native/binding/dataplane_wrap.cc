@@ -342,7 +342,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     if (!Open(info).SetEndpoint(id, Endpoint{})) UnknownPeer(info, id);
   }
 
-  // installKeypair(peer, localIndex, remoteIndex, sendKey, receiveKey, initiator)
+  // installKeypair(peer, localIndex, remoteIndex, sendKey, receiveKey, initiator, birthMs?)
   void InstallKeypair(const Napi::CallbackInfo& info) {
     KeypairParams params{};
     PeerId id = PeerArg(info, 0);
@@ -351,6 +351,16 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     ByteView sendKey = KeyArg(info, 3, "sendKey");
     ByteView receiveKey = KeyArg(info, 4, "receiveKey");
     params.initiator = BoolArg(info, 5, "initiator");
+    uint64_t now = MonotonicNs();
+    params.birthNs = now;
+    if (info.Length() > 6 && !info[6].IsUndefined()) {
+      if (!info[6].IsNumber()) throw Napi::TypeError::New(info.Env(), "birthMs must be a number");
+      double birthMs = info[6].As<Napi::Number>().DoubleValue();
+      if (!std::isfinite(birthMs) || birthMs <= 0 || birthMs > NsToMs(now)) {
+        throw Napi::RangeError::New(info.Env(), "birthMs must be a past monotonicMs() time");
+      }
+      params.birthNs = static_cast<uint64_t>(birthMs * 1e6);
+    }
     std::memcpy(params.sendKey, sendKey.data, sizeof params.sendKey);
     std::memcpy(params.receiveKey, receiveKey.data, sizeof params.receiveKey);
     DataPath& dataPath = Open(info);

@@ -30,6 +30,8 @@ export interface Keypair {
   receiveKey: Uint8Array;
   /** We initiated the handshake: the keypair is used at once; otherwise it waits in `next`. */
   initiator: boolean;
+  /** When the handshake derived the keys (monotonicMs(), not in the future); default: now. */
+  birthMs?: number;
 }
 
 export interface KeypairSlots {
@@ -123,7 +125,17 @@ function checkKeypair(keypair: unknown): Keypair {
     sendKey: checkBytes(k.sendKey, 'keypair.sendKey', 32),
     receiveKey: checkBytes(k.receiveKey, 'keypair.receiveKey', 32),
     initiator: k.initiator,
+    birthMs: checkBirth(k.birthMs),
   };
+}
+
+function checkBirth(birthMs: unknown): number | undefined {
+  if (birthMs === undefined) return undefined;
+  if (typeof birthMs !== 'number') throw new TypeError(`keypair.birthMs must be a number, got ${typeof birthMs}`);
+  if (!Number.isFinite(birthMs) || birthMs <= 0 || birthMs > monotonicMs()) {
+    throw new RangeError(`keypair.birthMs must be a past monotonicMs() time, got ${birthMs}`);
+  }
+  return birthMs;
 }
 
 /** CLOCK_MONOTONIC in milliseconds: the clock of every data plane timestamp (not performance.now()). */
@@ -214,7 +226,7 @@ export class DataPlane {
   /** Installs a session derived by a handshake; staged packets go out once it is usable. */
   installKeypair(peer: number, keypair: Keypair): void {
     const k = checkKeypair(keypair);
-    this.#native.installKeypair(checkPeer(peer), k.localIndex, k.remoteIndex, k.sendKey, k.receiveKey, k.initiator);
+    this.#native.installKeypair(checkPeer(peer), k.localIndex, k.remoteIndex, k.sendKey, k.receiveKey, k.initiator, k.birthMs);
   }
 
   removeKeypair(localIndex: number): boolean {

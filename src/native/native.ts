@@ -76,6 +76,7 @@ export interface NativeDataPlane {
     sendKey: Uint8Array,
     receiveKey: Uint8Array,
     initiator: boolean,
+    birthMs?: number,
   ): void;
   removeKeypair(localIndex: number): boolean;
   clearKeypairs(peer: number): void;

@@ -103,6 +103,9 @@ describe('DataPlane configuration', function () {
       () => dp.installKeypair(5, { localIndex: 1, remoteIndex: 2, sendKey: new Uint8Array(32), receiveKey: new Uint8Array(16), initiator: true }),
       RangeError,
     );
+    const keys = { localIndex: 1, remoteIndex: 2, sendKey: new Uint8Array(32), receiveKey: new Uint8Array(32), initiator: true };
+    assert.throws(() => dp.installKeypair(5, { ...keys, birthMs: monotonicMs() + 60_000 }), /past monotonicMs/);
+    assert.throws(() => dp.installKeypair(5, { ...keys, birthMs: Number.NaN }), RangeError);
     assert.throws(() => new DataPlane({ mtu: 1420, allowedIps: ips }, () => {}), TypeError);
     assert.throws(() => new DataPlane({ tunName: 'x'.repeat(16), mtu: 1420, allowedIps: ips }, () => {}), RangeError);
     // The native side checks too, for callers that bypass the wrapper.

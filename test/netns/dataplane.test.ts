@@ -7,7 +7,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { DataPlane, DataPlaneCounters, DataPlaneEvent, PeerStats } from '../../src/native/dataplane.js';
+import { monotonicMs, type DataPlane, type DataPlaneCounters, type DataPlaneEvent, type PeerStats } from '../../src/native/dataplane.js';
 import { createDataPlanePair, matchingKeypairs, type DataPlanePair } from '../../src/testing/dataplane-pair.js';
 
 const run = promisify(execFile);
@@ -274,6 +274,67 @@ describe('data plane end to end (netns)', function () {
     assert.equal(dpB().counters().droppedSourceCheck, before.droppedSourceCheck + 2);
     assert.ok(dpB().counters().dataPacketsReceived >= received + 2);
     dpB().setSourceCheck('allowed-ips');
+  });
+
+  it('ages sessions like the kernel: rekey after 120 s, reject after 180 s, last-minute rekey on receive', async function () {
+    const needs = () => eventsA.filter((e) => e.type === 'needHandshake').length;
+    const pingOnce = () => {
+      try {
+        sh('ip', 'netns', 'exec', nsA, 'ping', '-c', '1', '-W', '1', addrB);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const install = (index: number, ages: { initiator?: number; responder?: number }) => {
+      const now = monotonicMs();
+      assert.ok(now > 200_000, 'the monotonic clock must be past 200 s');
+      const keys = matchingKeypairs(index, index + 0x1000);
+      if (ages.initiator) keys.initiator.birthMs = now - ages.initiator;
+      if (ages.responder) keys.responder.birthMs = now - ages.responder;
+      dpB().installKeypair(PEER, keys.responder);
+      dpA().installKeypair(PEER, keys.initiator);
+    };
+
+    // Older than REKEY_AFTER_TIME: still used by the initiator, which asks for a new session.
+    eventsA.splice(0);
+    install(0x2001, { initiator: 121_000 });
+    assert.ok(pingOnce());
+    await waitFor('rekey request', () => needs() === 1);
+
+    // Older than REJECT_AFTER_TIME: not used at all; packets wait for the next session.
+    install(0x2002, { initiator: 181_000 });
+    assert.equal(pingOnce(), false);
+    assert.ok(stats(dpA()).staged >= 1);
+    await waitFor('handshake request', () => needs() === 2);
+    install(0x2003, {});
+    await waitFor('staged packets sent', () => stats(dpA()).staged === 0);
+
+    // The receiver refuses a session past REJECT_AFTER_TIME too.
+    const expiredBefore = dpB().counters().droppedExpiredKey;
+    install(0x2004, { responder: 181_000 });
+    assert.equal(pingOnce(), false);
+    assert.ok(dpB().counters().droppedExpiredKey > expiredBefore);
+
+    // Past REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT, a received packet makes the
+    // initiator ask once more (kernel keep_key_fresh on receive), and only once.
+    install(0x2005, { initiator: 170_000 });
+    eventsA.splice(0);
+    dpA().sendKeepalive(PEER); // confirms B's keypair; A's send path asks for a rekey
+    await waitFor('B confirmed', () => dpB().keypairs(PEER).current === 0x3005);
+    await waitFor('send-side request', () => needs() === 1);
+    await sleep(1100); // past the once-per-second limit of needHandshake events
+    dpB().sendKeepalive(PEER);
+    await waitFor('receive-side request', () => needs() === 2);
+    await sleep(1100);
+    const heard = stats(dpA()).lastAuthReceivedMs;
+    dpB().sendKeepalive(PEER);
+    await waitFor('keepalive received', () => stats(dpA()).lastAuthReceivedMs > heard);
+    await sleep(100);
+    assert.equal(needs(), 2);
+
+    install(0x2006, {});
+    assert.ok(pingOnce());
   });
 
   it('idles at ~0% CPU on its own threads', async function () {
