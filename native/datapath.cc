@@ -96,8 +96,13 @@ DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
     }
     throw;
   }
-  txThread_ = std::thread(&DataPath::TransmitLoop, this);
-  rxThread_ = std::thread(&DataPath::ReceiveLoop, this);
+  try {
+    txThread_ = std::thread(&DataPath::TransmitLoop, this);
+    rxThread_ = std::thread(&DataPath::ReceiveLoop, this);
+  } catch (...) {
+    Close();  // joins whichever thread did start
+    throw;
+  }
 }
 
 DataPath::~DataPath() { Close(); }
@@ -106,8 +111,8 @@ void DataPath::Close() {
   if (closed_) return;
   closed_ = true;
   Wake(stopFd_);
-  txThread_.join();
-  rxThread_.join();
+  if (txThread_.joinable()) txThread_.join();
+  if (rxThread_.joinable()) rxThread_.join();
   for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) close(fd);
   {
     std::unique_lock lock(socketsMu_);
