@@ -211,10 +211,21 @@ bool DataPath::SendHandshake(PeerId id, const uint8_t* message, size_t length) {
     std::lock_guard lock(peer->mu);
     endpoint = peer->endpoint;
   }
-  if (!endpoint.IsSet() || !SendTo(endpoint, message, length)) return false;
+  if (!endpoint.IsSet()) return false;
+  Datagram datagram{const_cast<uint8_t*>(message), length, length, endpoint};
+  {
+    std::shared_lock lock(socketsMu_);
+    if (sockets_.Send(&datagram, 1, MSG_DONTWAIT) != 1) return false;
+  }
+  if (datagram.localRefused) ForgetLocal(*peer, endpoint);
   peer->txBytes.fetch_add(length, std::memory_order_relaxed);
   peer->NoteAuthenticatedSent(MonotonicNs(), false);
   return true;
+}
+
+void DataPath::ForgetLocal(Peer& peer, const Endpoint& sentTo) {
+  std::lock_guard lock(peer.mu);
+  if (peer.endpoint == sentTo) peer.endpoint.hasLocal = false;
 }
 
 bool DataPath::SendTo(const Endpoint& endpoint, const uint8_t* message, size_t length) {
@@ -498,6 +509,7 @@ void DataPath::FlushTx(TxContext& tx) {
       counters_.Add(Counter::kDroppedSendFailed);
     } else {
       Peer& peer = *tx.peers[i];
+      if (tx.datagrams[i].localRefused) ForgetLocal(peer, tx.datagrams[i].peer);
       peer.txBytes.fetch_add(tx.datagrams[i].length, std::memory_order_relaxed);
       peer.NoteAuthenticatedSent(now, tx.data[i]);
       counters_.Add(Counter::kDataPacketsSent);
@@ -648,6 +660,8 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
     if (peer.endpoint != datagram.peer) {
       peer.endpoint = datagram.peer;
       roamed = true;
+    } else if (!peer.endpoint.SameLocal(datagram.peer)) {
+      peer.endpoint = datagram.peer;  // same peer address, reached at another of ours
     }
     confirming = peer.keypairs.next().get() == &keypair;
     // Kernel receive.c keep_key_fresh: an initiator whose session nears REJECT_AFTER_TIME asks

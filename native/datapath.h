@@ -100,6 +100,8 @@ class DataPath {
   void ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
   bool VerifyMac1(const uint8_t* message, size_t length);
   void QueueTxWork(PeerId id, TxWork work);
+  // The peer's local address was refused by the kernel (no longer ours): stop using it.
+  void ForgetLocal(Peer& peer, const Endpoint& sentTo);
   void Post(std::vector<DataPathEvent>& events);
   void Wake(int eventFd);
 

@@ -64,6 +64,29 @@ bool Endpoint::FromSockaddr(const sockaddr* sa, socklen_t len, Endpoint* out) {
   return false;
 }
 
+std::string Endpoint::LocalText() const {
+  if (!hasLocal) return "";
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(IsV6() ? AF_INET6 : AF_INET, IsV6() ? static_cast<const void*>(&local.v6)
+                                                : static_cast<const void*>(&local.v4),
+            text, sizeof text);
+  return text;
+}
+
+bool Endpoint::SetLocal(const std::string& address) {
+  if (inet_pton(IsV6() ? AF_INET6 : AF_INET, address.c_str(), &local) != 1) return false;
+  hasLocal = true;
+  localIfindex = 0;
+  return true;
+}
+
+bool Endpoint::SameLocal(const Endpoint& other) const {
+  if (hasLocal != other.hasLocal) return false;
+  if (!hasLocal) return true;
+  return localIfindex == other.localIfindex &&
+         std::memcmp(&local, &other.local, IsV6() ? sizeof local.v6 : sizeof local.v4) == 0;
+}
+
 bool Endpoint::operator==(const Endpoint& other) const {
   if (addr.sa.sa_family != other.addr.sa.sa_family) return false;
   if (addr.sa.sa_family == AF_INET) {

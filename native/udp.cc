@@ -52,6 +52,12 @@ int Listen(int family, uint16_t* port, uint32_t fwmark) {
     addr = reinterpret_cast<sockaddr*>(&addr4);
     len = sizeof addr4;
   }
+  // Learn the local address of each datagram, to answer from it (sticky source).
+  if (family == AF_INET6
+          ? setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) < 0
+          : setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) < 0) {
+    goto fail;
+  }
   if (fwmark != 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0) goto fail;
   SetBuffers(fd);
   if (bind(fd, addr, len) < 0) goto fail;
@@ -62,6 +68,56 @@ fail:
   int err = errno;
   close(fd);
   return -err;
+}
+
+constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo));
+static_assert(CMSG_SPACE(sizeof(in_pktinfo)) <= kControlSize, "control room for both families");
+
+struct alignas(cmsghdr) Control {
+  char bytes[kControlSize];
+};
+
+// Writes the packet-info control message that makes the kernel send from peer's local address.
+size_t PutLocal(const Endpoint& peer, Control* control) {
+  std::memset(control, 0, sizeof *control);
+  auto* cmsg = reinterpret_cast<cmsghdr*>(control->bytes);
+  if (peer.IsV6()) {
+    cmsg->cmsg_level = IPPROTO_IPV6;
+    cmsg->cmsg_type = IPV6_PKTINFO;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+    in6_pktinfo info{};
+    info.ipi6_addr = peer.local.v6;
+    // A link-local source only means something together with its interface.
+    if (IN6_IS_ADDR_LINKLOCAL(&peer.local.v6)) info.ipi6_ifindex = peer.localIfindex;
+    std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
+    return CMSG_SPACE(sizeof(in6_pktinfo));
+  }
+  cmsg->cmsg_level = IPPROTO_IP;
+  cmsg->cmsg_type = IP_PKTINFO;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+  in_pktinfo info{};
+  info.ipi_spec_dst = peer.local.v4;
+  std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
+  return CMSG_SPACE(sizeof(in_pktinfo));
+}
+
+// Reads the local address a datagram arrived at from its packet-info control message.
+void GetLocal(const msghdr& h, Endpoint* peer) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO && !peer->IsV6()) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      peer->local.v4 = info.ipi_spec_dst;
+      peer->localIfindex = static_cast<uint32_t>(info.ipi_ifindex);
+      peer->hasLocal = true;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO && peer->IsV6()) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      peer->local.v6 = info.ipi6_addr;
+      peer->localIfindex = info.ipi6_ifindex;
+      peer->hasLocal = true;
+    }
+  }
 }
 
 }  // namespace
@@ -119,14 +175,20 @@ size_t UdpSockets::Send(Datagram* datagrams, size_t count, int flags) const {
     size_t end = start;
     mmsghdr headers[kMaxBatch];
     iovec iovs[kMaxBatch];
+    Control controls[kMaxBatch];
     while (end < count && end - start < kMaxBatch && datagrams[end].peer.IsV6() == v6) {
       size_t i = end - start;
+      const Endpoint& peer = datagrams[end].peer;
       iovs[i] = {datagrams[end].data, datagrams[end].length};
       headers[i] = {};
-      headers[i].msg_hdr.msg_name = const_cast<sockaddr*>(&datagrams[end].peer.addr.sa);
-      headers[i].msg_hdr.msg_namelen = datagrams[end].peer.Length();
+      headers[i].msg_hdr.msg_name = const_cast<sockaddr*>(&peer.addr.sa);
+      headers[i].msg_hdr.msg_namelen = peer.Length();
       headers[i].msg_hdr.msg_iov = &iovs[i];
       headers[i].msg_hdr.msg_iovlen = 1;
+      if (peer.hasLocal) {
+        headers[i].msg_hdr.msg_control = controls[i].bytes;
+        headers[i].msg_hdr.msg_controllen = PutLocal(peer, &controls[i]);
+      }
       ++end;
     }
     int fd = v6 ? fd6_ : fd4_;
@@ -138,6 +200,13 @@ size_t UdpSockets::Send(Datagram* datagrams, size_t count, int flags) const {
         sent += static_cast<size_t>(n);
       } else if (n < 0 && errno == EINTR) {
         continue;
+      } else if (n < 0 && headers[done].msg_hdr.msg_control != nullptr &&
+                 (errno == EINVAL || errno == EADDRNOTAVAIL || errno == ENETUNREACH)) {
+        // The local address is no longer ours (or cannot reach the peer): send from the
+        // default one, as the kernel's send4/send6 do, and let the caller forget it.
+        headers[done].msg_hdr.msg_control = nullptr;
+        headers[done].msg_hdr.msg_controllen = 0;
+        datagrams[start + done].localRefused = true;
       } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         datagrams[start + done].length = 0;  // this one cannot go (e.g. unreachable): skip it
         ++done;
@@ -156,6 +225,7 @@ size_t UdpSockets::Receive(int fd, Datagram* datagrams, size_t count) const {
   mmsghdr headers[kMaxBatch];
   iovec iovs[kMaxBatch];
   sockaddr_in6 sources[kMaxBatch];
+  Control controls[kMaxBatch];
   for (size_t i = 0; i < count; ++i) {
     iovs[i] = {datagrams[i].data, datagrams[i].capacity};
     headers[i] = {};
@@ -163,6 +233,8 @@ size_t UdpSockets::Receive(int fd, Datagram* datagrams, size_t count) const {
     headers[i].msg_hdr.msg_namelen = sizeof sources[i];
     headers[i].msg_hdr.msg_iov = &iovs[i];
     headers[i].msg_hdr.msg_iovlen = 1;
+    headers[i].msg_hdr.msg_control = controls[i].bytes;
+    headers[i].msg_hdr.msg_controllen = sizeof controls[i].bytes;
   }
   int n;
   do {
@@ -178,6 +250,7 @@ size_t UdpSockets::Receive(int fd, Datagram* datagrams, size_t count) const {
                                 &d.peer)) {
       continue;
     }
+    GetLocal(h, &d.peer);
     if (static_cast<size_t>(i) != kept) {
       // Compact: the bytes of datagram i live in slot i's buffer; swap the buffer pointers.
       std::swap(datagrams[kept].data, datagrams[i].data);

@@ -13,7 +13,8 @@ struct Datagram {
   uint8_t* data;
   size_t capacity;  // receive: room at data
   size_t length;    // send: bytes to send; receive: bytes received
-  Endpoint peer;    // send: destination; receive: source
+  Endpoint peer;    // send: destination (and local source); receive: source (and local address)
+  bool localRefused = false;  // send: the local address is gone; it went from the default one
 };
 
 class UdpSockets {

@@ -63,13 +63,22 @@ ByteView KeyArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return key;
 }
 
-Endpoint EndpointArgs(const Napi::CallbackInfo& info, size_t i) {
+// address, port at i and i + 1; an optional local (source) address at localAt.
+Endpoint EndpointArgs(const Napi::CallbackInfo& info, size_t i, size_t localAt) {
   std::string address = StringArg(info, i, "address");
   uint16_t port = static_cast<uint16_t>(IntegerArg(info, i + 1, "port", 1, 65535));
   Endpoint endpoint;
   if (!Endpoint::Parse(address, port, &endpoint)) {
     throw Napi::RangeError::New(info.Env(), "address must be a numeric IPv4 or IPv6 address, got '" +
                                                 address + "'");
+  }
+  if (localAt < info.Length() && !info[localAt].IsUndefined()) {
+    std::string local = StringArg(info, localAt, "localAddress");
+    if (!endpoint.SetLocal(local)) {
+      throw Napi::RangeError::New(
+          info.Env(), "localAddress must be a numeric address of the family of address, got '" +
+                          local + "'");
+    }
   }
   return endpoint;
 }
@@ -85,6 +94,7 @@ Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
   auto setEndpoint = [&]() {
     o.Set("address", e.endpoint.AddressText());
     o.Set("port", e.endpoint.Port());
+    if (e.endpoint.hasLocal) o.Set("localAddress", e.endpoint.LocalText());
   };
   switch (e.type) {
     case DataPathEvent::Type::kHandshake:
@@ -331,9 +341,10 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     return Napi::Boolean::New(info.Env(), Open(info).RemovePeer(id));
   }
 
+  // setEndpoint(peer, address, port, localAddress?)
   void SetEndpoint(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
-    Endpoint endpoint = EndpointArgs(info, 1);
+    Endpoint endpoint = EndpointArgs(info, 1, 3);
     if (!Open(info).SetEndpoint(id, endpoint)) UnknownPeer(info, id);
   }
 
@@ -409,9 +420,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     return Napi::Boolean::New(info.Env(), dataPath.SendHandshake(id, message.data, message.size));
   }
 
-  // sendTo(address, port, message) -> whether the socket took it
+  // sendTo(address, port, message, localAddress?) -> whether the socket took it
   Napi::Value SendTo(const Napi::CallbackInfo& info) {
-    Endpoint endpoint = EndpointArgs(info, 0);
+    Endpoint endpoint = EndpointArgs(info, 0, 3);
     ByteView message = BytesArg(info, 2, "message");
     return Napi::Boolean::New(info.Env(), Open(info).SendTo(endpoint, message.data, message.size));
   }

@@ -115,6 +115,16 @@ function checkAddress(address: unknown): string {
   return formatIp(parsed) + (percent < 0 ? '' : address.slice(percent));
 }
 
+/** An optional local (source) address: numeric, of the same family as the remote address. */
+function checkLocalAddress(localAddress: unknown, address: string): string | undefined {
+  if (localAddress === undefined) return undefined;
+  const local = checkAddress(localAddress);
+  if (local.includes(':') !== address.includes(':')) {
+    throw new RangeError(`localAddress ${local} and address ${address} must be of the same family`);
+  }
+  return local;
+}
+
 function checkKeypair(keypair: unknown): Keypair {
   if (typeof keypair !== 'object' || keypair === null) throw new TypeError('keypair must be an object');
   const k = keypair as Partial<Keypair>;
@@ -215,8 +225,13 @@ export class DataPlane {
     return this.#native.removePeer(checkPeer(peer));
   }
 
-  setEndpoint(peer: number, address: string, port: number): void {
-    this.#native.setEndpoint(checkPeer(peer), checkAddress(address), checkInteger(port, 'port', 1, 65535));
+  /**
+   * Where the peer's packets go. localAddress (e.g. from a handshake event) makes them leave
+   * from that address of ours; the data plane then follows the peer's authenticated packets.
+   */
+  setEndpoint(peer: number, address: string, port: number, localAddress?: string): void {
+    const remote = checkAddress(address);
+    this.#native.setEndpoint(checkPeer(peer), remote, checkInteger(port, 'port', 1, 65535), checkLocalAddress(localAddress, remote));
   }
 
   clearEndpoint(peer: number): void {
@@ -248,8 +263,14 @@ export class DataPlane {
   }
 
   /** Sends a message (a cookie reply) to an address that need not be a peer's endpoint. */
-  sendTo(address: string, port: number, message: Uint8Array): boolean {
-    return this.#native.sendTo(checkAddress(address), checkInteger(port, 'port', 1, 65535), checkBytes(message, 'message'));
+  sendTo(address: string, port: number, message: Uint8Array, localAddress?: string): boolean {
+    const remote = checkAddress(address);
+    return this.#native.sendTo(
+      remote,
+      checkInteger(port, 'port', 1, 65535),
+      checkBytes(message, 'message'),
+      checkLocalAddress(localAddress, remote),
+    );
   }
 
   /** Queues an empty data message on the current keypair (a needHandshake event when there is none). */

@@ -48,12 +48,15 @@ export interface NativeReplayWindow {
   reset(): void;
 }
 
-/** An event from the data plane's threads, delivered in batches (native/binding/dataplane_wrap.cc). */
+/**
+ * An event from the data plane's threads, delivered in batches (native/binding/dataplane_wrap.cc).
+ * localAddress is the address of ours the datagram arrived at (absent when unknown).
+ */
 export type NativeDataPlaneEvent =
-  | { type: 'handshake'; message: Buffer; address: string; port: number }
+  | { type: 'handshake'; message: Buffer; address: string; port: number; localAddress?: string }
   | { type: 'needHandshake'; peer: number }
   | { type: 'keypairConfirmed'; peer: number; localIndex: number }
-  | { type: 'endpointChanged'; peer: number; address: string; port: number }
+  | { type: 'endpointChanged'; peer: number; address: string; port: number; localAddress?: string }
   | { type: 'closed'; reason: string };
 
 /** The native DataPlane (native/datapath.h). Unknown peers are RangeErrors; after close() every call throws. */
@@ -67,7 +70,7 @@ export interface NativeDataPlane {
   setMtu(mtu: number): void;
   addPeer(peer: number): void;
   removePeer(peer: number): boolean;
-  setEndpoint(peer: number, address: string, port: number): void;
+  setEndpoint(peer: number, address: string, port: number, localAddress?: string): void;
   clearEndpoint(peer: number): void;
   installKeypair(
     peer: number,
@@ -82,7 +85,7 @@ export interface NativeDataPlane {
   clearKeypairs(peer: number): void;
   keypairs(peer: number): { previous: number | null; current: number | null; next: number | null };
   sendHandshake(peer: number, message: Uint8Array): boolean;
-  sendTo(address: string, port: number, message: Uint8Array): boolean;
+  sendTo(address: string, port: number, message: Uint8Array, localAddress?: string): boolean;
   sendKeepalive(peer: number): void;
   resetNewHandshakeTimer(peer: number): void;
   /** Rows of 10 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived, firstDataSinceReceive (ms, 0 = never), sourceCheckDrops, staged. */

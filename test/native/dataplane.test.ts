@@ -99,6 +99,8 @@ describe('DataPlane configuration', function () {
     assert.throws(() => dp.addPeer(5), /already exists/);
     assert.throws(() => dp.setEndpoint(5, 'example.com', 1), RangeError);
     assert.throws(() => dp.setEndpoint(5, '1.2.3.4', 0), RangeError);
+    assert.throws(() => dp.setEndpoint(5, '1.2.3.4', 1, '::1'), /same family/);
+    assert.throws(() => dp.sendTo('::1', 1, new Uint8Array(1), 'nonsense'), RangeError);
     assert.throws(
       () => dp.installKeypair(5, { localIndex: 1, remoteIndex: 2, sendKey: new Uint8Array(32), receiveKey: new Uint8Array(16), initiator: true }),
       RangeError,
@@ -180,8 +182,9 @@ describe('DataPlane configuration', function () {
     const source = await sendUdp(port, [response, cookie]);
     await waitFor('two handshake events', () => events.filter((e) => e.type === 'handshake').length === 2);
     const [first, second] = events.filter((e) => e.type === 'handshake');
-    assert.deepEqual(first, { type: 'handshake', message: response, address: '127.0.0.1', port: source });
-    assert.deepEqual(second, { type: 'handshake', message: cookie, address: '127.0.0.1', port: source });
+    const from = { address: '127.0.0.1', port: source, localAddress: '127.0.0.1' };
+    assert.deepEqual(first, { type: 'handshake', message: response, ...from });
+    assert.deepEqual(second, { type: 'handshake', message: cookie, ...from });
     dp.setMac1Key(null);
     await sendUdp(port, [response]);
     await waitFor('refused again', () => dp.counters().droppedBadMac1 === before.droppedBadMac1 + 2);

@@ -143,7 +143,7 @@ describe('data plane end to end (netns)', function () {
     await waitFor('events', () => eventsB.some((e) => e.type === 'endpointChanged'));
     assert.deepEqual(eventsB.find((e) => e.type === 'keypairConfirmed'), { type: 'keypairConfirmed', peer: PEER, localIndex: INDEX_B });
     assert.deepEqual(eventsB.find((e) => e.type === 'endpointChanged'), {
-      type: 'endpointChanged', peer: PEER, address: '127.0.0.1', port: portA,
+      type: 'endpointChanged', peer: PEER, address: '127.0.0.1', port: portA, localAddress: '127.0.0.1',
     });
   });
 
@@ -335,6 +335,27 @@ describe('data plane end to end (netns)', function () {
 
     install(0x2006, {});
     assert.ok(pingOnce());
+  });
+
+  it('answers from the local address the peer reached (sticky source)', async function () {
+    const roams = () => eventsA.filter((e) => e.type === 'endpointChanged');
+    // A reaches B at 127.0.0.2 while B knows A at 127.0.0.1: B's replies must still come from
+    // 127.0.0.2, or A would roam to B's default source address.
+    dpA().setEndpoint(PEER, '127.0.0.2', portB);
+    eventsA.splice(0);
+    sh('ip', 'netns', 'exec', nsA, 'ping', '-c', '2', '-i', '0.2', '-W', '2', addrB);
+    assert.deepEqual(roams(), []);
+    // Told to answer from 127.0.0.1, B is seen there and A roams.
+    dpB().setEndpoint(PEER, '127.0.0.1', portA, '127.0.0.1');
+    dpB().sendKeepalive(PEER);
+    await waitFor('A roams', () => roams().length === 1);
+    assert.deepEqual(roams()[0], { type: 'endpointChanged', peer: PEER, address: '127.0.0.1', port: portB, localAddress: '127.0.0.1' });
+    // A local address that is not ours: the kernel refuses it and B falls back to the default.
+    dpB().setEndpoint(PEER, '127.0.0.1', portA, '192.0.2.77');
+    const heard = stats(dpA()).lastAuthReceivedMs;
+    dpB().sendKeepalive(PEER);
+    await waitFor('keepalive despite the stale local address', () => stats(dpA()).lastAuthReceivedMs > heard);
+    assert.equal(dpB().counters().droppedSendFailed, 0);
   });
 
   it('idles at ~0% CPU on its own threads', async function () {
