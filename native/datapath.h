@@ -3,7 +3,6 @@
 // epoll_wait when idle. The control plane (JavaScript) configures it from its own thread and
 // receives batched events; no packet goes through it in steady state.
 #pragma once
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>

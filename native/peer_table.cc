@@ -108,11 +108,6 @@ void PeerTable::ForEach(const std::function<void(Peer&)>& visit) const {
   for (const auto& [id, peer] : peers_) visit(*peer);
 }
 
-size_t PeerTable::Size() const {
-  std::shared_lock lock(mu_);
-  return peers_.size();
-}
-
 void PeerTable::UnregisterLocked(const std::vector<KeypairPtr>& keypairs) {
   for (const KeypairPtr& keypair : keypairs) {
     auto it = byIndex_.find(keypair->localIndex);

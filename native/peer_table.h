@@ -31,7 +31,6 @@ class PeerTable {
   bool ReceivedWith(Peer& peer, const Keypair* keypair);
 
   void ForEach(const std::function<void(Peer&)>& visit) const;
-  size_t Size() const;
 
  private:
   void UnregisterLocked(const std::vector<KeypairPtr>& keypairs);
