@@ -41,9 +41,17 @@ inline unsigned InternalPos(unsigned len, unsigned byte) { return (1u << len) - 
 // Inverse of InternalPos: relative length of a position.
 inline unsigned LengthOfPos(unsigned pos) { return 31 - __builtin_clz(pos + 2); }
 
+#if defined(__x86_64__) && !defined(__POPCNT__)
+// Baseline x86-64 has no popcnt instruction and libgcc's fallback is a call per word. PopCount
+// below is then the SWAR idiom, which the compiler turns back into popcnt inside functions
+// cloned for CPUs that have it (chosen once at load time).
+#define VIAGUARD_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define VIAGUARD_POPCNT_CLONES
+#endif
+
 inline unsigned PopCount(uint64_t x) {
 #if defined(__x86_64__) && !defined(__POPCNT__)
-  // Baseline x86-64 has no popcnt instruction and libgcc's fallback is a call per word.
   x -= (x >> 1) & 0x5555555555555555ULL;
   x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
   x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
@@ -92,12 +100,13 @@ inline bool KeyMatches(const Node* node, uint64_t a0, uint64_t a1) {
 }
 
 // Highest-length prefix of this node matching byte, as an internal position, or -1.
+// Branch-free: in interleaved lookups a mispredicted branch would stall all of them.
 inline int LongestInternal(const Node* node, unsigned byte) {
-  for (unsigned len = 8; len >= 1; --len) {
-    unsigned pos = InternalPos(len, byte);
-    if (TestBit(node->internal, pos)) return static_cast<int>(pos);
-  }
-  return -1;
+  unsigned lengths = 0;  // bit len set when the prefix of that length is held
+  for (unsigned len = 1; len <= 8; ++len) lengths |= static_cast<unsigned>(TestBit(node->internal, InternalPos(len, byte))) << len;
+  if (lengths == 0) return -1;
+  const unsigned len = 31 - __builtin_clz(lengths);
+  return static_cast<int>(InternalPos(len, byte));
 }
 
 inline bool HasChild(const Node* node, unsigned byte) { return TestBit(node->external, byte); }
@@ -459,26 +468,85 @@ size_t AllowedIps::RemoveAll(PeerId peer) {
   return removed;
 }
 
-PeerId AllowedIps::Lookup(Family family, const uint8_t* addr) const {
-  const Impl::Tree& tree = impl_->TreeOf(family);
-  uint8_t bytes[16] = {};
-  std::memcpy(bytes, addr, tree.bytes);
-  uint64_t a0, a1;
-  std::memcpy(&a0, bytes, 8);
-  std::memcpy(&a1, bytes + 8, 8);
-  // The winning slot is only read at the end, so its cache miss overlaps the descent.
-  const PeerId* best = &tree.zero_owner;
-  const Node* node = tree.root;
-  for (;;) {
-    const unsigned byte = bytes[node->depth];
-    const int pos = LongestInternal(node, byte);
-    if (pos >= 0) best = &node->results[Rank(node->internal, static_cast<unsigned>(pos))];
-    if (!HasChild(node, byte)) break;
-    const Node* child = node->children[Rank(node->external, byte)];
-    if (!KeyMatches(child, a0, a1)) break;
-    node = child;
+namespace {
+
+// One lookup in flight. A level takes two steps, each ending with a prefetch of what the next
+// step reads: at a node, find its best internal match and prefetch the child slot; at a slot,
+// load the child pointer and prefetch the child's two cache lines.
+struct Cursor {
+  const Node* node;          // nullptr once finished
+  const Node* const* slot;   // child pointer to follow next, or nullptr
+  const PeerId* best;        // read only at the end, so its miss never stalls the descent
+  bool check_key;            // node was reached by following a child pointer
+  uint64_t a0, a1;           // the address, zero-padded to 16 bytes
+  uint8_t bytes[16];
+};
+
+inline void Prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+
+inline void Start(Cursor& c, const uint8_t* addr, unsigned size, const Node* root, const PeerId* zero_owner) {
+  std::memset(c.bytes, 0, sizeof c.bytes);
+  std::memcpy(c.bytes, addr, size);
+  std::memcpy(&c.a0, c.bytes, 8);
+  std::memcpy(&c.a1, c.bytes + 8, 8);
+  c.node = root;
+  c.slot = nullptr;
+  c.best = zero_owner;
+  c.check_key = false;
+}
+
+// Advances c by one step; returns false when the lookup is finished.
+inline bool Step(Cursor& c) {
+  if (c.slot != nullptr) {
+    c.node = *c.slot;
+    c.slot = nullptr;
+    c.check_key = true;
+    Prefetch(c.node);
+    Prefetch(reinterpret_cast<const uint8_t*>(c.node) + 64);
+    return true;
   }
-  return *best;
+  const Node* node = c.node;
+  if (c.check_key && !KeyMatches(node, c.a0, c.a1)) return false;
+  const unsigned byte = c.bytes[node->depth];
+  const int pos = LongestInternal(node, byte);
+  if (pos >= 0) {
+    c.best = &node->results[Rank(node->internal, static_cast<unsigned>(pos))];
+    Prefetch(c.best);
+  }
+  if (!HasChild(node, byte)) return false;
+  c.slot = &node->children[Rank(node->external, byte)];
+  Prefetch(c.slot);
+  return true;
+}
+
+}  // namespace
+
+PeerId AllowedIps::Lookup(Family family, const uint8_t* addr) const {
+  PeerId out;
+  LookupMany(family, addr, 1, &out);
+  return out;
+}
+
+VIAGUARD_POPCNT_CLONES
+void AllowedIps::LookupMany(Family family, const uint8_t* addrs, size_t count, PeerId* out) const {
+  constexpr size_t kInFlight = 16;
+  const Impl::Tree& tree = impl_->TreeOf(family);
+  for (size_t base = 0; base < count; base += kInFlight) {
+    const size_t group = count - base < kInFlight ? count - base : kInFlight;
+    Cursor cursors[kInFlight];
+    for (size_t i = 0; i < group; ++i) {
+      Start(cursors[i], addrs + (base + i) * tree.bytes, tree.bytes, tree.root, &tree.zero_owner);
+    }
+    for (size_t active = group; active > 0;) {
+      for (size_t i = 0; i < group; ++i) {
+        if (cursors[i].node != nullptr && !Step(cursors[i])) {
+          cursors[i].node = nullptr;
+          --active;
+        }
+      }
+    }
+    for (size_t i = 0; i < group; ++i) out[base + i] = *cursors[i].best;
+  }
 }
 
 void AllowedIps::Walk(PeerId peer, const std::function<void(Family, const uint8_t*, uint8_t)>& visit) const {
