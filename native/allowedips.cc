@@ -1,7 +1,7 @@
 // AllowedIPs as a path-compressed multibit trie with stride 8, after Tree Bitmap (Eatherton,
 // Varghese, Dittia, SIGCOMM CCR 2004). A node at depth d decides address byte d:
 //  - its internal bitmap marks the prefixes of length 8d+1 .. 8d+8 that it holds (2+4+..+256 =
-//    510 positions), so a /24 lives in the depth-2 node of its /16 and needs no node of its own;
+//    510 of 512 bits), so a /24 lives in the depth-2 node of its /16 and needs no node of its own;
 //  - its external bitmap marks which next bytes lead to a child;
 //  - results and children are dense arrays indexed by popcount rank.
 // A child may sit deeper than depth d+1 (path compression): every node keeps the address bytes
@@ -35,11 +35,13 @@ struct alignas(64) Node {
 static_assert(sizeof(Node) == 128, "a node is two cache lines");
 static_assert(offsetof(Node, depth) == offsetof(Node, key) + kMaxKeyBytes, "key block is 16 bytes");
 
-// Position of the prefix made of the first len (1..8) bits of byte in the internal bitmap.
-inline unsigned InternalPos(unsigned len, unsigned byte) { return (1u << len) - 2 + (byte >> (8 - len)); }
+// Position of the prefix made of the first len (1..8) bits of byte in the internal bitmap, in
+// heap order (2..511): lengths 1..5 share word 0, length 6 fills word 1, 7 words 2-3, 8 words 4-7,
+// and a longer prefix always has a higher position than a shorter one on the same path.
+constexpr unsigned InternalPos(unsigned len, unsigned byte) { return (1u << len) + (byte >> (8 - len)); }
 
 // Inverse of InternalPos: relative length of a position.
-inline unsigned LengthOfPos(unsigned pos) { return 31 - __builtin_clz(pos + 2); }
+inline unsigned LengthOfPos(unsigned pos) { return 31 - __builtin_clz(pos); }
 
 #if defined(__x86_64__) && !defined(__POPCNT__)
 // Baseline x86-64 has no popcnt instruction and libgcc's fallback is a call per word. PopCount
@@ -100,13 +102,25 @@ inline bool KeyMatches(const Node* node, uint64_t a0, uint64_t a1) {
 }
 
 // Highest-length prefix of this node matching byte, as an internal position, or -1.
-// Branch-free: in interleaved lookups a mispredicted branch would stall all of them.
-inline int LongestInternal(const Node* node, unsigned byte) {
-  unsigned lengths = 0;  // bit len set when the prefix of that length is held
-  for (unsigned len = 1; len <= 8; ++len) lengths |= static_cast<unsigned>(TestBit(node->internal, InternalPos(len, byte))) << len;
-  if (lengths == 0) return -1;
-  const unsigned len = 31 - __builtin_clz(lengths);
-  return static_cast<int>(InternalPos(len, byte));
+// kShortPaths[byte >> 3]: the word-0 positions of the prefixes of length 1..5 on byte's path.
+constexpr std::array<uint64_t, 32> MakeShortPaths() {
+  std::array<uint64_t, 32> paths{};
+  for (unsigned top = 0; top < 32; ++top)
+    for (unsigned len = 1; len <= 5; ++len) paths[top] |= uint64_t{1} << InternalPos(len, top << 3);
+  return paths;
+}
+constexpr std::array<uint64_t, 32> kShortPaths = MakeShortPaths();
+
+// Position of the longest prefix of this node matching byte, or 0 when none does. Branch-free:
+// in interleaved lookups a mispredicted branch would stall all of them.
+inline unsigned LongestInternal(const Node* node, unsigned byte) {
+  const uint64_t short_hits = node->internal[0] & kShortPaths[byte >> 3];
+  unsigned best = 63 - __builtin_clzll(short_hits | 1);  // bit 0 is never a position
+  const unsigned p6 = InternalPos(6, byte), p7 = InternalPos(7, byte), p8 = InternalPos(8, byte);
+  best = TestBit(node->internal, p6) ? p6 : best;
+  best = TestBit(node->internal, p7) ? p7 : best;
+  best = TestBit(node->internal, p8) ? p8 : best;
+  return best;
 }
 
 inline bool HasChild(const Node* node, unsigned byte) { return TestBit(node->external, byte); }
@@ -426,7 +440,7 @@ void AllowedIps::Impl::Walk(const Node* node, PeerId peer, Family family,
       const unsigned len = LengthOfPos(pos);
       uint8_t addr[16] = {};
       std::memcpy(addr, node->key, node->depth);
-      addr[node->depth] = static_cast<uint8_t>((pos + 2 - (1u << len)) << (8 - len));
+      addr[node->depth] = static_cast<uint8_t>((pos - (1u << len)) << (8 - len));
       visit(family, addr, static_cast<uint8_t>(node->depth * 8 + len));
     }
   }
@@ -508,9 +522,9 @@ inline bool Step(Cursor& c) {
   const Node* node = c.node;
   if (c.check_key && !KeyMatches(node, c.a0, c.a1)) return false;
   const unsigned byte = c.bytes[node->depth];
-  const int pos = LongestInternal(node, byte);
-  if (pos >= 0) {
-    c.best = &node->results[Rank(node->internal, static_cast<unsigned>(pos))];
+  const unsigned pos = LongestInternal(node, byte);
+  if (pos != 0) {
+    c.best = &node->results[Rank(node->internal, pos)];
     Prefetch(c.best);
   }
   if (!HasChild(node, byte)) return false;
