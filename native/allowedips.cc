@@ -177,6 +177,14 @@ struct AllowedIps::Impl {
   size_t count = 0;
   size_t array_bytes = 0;
 
+  // IPv4 lookups start from the address's first 16 bits: for each value, the first node at
+  // depth >= 2 on its path (its key still to be checked) and the owner of the longest prefix of
+  // length <= 16 covering it. 768 KiB that spare every IPv4 lookup the two top levels, the
+  // bulk of its work on an Internet-sized table. Kept exact by RefreshV4Starts after each change.
+  static constexpr size_t kV4Starts = 1 << 16;
+  std::vector<const Node*> v4_start_node = std::vector<const Node*>(kV4Starts);
+  std::vector<PeerId> v4_start_best = std::vector<PeerId>(kV4Starts);
+
   Impl() : trees{{pool.Allocate(), kNoPeer, 4}, {pool.Allocate(), kNoPeer, 16}} {}
 
   ~Impl() {
@@ -279,6 +287,8 @@ struct AllowedIps::Impl {
   }
 
   PeerId Insert(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer);
+  void RefreshV4Start(unsigned first16);
+  void RefreshV4Starts(const uint8_t* key, unsigned cidr);
   bool Remove(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer);
   size_t Prune(Node* node, PeerId peer);
   void Walk(const Node* node, PeerId peer, Family family,
@@ -351,6 +361,35 @@ PeerId AllowedIps::Impl::Insert(Tree& tree, const uint8_t* key, unsigned cidr, P
   PeerId old = SetResult(node, pos, peer);
   if (old == kNoPeer) ++count;
   return old;
+}
+
+void AllowedIps::Impl::RefreshV4Start(unsigned first16) {
+  const uint8_t bytes[2] = {static_cast<uint8_t>(first16 >> 8), static_cast<uint8_t>(first16)};
+  PeerId best = trees[0].zero_owner;
+  const Node* node = trees[0].root;
+  const Node* start = nullptr;
+  for (;;) {
+    const unsigned byte = bytes[node->depth];
+    const unsigned pos = LongestInternal(node, byte);
+    if (pos != 0) best = node->results[Rank(node->internal, pos)];
+    if (!HasChild(node, byte)) break;
+    const Node* child = node->children[Rank(node->external, byte)];
+    if (child->depth >= 2) {
+      if (child->key[0] == bytes[0] && child->key[1] == bytes[1]) start = child;
+      break;
+    }
+    node = child;
+  }
+  v4_start_node[first16] = start;
+  v4_start_best[first16] = best;
+}
+
+// A change to key/cidr alters the owners of the starts its prefix covers when cidr <= 16, and
+// otherwise only nodes on key's own path: the start of key's first 16 bits.
+void AllowedIps::Impl::RefreshV4Starts(const uint8_t* key, unsigned cidr) {
+  const unsigned first = static_cast<unsigned>(key[0]) << 8 | key[1];
+  const unsigned span = cidr <= 16 ? 1u << (16 - cidr) : 1;
+  for (unsigned i = first; i < first + span; ++i) RefreshV4Start(i);
 }
 
 bool AllowedIps::Impl::Remove(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer) {
@@ -457,7 +496,9 @@ PeerId AllowedIps::Insert(Family family, const uint8_t* addr, uint8_t cidr, Peer
   CheckArguments(tree.bytes, cidr, peer);
   uint8_t key[16];
   NormalizedKey(addr, tree.bytes, cidr, key);
-  return impl_->Insert(tree, key, cidr, peer);
+  const PeerId previous = impl_->Insert(tree, key, cidr, peer);
+  if (family == Family::kIpv4) impl_->RefreshV4Starts(key, cidr);
+  return previous;
 }
 
 bool AllowedIps::Remove(Family family, const uint8_t* addr, uint8_t cidr, PeerId peer) {
@@ -465,7 +506,9 @@ bool AllowedIps::Remove(Family family, const uint8_t* addr, uint8_t cidr, PeerId
   CheckArguments(tree.bytes, cidr, peer);
   uint8_t key[16];
   NormalizedKey(addr, tree.bytes, cidr, key);
-  return impl_->Remove(tree, key, cidr, peer);
+  if (!impl_->Remove(tree, key, cidr, peer)) return false;
+  if (family == Family::kIpv4) impl_->RefreshV4Starts(key, cidr);
+  return true;
 }
 
 size_t AllowedIps::RemoveAll(PeerId peer) {
@@ -477,6 +520,9 @@ size_t AllowedIps::RemoveAll(PeerId peer) {
       ++removed;
     }
     removed += impl_->Prune(tree.root, peer);
+    if (&tree == &impl_->trees[0] && removed != 0) {
+      for (unsigned i = 0; i < Impl::kV4Starts; ++i) impl_->RefreshV4Start(i);
+    }
   }
   impl_->count -= removed;
   return removed;
@@ -498,15 +544,20 @@ struct Cursor {
 
 inline void Prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 
-inline void Start(Cursor& c, const uint8_t* addr, unsigned size, const Node* root, const PeerId* zero_owner) {
+// Starts c at node (nullptr: nothing deeper to visit) with best as the match so far.
+inline void Start(Cursor& c, const uint8_t* addr, unsigned size, const Node* node, const PeerId* best, bool check_key) {
   std::memset(c.bytes, 0, sizeof c.bytes);
   std::memcpy(c.bytes, addr, size);
   std::memcpy(&c.a0, c.bytes, 8);
   std::memcpy(&c.a1, c.bytes + 8, 8);
-  c.node = root;
+  c.node = node;
   c.slot = nullptr;
-  c.best = zero_owner;
-  c.check_key = false;
+  c.best = best;
+  c.check_key = check_key;
+  if (node != nullptr) {
+    Prefetch(node);
+    Prefetch(reinterpret_cast<const uint8_t*>(node) + 64);
+  }
 }
 
 // Advances c by one step; returns false when the lookup is finished.
@@ -548,10 +599,18 @@ void AllowedIps::LookupMany(Family family, const uint8_t* addrs, size_t count, P
   for (size_t base = 0; base < count; base += kInFlight) {
     const size_t group = count - base < kInFlight ? count - base : kInFlight;
     Cursor cursors[kInFlight];
+    size_t active = 0;
     for (size_t i = 0; i < group; ++i) {
-      Start(cursors[i], addrs + (base + i) * tree.bytes, tree.bytes, tree.root, &tree.zero_owner);
+      const uint8_t* addr = addrs + (base + i) * tree.bytes;
+      if (family == Family::kIpv4) {
+        const unsigned first16 = static_cast<unsigned>(addr[0]) << 8 | addr[1];
+        Start(cursors[i], addr, 4, impl_->v4_start_node[first16], &impl_->v4_start_best[first16], true);
+      } else {
+        Start(cursors[i], addr, 16, tree.root, &tree.zero_owner, false);
+      }
+      active += cursors[i].node != nullptr;
     }
-    for (size_t active = group; active > 0;) {
+    while (active > 0) {
       for (size_t i = 0; i < group; ++i) {
         if (cursors[i].node != nullptr && !Step(cursors[i])) {
           cursors[i].node = nullptr;
@@ -576,6 +635,9 @@ void AllowedIps::Walk(PeerId peer, const std::function<void(Family, const uint8_
 
 size_t AllowedIps::Count() const { return impl_->count; }
 
-size_t AllowedIps::MemoryBytes() const { return sizeof(AllowedIps) + sizeof(Impl) + impl_->pool.Bytes() + impl_->array_bytes; }
+size_t AllowedIps::MemoryBytes() const {
+  return sizeof(AllowedIps) + sizeof(Impl) + impl_->pool.Bytes() + impl_->array_bytes +
+         Impl::kV4Starts * (sizeof(const Node*) + sizeof(PeerId));
+}
 
 }  // namespace viaguard
