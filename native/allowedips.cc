@@ -7,8 +7,10 @@
 // A child may sit deeper than depth d+1 (path compression): every node keeps the address bytes
 // leading to it, which a lookup compares with one masked 128-bit test. A node is kept only if it
 // holds a result, branches to two or more children, or is a root; so a sparse IPv6 prefix costs
-// about one node, and random IPv4 lookups touch ~2 cold cache lines per level instead of one
-// per bit as in a binary trie (the kernel's allowedips.c).
+// about one node (128 B), and a table of 1.1M Internet-like prefixes ~30 B per prefix.
+// Speed: a lookup visits at most one node per byte instead of one per branching bit as in the
+// kernel's binary trie (drivers/net/wireguard/allowedips.c); IPv4 lookups start at depth 2 from
+// an index of the first 16 bits; LookupMany interleaves 16 lookups so their cache misses overlap.
 // Semantics follow upstream WireGuard: one owner per prefix, exact removal only by its owner.
 #include "allowedips.h"
 
@@ -26,7 +28,7 @@ constexpr unsigned kMaxKeyBytes = 15;  // deepest IPv6 node decides byte 15, aft
 
 struct alignas(64) Node {
   uint64_t external[4];        // bit b: some child continues with address byte b
-  struct Node** children;      // one per external bit, in byte order
+  Node** children;             // one per external bit, in byte order
   PeerId* results;             // one per internal bit, in position order
   uint8_t key[kMaxKeyBytes];   // address bytes [0, depth) leading here; the rest zero
   uint8_t depth;               // must directly follow key: lookups load key+depth as 16 bytes
@@ -101,7 +103,6 @@ inline bool KeyMatches(const Node* node, uint64_t a0, uint64_t a1) {
   return (((a0 ^ k0) & m0) | ((a1 ^ k1) & m1)) == 0;
 }
 
-// Highest-length prefix of this node matching byte, as an internal position, or -1.
 // kShortPaths[byte >> 3]: the word-0 positions of the prefixes of length 1..5 on byte's path.
 constexpr std::array<uint64_t, 32> MakeShortPaths() {
   std::array<uint64_t, 32> paths{};
@@ -139,12 +140,13 @@ class NodePool {
   Node* Allocate() {
     if (free_ == nullptr) Grow();
     Node* node = free_;
-    free_ = *reinterpret_cast<Node**>(node);
+    std::memcpy(&free_, node, sizeof free_);
     return new (node) Node{};
   }
 
+  // A free node's first bytes link to the next free one.
   void Release(Node* node) {
-    *reinterpret_cast<Node**>(node) = free_;
+    std::memcpy(node, &free_, sizeof free_);
     free_ = node;
   }
 
@@ -205,11 +207,15 @@ struct AllowedIps::Impl {
       array_bytes -= old_count * sizeof(T);
       return nullptr;
     }
-    auto* grown = static_cast<T*>(std::realloc(array, new_count * sizeof(T)));
-    if (grown == nullptr) throw std::bad_alloc();
+    auto* resized = static_cast<T*>(std::realloc(array, new_count * sizeof(T)));
+    if (resized == nullptr) {
+      // Growing fails before anything changed; a failed shrink keeps the larger block.
+      if (new_count > old_count) throw std::bad_alloc();
+      return array;
+    }
     array_bytes += new_count * sizeof(T);
     array_bytes -= old_count * sizeof(T);
-    return grown;
+    return resized;
   }
 
   template <typename T>
