@@ -15,6 +15,7 @@
 #include "allowedips.h"
 
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -207,6 +208,7 @@ struct AllowedIps::Impl {
       array_bytes -= old_count * sizeof(T);
       return nullptr;
     }
+    if (new_count > PTRDIFF_MAX / sizeof(T)) throw std::bad_alloc();
     auto* resized = static_cast<T*>(std::realloc(array, new_count * sizeof(T)));
     if (resized == nullptr) {
       // Growing fails before anything changed; a failed shrink keeps the larger block.
