@@ -111,18 +111,20 @@ bool ChaChaPoly::OpenWithNonce(const uint8_t nonce[kNonceSize], const uint8_t* s
                                const uint8_t* ad, size_t adLen, uint8_t* dst) {
   if (len < kTagSize) return false;
   const size_t textLen = len - kTagSize;
-  uint8_t tag[kTagSize];
-  std::memcpy(tag, src + textLen, kTagSize);
   EVP_CIPHER_CTX* ctx = impl_->open;
   Check(EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce, -1), "nonce setup");
   Update(ctx, nullptr, ad, adLen);
   Update(ctx, dst, src, textLen);
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, kTagSize),
-      OSSL_PARAM_construct_end()};
+  // OSSL_PARAM is not const-correct; setting the tag only reads (copies) these 16 bytes.
+  uint8_t* tag = const_cast<uint8_t*>(src + textLen);
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, kTagSize),
+                         OSSL_PARAM_construct_end()};
   Check(EVP_CIPHER_CTX_set_params(ctx, params), "tag");
   int written = 0;
-  return EVP_CipherFinal_ex(ctx, dst + textLen, &written) == 1;
+  if (EVP_CipherFinal_ex(ctx, dst + textLen, &written) == 1) return true;
+  // Never leave unauthenticated plaintext behind for a caller that ignores the result.
+  if (textLen > 0) std::memset(dst, 0, textLen);
+  return false;
 }
 
 }  // namespace viaguard

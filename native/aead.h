@@ -25,8 +25,8 @@ class ChaChaPoly {
             uint8_t* dst);
 
   // Authenticates and decrypts len bytes (ciphertext + tag) of src into dst (len - kTagSize
-  // bytes; may equal src). Returns false, with dst unspecified, when len < kTagSize or the
-  // tag does not verify.
+  // bytes; may equal src). Returns false when len < kTagSize or the tag does not verify; dst
+  // then holds zeros, never unauthenticated plaintext.
   bool Open(uint64_t counter, const uint8_t* src, size_t len, const uint8_t* ad, size_t adLen,
             uint8_t* dst);
 

@@ -1,18 +1,21 @@
 // AllowedIPs as a path-compressed multibit trie with stride 8, after Tree Bitmap (Eatherton,
 // Varghese, Dittia, SIGCOMM CCR 2004). A node at depth d decides address byte d:
 //  - its internal bitmap marks the prefixes of length 8d+1 .. 8d+8 that it holds (2+4+..+256 =
-//    510 positions), so a /24 lives in the depth-2 node of its /16 and needs no node of its own;
+//    510 of 512 bits), so a /24 lives in the depth-2 node of its /16 and needs no node of its own;
 //  - its external bitmap marks which next bytes lead to a child;
 //  - results and children are dense arrays indexed by popcount rank.
 // A child may sit deeper than depth d+1 (path compression): every node keeps the address bytes
 // leading to it, which a lookup compares with one masked 128-bit test. A node is kept only if it
 // holds a result, branches to two or more children, or is a root; so a sparse IPv6 prefix costs
-// about one node, and random IPv4 lookups touch ~2 cold cache lines per level instead of one
-// per bit as in a binary trie (the kernel's allowedips.c).
+// about one node (128 B), and a table of 1.1M Internet-like prefixes ~30 B per prefix.
+// Speed: a lookup visits at most one node per byte instead of one per branching bit as in the
+// kernel's binary trie (drivers/net/wireguard/allowedips.c); IPv4 lookups start at depth 2 from
+// an index of the first 16 bits; LookupMany interleaves 16 lookups so their cache misses overlap.
 // Semantics follow upstream WireGuard: one owner per prefix, exact removal only by its owner.
 #include "allowedips.h"
 
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -26,7 +29,7 @@ constexpr unsigned kMaxKeyBytes = 15;  // deepest IPv6 node decides byte 15, aft
 
 struct alignas(64) Node {
   uint64_t external[4];        // bit b: some child continues with address byte b
-  struct Node** children;      // one per external bit, in byte order
+  Node** children;             // one per external bit, in byte order
   PeerId* results;             // one per internal bit, in position order
   uint8_t key[kMaxKeyBytes];   // address bytes [0, depth) leading here; the rest zero
   uint8_t depth;               // must directly follow key: lookups load key+depth as 16 bytes
@@ -35,15 +38,25 @@ struct alignas(64) Node {
 static_assert(sizeof(Node) == 128, "a node is two cache lines");
 static_assert(offsetof(Node, depth) == offsetof(Node, key) + kMaxKeyBytes, "key block is 16 bytes");
 
-// Position of the prefix made of the first len (1..8) bits of byte in the internal bitmap.
-inline unsigned InternalPos(unsigned len, unsigned byte) { return (1u << len) - 2 + (byte >> (8 - len)); }
+// Position of the prefix made of the first len (1..8) bits of byte in the internal bitmap, in
+// heap order (2..511): lengths 1..5 share word 0, length 6 fills word 1, 7 words 2-3, 8 words 4-7,
+// and a longer prefix always has a higher position than a shorter one on the same path.
+constexpr unsigned InternalPos(unsigned len, unsigned byte) { return (1u << len) + (byte >> (8 - len)); }
 
 // Inverse of InternalPos: relative length of a position.
-inline unsigned LengthOfPos(unsigned pos) { return 31 - __builtin_clz(pos + 2); }
+inline unsigned LengthOfPos(unsigned pos) { return 31 - __builtin_clz(pos); }
+
+#if defined(__x86_64__) && !defined(__POPCNT__)
+// Baseline x86-64 has no popcnt instruction and libgcc's fallback is a call per word. PopCount
+// below is then the SWAR idiom, which the compiler turns back into popcnt inside functions
+// cloned for CPUs that have it (chosen once at load time).
+#define VIAGUARD_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define VIAGUARD_POPCNT_CLONES
+#endif
 
 inline unsigned PopCount(uint64_t x) {
 #if defined(__x86_64__) && !defined(__POPCNT__)
-  // Baseline x86-64 has no popcnt instruction and libgcc's fallback is a call per word.
   x -= (x >> 1) & 0x5555555555555555ULL;
   x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
   x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
@@ -91,13 +104,25 @@ inline bool KeyMatches(const Node* node, uint64_t a0, uint64_t a1) {
   return (((a0 ^ k0) & m0) | ((a1 ^ k1) & m1)) == 0;
 }
 
-// Highest-length prefix of this node matching byte, as an internal position, or -1.
-inline int LongestInternal(const Node* node, unsigned byte) {
-  for (unsigned len = 8; len >= 1; --len) {
-    unsigned pos = InternalPos(len, byte);
-    if (TestBit(node->internal, pos)) return static_cast<int>(pos);
-  }
-  return -1;
+// kShortPaths[byte >> 3]: the word-0 positions of the prefixes of length 1..5 on byte's path.
+constexpr std::array<uint64_t, 32> MakeShortPaths() {
+  std::array<uint64_t, 32> paths{};
+  for (unsigned top = 0; top < 32; ++top)
+    for (unsigned len = 1; len <= 5; ++len) paths[top] |= uint64_t{1} << InternalPos(len, top << 3);
+  return paths;
+}
+constexpr std::array<uint64_t, 32> kShortPaths = MakeShortPaths();
+
+// Position of the longest prefix of this node matching byte, or 0 when none does. Branch-free:
+// in interleaved lookups a mispredicted branch would stall all of them.
+inline unsigned LongestInternal(const Node* node, unsigned byte) {
+  const uint64_t short_hits = node->internal[0] & kShortPaths[byte >> 3];
+  unsigned best = 63 - __builtin_clzll(short_hits | 1);  // bit 0 is never a position
+  const unsigned p6 = InternalPos(6, byte), p7 = InternalPos(7, byte), p8 = InternalPos(8, byte);
+  best = TestBit(node->internal, p6) ? p6 : best;
+  best = TestBit(node->internal, p7) ? p7 : best;
+  best = TestBit(node->internal, p8) ? p8 : best;
+  return best;
 }
 
 inline bool HasChild(const Node* node, unsigned byte) { return TestBit(node->external, byte); }
@@ -116,12 +141,13 @@ class NodePool {
   Node* Allocate() {
     if (free_ == nullptr) Grow();
     Node* node = free_;
-    free_ = *reinterpret_cast<Node**>(node);
+    std::memcpy(&free_, node, sizeof free_);
     return new (node) Node{};
   }
 
+  // A free node's first bytes link to the next free one.
   void Release(Node* node) {
-    *reinterpret_cast<Node**>(node) = free_;
+    std::memcpy(node, &free_, sizeof free_);
     free_ = node;
   }
 
@@ -154,6 +180,14 @@ struct AllowedIps::Impl {
   size_t count = 0;
   size_t array_bytes = 0;
 
+  // IPv4 lookups start from the address's first 16 bits: for each value, the first node at
+  // depth >= 2 on its path (its key still to be checked) and the owner of the longest prefix of
+  // length <= 16 covering it. 768 KiB that spare every IPv4 lookup the two top levels, the
+  // bulk of its work on an Internet-sized table. Kept exact by RefreshV4Starts after each change.
+  static constexpr size_t kV4Starts = 1 << 16;
+  std::vector<const Node*> v4_start_node = std::vector<const Node*>(kV4Starts);
+  std::vector<PeerId> v4_start_best = std::vector<PeerId>(kV4Starts);
+
   Impl() : trees{{pool.Allocate(), kNoPeer, 4}, {pool.Allocate(), kNoPeer, 16}} {}
 
   ~Impl() {
@@ -174,11 +208,16 @@ struct AllowedIps::Impl {
       array_bytes -= old_count * sizeof(T);
       return nullptr;
     }
-    auto* grown = static_cast<T*>(std::realloc(array, new_count * sizeof(T)));
-    if (grown == nullptr) throw std::bad_alloc();
+    if (new_count > PTRDIFF_MAX / sizeof(T)) throw std::bad_alloc();
+    auto* resized = static_cast<T*>(std::realloc(array, new_count * sizeof(T)));
+    if (resized == nullptr) {
+      // Growing fails before anything changed; a failed shrink keeps the larger block.
+      if (new_count > old_count) throw std::bad_alloc();
+      return array;
+    }
     array_bytes += new_count * sizeof(T);
     array_bytes -= old_count * sizeof(T);
-    return grown;
+    return resized;
   }
 
   template <typename T>
@@ -256,6 +295,8 @@ struct AllowedIps::Impl {
   }
 
   PeerId Insert(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer);
+  void RefreshV4Start(unsigned first16);
+  void RefreshV4Starts(const uint8_t* key, unsigned cidr);
   bool Remove(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer);
   size_t Prune(Node* node, PeerId peer);
   void Walk(const Node* node, PeerId peer, Family family,
@@ -328,6 +369,35 @@ PeerId AllowedIps::Impl::Insert(Tree& tree, const uint8_t* key, unsigned cidr, P
   PeerId old = SetResult(node, pos, peer);
   if (old == kNoPeer) ++count;
   return old;
+}
+
+void AllowedIps::Impl::RefreshV4Start(unsigned first16) {
+  const uint8_t bytes[2] = {static_cast<uint8_t>(first16 >> 8), static_cast<uint8_t>(first16)};
+  PeerId best = trees[0].zero_owner;
+  const Node* node = trees[0].root;
+  const Node* start = nullptr;
+  for (;;) {
+    const unsigned byte = bytes[node->depth];
+    const unsigned pos = LongestInternal(node, byte);
+    if (pos != 0) best = node->results[Rank(node->internal, pos)];
+    if (!HasChild(node, byte)) break;
+    const Node* child = node->children[Rank(node->external, byte)];
+    if (child->depth >= 2) {
+      if (child->key[0] == bytes[0] && child->key[1] == bytes[1]) start = child;
+      break;
+    }
+    node = child;
+  }
+  v4_start_node[first16] = start;
+  v4_start_best[first16] = best;
+}
+
+// A change to key/cidr alters the owners of the starts its prefix covers when cidr <= 16, and
+// otherwise only nodes on key's own path: the start of key's first 16 bits.
+void AllowedIps::Impl::RefreshV4Starts(const uint8_t* key, unsigned cidr) {
+  const unsigned first = static_cast<unsigned>(key[0]) << 8 | key[1];
+  const unsigned span = cidr <= 16 ? 1u << (16 - cidr) : 1;
+  for (unsigned i = first; i < first + span; ++i) RefreshV4Start(i);
 }
 
 bool AllowedIps::Impl::Remove(Tree& tree, const uint8_t* key, unsigned cidr, PeerId peer) {
@@ -417,7 +487,7 @@ void AllowedIps::Impl::Walk(const Node* node, PeerId peer, Family family,
       const unsigned len = LengthOfPos(pos);
       uint8_t addr[16] = {};
       std::memcpy(addr, node->key, node->depth);
-      addr[node->depth] = static_cast<uint8_t>((pos + 2 - (1u << len)) << (8 - len));
+      addr[node->depth] = static_cast<uint8_t>((pos - (1u << len)) << (8 - len));
       visit(family, addr, static_cast<uint8_t>(node->depth * 8 + len));
     }
   }
@@ -434,7 +504,9 @@ PeerId AllowedIps::Insert(Family family, const uint8_t* addr, uint8_t cidr, Peer
   CheckArguments(tree.bytes, cidr, peer);
   uint8_t key[16];
   NormalizedKey(addr, tree.bytes, cidr, key);
-  return impl_->Insert(tree, key, cidr, peer);
+  const PeerId previous = impl_->Insert(tree, key, cidr, peer);
+  if (family == Family::kIpv4) impl_->RefreshV4Starts(key, cidr);
+  return previous;
 }
 
 bool AllowedIps::Remove(Family family, const uint8_t* addr, uint8_t cidr, PeerId peer) {
@@ -442,7 +514,9 @@ bool AllowedIps::Remove(Family family, const uint8_t* addr, uint8_t cidr, PeerId
   CheckArguments(tree.bytes, cidr, peer);
   uint8_t key[16];
   NormalizedKey(addr, tree.bytes, cidr, key);
-  return impl_->Remove(tree, key, cidr, peer);
+  if (!impl_->Remove(tree, key, cidr, peer)) return false;
+  if (family == Family::kIpv4) impl_->RefreshV4Starts(key, cidr);
+  return true;
 }
 
 size_t AllowedIps::RemoveAll(PeerId peer) {
@@ -454,31 +528,106 @@ size_t AllowedIps::RemoveAll(PeerId peer) {
       ++removed;
     }
     removed += impl_->Prune(tree.root, peer);
+    if (&tree == &impl_->trees[0] && removed != 0) {
+      for (unsigned i = 0; i < Impl::kV4Starts; ++i) impl_->RefreshV4Start(i);
+    }
   }
   impl_->count -= removed;
   return removed;
 }
 
-PeerId AllowedIps::Lookup(Family family, const uint8_t* addr) const {
-  const Impl::Tree& tree = impl_->TreeOf(family);
-  uint8_t bytes[16] = {};
-  std::memcpy(bytes, addr, tree.bytes);
-  uint64_t a0, a1;
-  std::memcpy(&a0, bytes, 8);
-  std::memcpy(&a1, bytes + 8, 8);
-  // The winning slot is only read at the end, so its cache miss overlaps the descent.
-  const PeerId* best = &tree.zero_owner;
-  const Node* node = tree.root;
-  for (;;) {
-    const unsigned byte = bytes[node->depth];
-    const int pos = LongestInternal(node, byte);
-    if (pos >= 0) best = &node->results[Rank(node->internal, static_cast<unsigned>(pos))];
-    if (!HasChild(node, byte)) break;
-    const Node* child = node->children[Rank(node->external, byte)];
-    if (!KeyMatches(child, a0, a1)) break;
-    node = child;
+namespace {
+
+// One lookup in flight. A level takes two steps, each ending with a prefetch of what the next
+// step reads: at a node, find its best internal match and prefetch the child slot; at a slot,
+// load the child pointer and prefetch the child's two cache lines.
+struct Cursor {
+  const Node* node;          // nullptr once finished
+  const Node* const* slot;   // child pointer to follow next, or nullptr
+  const PeerId* best;        // read only at the end, so its miss never stalls the descent
+  bool check_key;            // node was reached by following a child pointer
+  uint64_t a0, a1;           // the address, zero-padded to 16 bytes
+  uint8_t bytes[16];
+};
+
+inline void Prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+
+// Starts c at node (nullptr: nothing deeper to visit) with best as the match so far.
+inline void Start(Cursor& c, const uint8_t* addr, unsigned size, const Node* node, const PeerId* best, bool check_key) {
+  std::memset(c.bytes, 0, sizeof c.bytes);
+  std::memcpy(c.bytes, addr, size);
+  std::memcpy(&c.a0, c.bytes, 8);
+  std::memcpy(&c.a1, c.bytes + 8, 8);
+  c.node = node;
+  c.slot = nullptr;
+  c.best = best;
+  c.check_key = check_key;
+  if (node != nullptr) {
+    Prefetch(node);
+    Prefetch(reinterpret_cast<const uint8_t*>(node) + 64);
   }
-  return *best;
+}
+
+// Advances c by one step; returns false when the lookup is finished.
+inline bool Step(Cursor& c) {
+  if (c.slot != nullptr) {
+    c.node = *c.slot;
+    c.slot = nullptr;
+    c.check_key = true;
+    Prefetch(c.node);
+    Prefetch(reinterpret_cast<const uint8_t*>(c.node) + 64);
+    return true;
+  }
+  const Node* node = c.node;
+  if (c.check_key && !KeyMatches(node, c.a0, c.a1)) return false;
+  const unsigned byte = c.bytes[node->depth];
+  const unsigned pos = LongestInternal(node, byte);
+  if (pos != 0) {
+    c.best = &node->results[Rank(node->internal, pos)];
+    Prefetch(c.best);
+  }
+  if (!HasChild(node, byte)) return false;
+  c.slot = &node->children[Rank(node->external, byte)];
+  Prefetch(c.slot);
+  return true;
+}
+
+}  // namespace
+
+PeerId AllowedIps::Lookup(Family family, const uint8_t* addr) const {
+  PeerId out;
+  LookupMany(family, addr, 1, &out);
+  return out;
+}
+
+VIAGUARD_POPCNT_CLONES
+void AllowedIps::LookupMany(Family family, const uint8_t* addrs, size_t count, PeerId* out) const {
+  constexpr size_t kInFlight = 16;
+  const Impl::Tree& tree = impl_->TreeOf(family);
+  for (size_t base = 0; base < count; base += kInFlight) {
+    const size_t group = count - base < kInFlight ? count - base : kInFlight;
+    Cursor cursors[kInFlight];
+    size_t active = 0;
+    for (size_t i = 0; i < group; ++i) {
+      const uint8_t* addr = addrs + (base + i) * tree.bytes;
+      if (family == Family::kIpv4) {
+        const unsigned first16 = static_cast<unsigned>(addr[0]) << 8 | addr[1];
+        Start(cursors[i], addr, 4, impl_->v4_start_node[first16], &impl_->v4_start_best[first16], true);
+      } else {
+        Start(cursors[i], addr, 16, tree.root, &tree.zero_owner, false);
+      }
+      active += cursors[i].node != nullptr;
+    }
+    while (active > 0) {
+      for (size_t i = 0; i < group; ++i) {
+        if (cursors[i].node != nullptr && !Step(cursors[i])) {
+          cursors[i].node = nullptr;
+          --active;
+        }
+      }
+    }
+    for (size_t i = 0; i < group; ++i) out[base + i] = *cursors[i].best;
+  }
 }
 
 void AllowedIps::Walk(PeerId peer, const std::function<void(Family, const uint8_t*, uint8_t)>& visit) const {
@@ -494,6 +643,9 @@ void AllowedIps::Walk(PeerId peer, const std::function<void(Family, const uint8_
 
 size_t AllowedIps::Count() const { return impl_->count; }
 
-size_t AllowedIps::MemoryBytes() const { return sizeof(AllowedIps) + sizeof(Impl) + impl_->pool.Bytes() + impl_->array_bytes; }
+size_t AllowedIps::MemoryBytes() const {
+  return sizeof(AllowedIps) + sizeof(Impl) + impl_->pool.Bytes() + impl_->array_bytes +
+         Impl::kV4Starts * (sizeof(const Node*) + sizeof(PeerId));
+}
 
 }  // namespace viaguard

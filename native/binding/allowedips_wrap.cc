@@ -248,14 +248,13 @@ class AllowedIpsWrap : public Napi::ObjectWrap<AllowedIpsWrap> {
     Napi::Uint32Array out = info[2].As<Napi::Uint32Array>();
     const size_t count = addresses.ByteLength() / stride;
     if (out.ElementLength() < count) throw Napi::RangeError::New(info.Env(), "out is shorter than addresses");
-    const uint8_t* in = addresses.Data();
     uint32_t* result = out.Data();
-    size_t matched = 0;
-    std::shared_lock lock(shared_->mutex);
-    for (size_t i = 0; i < count; ++i) {
-      result[i] = shared_->table.Lookup(family, in + i * stride);
-      matched += result[i] != kNoPeer;
+    {
+      std::shared_lock lock(shared_->mutex);
+      shared_->table.LookupMany(family, addresses.Data(), count, result);
     }
+    size_t matched = 0;
+    for (size_t i = 0; i < count; ++i) matched += result[i] != kNoPeer;
     return Napi::Number::New(info.Env(), static_cast<double>(matched));
   }
 

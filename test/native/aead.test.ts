@@ -140,6 +140,15 @@ describe('ChaCha20-Poly1305 (native/aead.cc)', () => {
       assert.equal(k.open(7n, k.seal(7n, plaintext), ad), null);
     });
 
+    it('a failed open leaves zeros in dst, not unauthenticated plaintext', () => {
+      const inPlace = flipped(sealed, sealed.length - 1);
+      assert.equal(k.openInto(7n, inPlace, inPlace, ad), null);
+      assert.deepEqual(inPlace.subarray(0, plaintext.length), Buffer.alloc(plaintext.length));
+      const dst = Buffer.alloc(plaintext.length, 0xaa);
+      assert.equal(k.openInto(7n, flipped(sealed, 0), dst, ad), null);
+      assert.deepEqual(dst, Buffer.alloc(plaintext.length));
+    });
+
     it('the wrong counter or the wrong key', () => {
       assert.equal(k.open(8n, sealed, ad), null);
       assert.equal(new AeadKey(randomBytes(32)).open(7n, sealed, ad), null);
