@@ -1,6 +1,7 @@
 #include "udp.h"
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -70,18 +71,27 @@ fail:
   return -err;
 }
 
-constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo));
-static_assert(CMSG_SPACE(sizeof(in_pktinfo)) <= kControlSize, "control room for both families");
+constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t));
+static_assert(CMSG_SPACE(sizeof(in_pktinfo)) <= CMSG_SPACE(sizeof(in6_pktinfo)), "room for both");
 
-struct alignas(cmsghdr) Control {
+}  // namespace
+
+struct alignas(cmsghdr) UdpSockets::Control {
   char bytes[kControlSize];
 };
 
-// Writes the packet-info control message that makes the kernel send from peer's local address.
-size_t PutLocal(const Endpoint& peer, Control* control) {
+namespace {
+
+// Fills msg's control messages: the packet info that makes the kernel send from peer's local
+// address (when known), and UDP_SEGMENT when segmentSize is not 0.
+void PutControl(const Endpoint& peer, size_t segmentSize, UdpSockets::Control* control,
+                msghdr* msg) {
   std::memset(control, 0, sizeof *control);
-  auto* cmsg = reinterpret_cast<cmsghdr*>(control->bytes);
-  if (peer.IsV6()) {
+  msg->msg_control = control->bytes;
+  msg->msg_controllen = sizeof control->bytes;
+  size_t used = 0;
+  cmsghdr* cmsg = CMSG_FIRSTHDR(msg);
+  if (peer.hasLocal && peer.IsV6()) {
     cmsg->cmsg_level = IPPROTO_IPV6;
     cmsg->cmsg_type = IPV6_PKTINFO;
     cmsg->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
@@ -90,15 +100,28 @@ size_t PutLocal(const Endpoint& peer, Control* control) {
     // A link-local source only means something together with its interface.
     if (IN6_IS_ADDR_LINKLOCAL(&peer.local.v6)) info.ipi6_ifindex = peer.localIfindex;
     std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
-    return CMSG_SPACE(sizeof(in6_pktinfo));
+    used += CMSG_SPACE(sizeof(in6_pktinfo));
+    cmsg = CMSG_NXTHDR(msg, cmsg);
+  } else if (peer.hasLocal) {
+    cmsg->cmsg_level = IPPROTO_IP;
+    cmsg->cmsg_type = IP_PKTINFO;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    info.ipi_spec_dst = peer.local.v4;
+    std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
+    used += CMSG_SPACE(sizeof(in_pktinfo));
+    cmsg = CMSG_NXTHDR(msg, cmsg);
   }
-  cmsg->cmsg_level = IPPROTO_IP;
-  cmsg->cmsg_type = IP_PKTINFO;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-  in_pktinfo info{};
-  info.ipi_spec_dst = peer.local.v4;
-  std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
-  return CMSG_SPACE(sizeof(in_pktinfo));
+  if (segmentSize != 0) {
+    cmsg->cmsg_level = SOL_UDP;
+    cmsg->cmsg_type = UDP_SEGMENT;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    uint16_t size = static_cast<uint16_t>(segmentSize);
+    std::memcpy(CMSG_DATA(cmsg), &size, sizeof size);
+    used += CMSG_SPACE(sizeof(uint16_t));
+  }
+  msg->msg_controllen = used;
+  if (used == 0) msg->msg_control = nullptr;
 }
 
 // Reads the local address a datagram arrived at from its packet-info control message.
@@ -168,54 +191,92 @@ void UdpSockets::SetFwmark(uint32_t mark) {
 
 size_t UdpSockets::Send(Datagram* datagrams, size_t count, int flags) const {
   size_t sent = 0;
-  // Consecutive datagrams of one family go out in one sendmmsg.
   size_t start = 0;
   while (start < count) {
     bool v6 = datagrams[start].peer.IsV6();
-    size_t end = start;
-    mmsghdr headers[kMaxBatch];
-    iovec iovs[kMaxBatch];
-    Control controls[kMaxBatch];
-    while (end < count && end - start < kMaxBatch && datagrams[end].peer.IsV6() == v6) {
-      size_t i = end - start;
-      const Endpoint& peer = datagrams[end].peer;
-      iovs[i] = {datagrams[end].data, datagrams[end].length};
-      headers[i] = {};
-      headers[i].msg_hdr.msg_name = const_cast<sockaddr*>(&peer.addr.sa);
-      headers[i].msg_hdr.msg_namelen = peer.Length();
-      headers[i].msg_hdr.msg_iov = &iovs[i];
-      headers[i].msg_hdr.msg_iovlen = 1;
-      if (peer.hasLocal) {
-        headers[i].msg_hdr.msg_control = controls[i].bytes;
-        headers[i].msg_hdr.msg_controllen = PutLocal(peer, &controls[i]);
-      }
+    size_t end = start + 1;
+    while (end < count && end - start < kMaxBatch && datagrams[end].peer.IsV6() == v6) ++end;
+    sent += SendFamily(v6 ? fd6_ : fd4_, datagrams + start, end - start, flags);
+    start = end;
+  }
+  return sent;
+}
+
+size_t UdpSockets::SendFamily(int fd, Datagram* datagrams, size_t count, int flags) const {
+  if (fd < 0) {
+    for (size_t i = 0; i < count; ++i) datagrams[i].length = 0;
+    return 0;
+  }
+  const bool gso = gso_.load(std::memory_order_relaxed);
+  mmsghdr headers[kMaxBatch];
+  iovec iovs[kMaxBatch];
+  Control controls[kMaxBatch];
+  size_t first[kMaxBatch];     // the first datagram of each message
+  size_t segments[kMaxBatch];  // how many datagrams each message carries
+  size_t messages = 0;
+  for (size_t i = 0; i < count;) {
+    // With UDP GSO, a run of datagrams to one destination, all of the first one's size but
+    // the last (which may be shorter), leaves as one message the kernel splits (UDP_SEGMENT).
+    size_t end = i + 1;
+    size_t bytes = datagrams[i].length;
+    while (gso && end < count && end - i < kMaxSegments &&
+           datagrams[end - 1].length == datagrams[i].length &&
+           datagrams[end].length <= datagrams[i].length &&
+           bytes + datagrams[end].length <= kMaxSegmentedBytes &&
+           datagrams[end].peer == datagrams[i].peer &&
+           datagrams[end].peer.SameLocal(datagrams[i].peer)) {
+      bytes += datagrams[end].length;
       ++end;
     }
-    int fd = v6 ? fd6_ : fd4_;
-    size_t done = 0;
-    while (fd >= 0 && done < end - start) {
-      int n = sendmmsg(fd, headers + done, static_cast<unsigned>(end - start - done), flags);
-      if (n > 0) {
-        done += static_cast<size_t>(n);
-        sent += static_cast<size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && headers[done].msg_hdr.msg_control != nullptr &&
-                 (errno == EINVAL || errno == EADDRNOTAVAIL || errno == ENETUNREACH)) {
-        // The local address is no longer ours (or cannot reach the peer): send from the
-        // default one, as the kernel's send4/send6 do, and let the caller forget it.
-        headers[done].msg_hdr.msg_control = nullptr;
-        headers[done].msg_hdr.msg_controllen = 0;
-        datagrams[start + done].localRefused = true;
-      } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-        datagrams[start + done].length = 0;  // this one cannot go (e.g. unreachable): skip it
-        ++done;
-      } else {
-        break;
-      }
+    for (size_t j = i; j < end; ++j) iovs[j] = {datagrams[j].data, datagrams[j].length};
+    mmsghdr& h = headers[messages];
+    h = {};
+    h.msg_hdr.msg_name = const_cast<sockaddr*>(&datagrams[i].peer.addr.sa);
+    h.msg_hdr.msg_namelen = datagrams[i].peer.Length();
+    h.msg_hdr.msg_iov = &iovs[i];
+    h.msg_hdr.msg_iovlen = end - i;
+    PutControl(datagrams[i].peer, end - i > 1 ? datagrams[i].length : 0, &controls[messages],
+               &h.msg_hdr);
+    first[messages] = i;
+    segments[messages] = end - i;
+    ++messages;
+    i = end;
+  }
+
+  size_t sent = 0;
+  size_t done = 0;
+  while (done < messages) {
+    int n = sendmmsg(fd, headers + done, static_cast<unsigned>(messages - done), flags);
+    if (n > 0) {
+      for (size_t m = done; m < done + static_cast<size_t>(n); ++m) sent += segments[m];
+      done += static_cast<size_t>(n);
+      continue;
     }
-    for (size_t i = start + done; i < end; ++i) datagrams[i].length = 0;
-    start = end;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    Datagram* run = datagrams + first[done];
+    if (run->peer.hasLocal && (errno == EINVAL || errno == EADDRNOTAVAIL || errno == ENETUNREACH)) {
+      // The local address is no longer ours (or cannot reach the peer): send from the default
+      // one, as the kernel's send4/send6 do, and let the caller forget it.
+      for (size_t j = 0; j < segments[done]; ++j) {
+        run[j].peer.hasLocal = false;
+        run[j].localRefused = true;
+      }
+      PutControl(run->peer, segments[done] > 1 ? run->length : 0, &controls[done],
+                 &headers[done].msg_hdr);
+      continue;
+    }
+    if (segments[done] > 1 && (errno == EIO || errno == EINVAL)) {
+      // This path cannot segment (wireguard-go meets the same with some drivers): stop using
+      // GSO and send the rest one datagram per message.
+      gso_.store(false, std::memory_order_relaxed);
+      return sent + SendFamily(fd, run, count - first[done], flags);
+    }
+    for (size_t j = 0; j < segments[done]; ++j) run[j].length = 0;  // e.g. unreachable: skip
+    ++done;
+  }
+  for (size_t m = done; m < messages; ++m) {
+    for (size_t j = 0; j < segments[m]; ++j) datagrams[first[m] + j].length = 0;
   }
   return sent;
 }

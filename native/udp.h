@@ -2,6 +2,7 @@
 // wireguard-go's conn.StdNetBind opens them. Sending and receiving move batches of datagrams
 // with sendmmsg/recvmmsg. Not synchronised: the data plane serialises Bind/Close against I/O.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -20,6 +21,9 @@ struct Datagram {
 class UdpSockets {
  public:
   static constexpr size_t kMaxBatch = 128;
+  static constexpr size_t kMaxSegments = 64;  // per UDP GSO message (kernel UDP_MAX_SEGMENTS)
+  static constexpr size_t kMaxSegmentedBytes = 65000;
+  struct Control;  // room for a message's control data
   static constexpr int kBufferBytes = 7 << 20;  // wireguard-go's socket buffer size
 
   UdpSockets() = default;
@@ -48,6 +52,10 @@ class UdpSockets {
   size_t Receive(int fd, Datagram* datagrams, size_t count) const;
 
  private:
+  // Sends one family's datagrams through fd, coalescing runs with UDP GSO while it works.
+  size_t SendFamily(int fd, Datagram* datagrams, size_t count, int flags) const;
+
+  mutable std::atomic<bool> gso_{true};
   int fd4_ = -1;
   int fd6_ = -1;
   uint16_t port_ = 0;
