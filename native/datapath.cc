@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -547,7 +548,18 @@ void DataPath::ReceiveLoop() {
         count = fd < 0 ? 0 : sockets_.Receive(fd, datagrams, kBatch);
       }
       uint64_t now = MonotonicNs();
-      for (size_t j = 0; j < count; ++j) ReceiveDatagram(datagrams[j], now, events);
+      for (size_t j = 0; j < count; ++j) {
+        Datagram& d = datagrams[j];
+        if (d.segmentSize == 0) {
+          ReceiveDatagram(d, now, events);
+          continue;
+        }
+        for (size_t offset = 0; offset < d.length; offset += d.segmentSize) {
+          size_t length = std::min(d.segmentSize, d.length - offset);
+          Datagram segment{d.data + offset, length, length, d.peer};
+          ReceiveDatagram(segment, now, events);
+        }
+      }
     }
     Post(events);
   }

@@ -60,6 +60,8 @@ int Listen(int family, uint16_t* port, uint32_t fwmark) {
     goto fail;
   }
   if (fwmark != 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0) goto fail;
+  // Let the kernel hand over runs of datagrams of one flow at once; optional (Linux >= 5.0).
+  setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one);
   SetBuffers(fd);
   if (bind(fd, addr, len) < 0) goto fail;
   if (getsockname(fd, addr, &len) < 0) goto fail;
@@ -71,7 +73,8 @@ fail:
   return -err;
 }
 
-constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t));
+// Packet info plus UDP_SEGMENT (u16, send) or UDP_GRO (int, receive).
+constexpr size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int));
 static_assert(CMSG_SPACE(sizeof(in_pktinfo)) <= CMSG_SPACE(sizeof(in6_pktinfo)), "room for both");
 
 }  // namespace
@@ -124,21 +127,26 @@ void PutControl(const Endpoint& peer, size_t segmentSize, UdpSockets::Control* c
   if (used == 0) msg->msg_control = nullptr;
 }
 
-// Reads the local address a datagram arrived at from its packet-info control message.
-void GetLocal(const msghdr& h, Endpoint* peer) {
+// Reads a received datagram's control messages: the local address it arrived at and, when GRO
+// joined several, their segment size.
+void ReadControl(const msghdr& h, Datagram* d) {
   for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
-    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO && !peer->IsV6()) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO && !d->peer.IsV6()) {
       in_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      peer->local.v4 = info.ipi_spec_dst;
-      peer->localIfindex = static_cast<uint32_t>(info.ipi_ifindex);
-      peer->hasLocal = true;
-    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO && peer->IsV6()) {
+      d->peer.local.v4 = info.ipi_spec_dst;
+      d->peer.localIfindex = static_cast<uint32_t>(info.ipi_ifindex);
+      d->peer.hasLocal = true;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO && d->peer.IsV6()) {
       in6_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      peer->local.v6 = info.ipi6_addr;
-      peer->localIfindex = info.ipi6_ifindex;
-      peer->hasLocal = true;
+      d->peer.local.v6 = info.ipi6_addr;
+      d->peer.localIfindex = info.ipi6_ifindex;
+      d->peer.hasLocal = true;
+    } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+      int size;
+      std::memcpy(&size, CMSG_DATA(c), sizeof size);
+      if (size > 0 && static_cast<size_t>(size) < d->length) d->segmentSize = static_cast<size_t>(size);
     }
   }
 }
@@ -311,13 +319,14 @@ size_t UdpSockets::Receive(int fd, Datagram* datagrams, size_t count) const {
                                 &d.peer)) {
       continue;
     }
-    GetLocal(h, &d.peer);
+    d.length = headers[i].msg_len;
+    d.segmentSize = 0;
+    ReadControl(h, &d);
     if (static_cast<size_t>(i) != kept) {
       // Compact: the bytes of datagram i live in slot i's buffer; swap the buffer pointers.
       std::swap(datagrams[kept].data, datagrams[i].data);
       std::swap(datagrams[kept].capacity, datagrams[i].capacity);
     }
-    d.length = headers[i].msg_len;
     ++kept;
   }
   return kept;

@@ -16,6 +16,9 @@ struct Datagram {
   size_t length;    // send: bytes to send; receive: bytes received
   Endpoint peer;    // send: destination (and local source); receive: source (and local address)
   bool localRefused = false;  // send: the local address is gone; it went from the default one
+  // receive: not 0 when UDP GRO joined several datagrams of one source, each segmentSize bytes
+  // but the last (which may be shorter)
+  size_t segmentSize = 0;
 };
 
 class UdpSockets {
@@ -48,7 +51,8 @@ class UdpSockets {
   // callers that must not block). Returns how many the kernel accepted; the length of each
   // datagram it refused is set to 0.
   size_t Send(Datagram* datagrams, size_t count, int flags) const;
-  // Receives up to count (<= kMaxBatch) datagrams from fd without blocking.
+  // Receives up to count (<= kMaxBatch) datagrams from fd without blocking. Give each at least
+  // 64 KiB: with UDP GRO one receive may carry many datagrams (see Datagram::segmentSize).
   size_t Receive(int fd, Datagram* datagrams, size_t count) const;
 
  private:

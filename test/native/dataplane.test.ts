@@ -167,6 +167,19 @@ describe('DataPlane configuration', function () {
     await waitFor('garbage counted', () => dp.counters().droppedUnknownType === before + 1);
   });
 
+  it('splits datagrams that UDP GRO joined (and a UDP_SEGMENT sender sent as one)', async () => {
+    const before = dp.counters().droppedUnknownType;
+    // 10 messages of 100 bytes and a last one of 50, of an unknown type: each must be counted.
+    execFileSync('python3', ['-c', [
+      'import socket',
+      's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+      's.setsockopt(socket.SOL_UDP, 103, 100)  # UDP_SEGMENT',
+      "m = (b'\\x09\\x00\\x00\\x00' + bytes(96)) * 10 + b'\\x09\\x00\\x00\\x00' + bytes(46)",
+      `s.sendto(m, ('127.0.0.1', ${dp.port}))`,
+    ].join('\n')]);
+    await waitFor('11 messages counted', () => dp.counters().droppedUnknownType === before + 11);
+  });
+
   it('hands handshake messages with a valid mac1 to JS and drops the rest', async () => {
     const port = dp.port;
     const mac1Key = randomBytes(32);
