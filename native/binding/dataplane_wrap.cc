@@ -245,6 +245,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     } catch (const std::system_error& e) {
       tsfn_.Release();
       throw SystemError(env, e);
+    } catch (...) {
+      tsfn_.Release();  // else the failed object would keep the event loop alive
+      throw;
     }
     *self = dataPath_;
     napi_add_env_cleanup_hook(env, &DataPlaneWrap::CloseAtExit, this);
@@ -269,7 +272,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     return *dataPath_;
   }
 
-  std::shared_ptr<Peer> UnknownPeer(const Napi::CallbackInfo& info, PeerId id) {
+  [[noreturn]] static void UnknownPeer(const Napi::CallbackInfo& info, PeerId id) {
     throw Napi::RangeError::New(info.Env(), "unknown peer " + std::to_string(id));
   }
 
