@@ -12,6 +12,7 @@ class ChaChaPoly {
  public:
   static constexpr size_t kKeySize = 32;
   static constexpr size_t kTagSize = 16;
+  static constexpr size_t kNonceSize = 12;
 
   explicit ChaChaPoly(const uint8_t key[kKeySize]);
   ~ChaChaPoly();
@@ -24,10 +25,17 @@ class ChaChaPoly {
             uint8_t* dst);
 
   // Authenticates and decrypts len bytes (ciphertext + tag) of src into dst (len - kTagSize
-  // bytes; may equal src). Returns false, with dst unspecified, when len < kTagSize or the
-  // tag does not verify.
+  // bytes; may equal src). Returns false when len < kTagSize or the tag does not verify; dst
+  // then holds zeros, never unauthenticated plaintext.
   bool Open(uint64_t counter, const uint8_t* src, size_t len, const uint8_t* ad, size_t adLen,
             uint8_t* dst);
+
+  // The same with a caller-chosen RFC 8439 nonce (WireGuard's is 4 zero bytes then the
+  // counter); used to check the RFC's test vectors, whose nonces carry a non-zero constant.
+  void SealWithNonce(const uint8_t nonce[kNonceSize], const uint8_t* src, size_t len,
+                     const uint8_t* ad, size_t adLen, uint8_t* dst);
+  bool OpenWithNonce(const uint8_t nonce[kNonceSize], const uint8_t* src, size_t len,
+                     const uint8_t* ad, size_t adLen, uint8_t* dst);
 
  private:
   struct Impl;

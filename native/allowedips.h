@@ -34,6 +34,11 @@ class AllowedIps {
   // Longest-prefix match; kNoPeer when nothing matches. addr is 4 or 16 bytes.
   PeerId Lookup(Family family, const uint8_t* addr) const;
 
+  // Lookup of count packed addresses of one family (4 or 16 bytes each) into out[0, count).
+  // Runs the lookups interleaved so that their cache misses overlap: for a batch of packets
+  // it is several times faster than Lookup in a loop. Const and allocation-free like Lookup.
+  void LookupMany(Family family, const uint8_t* addrs, size_t count, PeerId* out) const;
+
   // Calls visit(family, addr, cidr) for each prefix of peer (addr is 4 or 16 bytes).
   void Walk(PeerId peer, const std::function<void(Family, const uint8_t*, uint8_t)>& visit) const;
 

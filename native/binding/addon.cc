@@ -4,6 +4,11 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  viaguard::binding::InitAllowedIps(env, exports);
+  viaguard::binding::InitAead(env, exports);
+  viaguard::binding::InitReplay(env, exports);
+  viaguard::binding::InitDataPlane(env, exports);
+  viaguard::binding::InitBlake2s(env, exports);
   return exports;
 }
 

@@ -4,4 +4,10 @@
 
 namespace viaguard::binding {
 
+void InitAllowedIps(Napi::Env env, Napi::Object exports);
+void InitAead(Napi::Env env, Napi::Object exports);
+void InitReplay(Napi::Env env, Napi::Object exports);
+void InitDataPlane(Napi::Env env, Napi::Object exports);
+void InitBlake2s(Napi::Env env, Napi::Object exports);
+
 }  // namespace viaguard::binding

@@ -2,5 +2,115 @@
 // the typed wrappers beside it validate every argument first, so no JavaScript value can
 // reach C++ unchecked.
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface NativeAddon {}
+/**
+ * native/binding/allowedips_wrap.cc. Bulk calls take 22-byte entries: u8 family (4|6), u8 cidr,
+ * 16 address bytes (IPv4 in the first 4), u32 little-endian peer id.
+ */
+export interface NativeAllowedIps {
+  /** Returns the previous owner of that exact prefix, or 0. */
+  insert(family: number, address: Uint8Array, cidr: number, peer: number): number;
+  /** Removes the exact prefix only if peer owns it. */
+  remove(family: number, address: Uint8Array, cidr: number, peer: number): boolean;
+  removeAll(peer: number): number;
+  lookup(family: number, address: Uint8Array): number;
+  /** The peer's prefixes as 22-byte entries, host bits cleared. */
+  walk(peer: number): Uint8Array;
+  count(): number;
+  memoryBytes(): number;
+  /** Returns how many prefixes were new. The whole batch is checked before any is applied. */
+  insertMany(batch: Uint8Array): number;
+  /** Returns how many prefixes were removed (each only if its entry's peer owned it). */
+  removeMany(batch: Uint8Array): number;
+  /** addresses: packed 4- or 16-byte addresses; out[i] receives the owner or 0. Returns matches. */
+  lookupMany(family: number, addresses: Uint8Array, out: Uint32Array): number;
+}
+
+/** One ChaCha20-Poly1305 key (native/binding/aead_wrap.cc). */
+export interface NativeAeadKey {
+  seal(counter: bigint, plaintext: Uint8Array, ad: Uint8Array | null, dst: Uint8Array): void;
+  open(counter: bigint, sealed: Uint8Array, ad: Uint8Array | null, dst: Uint8Array): boolean;
+  sealWithNonce(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array | null, dst: Uint8Array): void;
+  openWithNonce(nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array | null, dst: Uint8Array): boolean;
+  sealMany(counters: BigUint64Array, src: Uint8Array, lengths: Uint32Array, dst: Uint8Array): void;
+  openMany(
+    counters: BigUint64Array,
+    src: Uint8Array,
+    lengths: Uint32Array,
+    dst: Uint8Array,
+    ok: Uint8Array,
+  ): number;
+  destroy(): void;
+}
+
+/** RFC 6479 anti-replay window (native/binding/replay_wrap.cc). */
+export interface NativeReplayWindow {
+  accept(counter: bigint, limit?: bigint): boolean;
+  reset(): void;
+}
+
+/**
+ * An event from the data plane's threads, delivered in batches (native/binding/dataplane_wrap.cc).
+ * localAddress is the address of ours the datagram arrived at (absent when unknown).
+ */
+export type NativeDataPlaneEvent =
+  | { type: 'handshake'; message: Buffer; address: string; port: number; localAddress?: string }
+  | { type: 'needHandshake'; peer: number }
+  | { type: 'keypairConfirmed'; peer: number; localIndex: number }
+  | { type: 'endpointChanged'; peer: number; address: string; port: number; localAddress?: string }
+  | { type: 'closed'; reason: string };
+
+/** The native DataPlane (native/datapath.h). Unknown peers are RangeErrors; after close() every call throws. */
+export interface NativeDataPlane {
+  readonly ifname: string;
+  readonly port: number;
+  bind(port: number): number;
+  setFwmark(mark: number): void;
+  setMac1Key(key: Uint8Array | null): void;
+  setSourceCheck(mode: 'allowed-ips' | 'off'): void;
+  setMtu(mtu: number): void;
+  addPeer(peer: number): void;
+  removePeer(peer: number): boolean;
+  setEndpoint(peer: number, address: string, port: number, localAddress?: string): void;
+  clearEndpoint(peer: number): void;
+  installKeypair(
+    peer: number,
+    localIndex: number,
+    remoteIndex: number,
+    sendKey: Uint8Array,
+    receiveKey: Uint8Array,
+    initiator: boolean,
+    birthMs?: number,
+  ): void;
+  removeKeypair(localIndex: number): boolean;
+  clearKeypairs(peer: number): void;
+  keypairs(peer: number): { previous: number | null; current: number | null; next: number | null };
+  sendHandshake(peer: number, message: Uint8Array): boolean;
+  sendTo(address: string, port: number, message: Uint8Array, localAddress?: string): boolean;
+  sendKeepalive(peer: number): void;
+  resetNewHandshakeTimer(peer: number): void;
+  /** Rows of 10 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived, firstDataSinceReceive (ms, 0 = never), sourceCheckDrops, staged. */
+  peerStats(): Float64Array;
+  counters(): Record<string, number>;
+  close(): void;
+}
+
+export interface NativeDataPlaneOptions {
+  tunName?: string;
+  tunFd?: number;
+  mtu: number;
+}
+
+export interface NativeAddon {
+  AllowedIps: new () => NativeAllowedIps;
+  AeadKey: new (key: Uint8Array) => NativeAeadKey;
+  ReplayWindow: new () => NativeReplayWindow;
+  monotonicMs(): number;
+  /** BLAKE2s (RFC 7693) of data, keyed when key is given; outLength 1..32 (native/blake2s.h). */
+  blake2s(data: Uint8Array, key: Uint8Array | null, outLength: number): Uint8Array;
+  createTun(name: string): { fd: number; name: string };
+  DataPlane: new (
+    options: NativeDataPlaneOptions,
+    allowedIps: NativeAllowedIps,
+    onEvents: (events: NativeDataPlaneEvent[]) => void,
+  ) => NativeDataPlane;
+}

@@ -1,0 +1,489 @@
+// N-API surface of the data plane: monotonicMs(), createTun(name) and class DataPlane over
+// viaguard::DataPath. Every argument is checked here again (the TS wrapper checks first), and
+// events reach JavaScript in batches through one ThreadSafeFunction.
+#include <openssl/crypto.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <unistd.h>
+
+#include "binding/allowedips_wrap.h"
+#include "binding/modules.h"
+#include "binding/napi_args.h"
+#include "clock.h"
+#include "datapath.h"
+#include "tun.h"
+
+namespace viaguard::binding {
+namespace {
+
+double NsToMs(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+double IntegerArg(const Napi::CallbackInfo& info, size_t i, const char* name, double min,
+                  double max) {
+  if (i >= info.Length() || !info[i].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  }
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::trunc(d) != d || d < min || d > max) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in " +
+                                                std::to_string(static_cast<uint64_t>(min)) + ".." +
+                                                std::to_string(static_cast<uint64_t>(max)));
+  }
+  return d;
+}
+
+PeerId PeerArg(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<PeerId>(IntegerArg(info, i, "peer", 1, 0xffffffffu));
+}
+
+uint32_t U32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return static_cast<uint32_t>(IntegerArg(info, i, name, 0, 0xffffffffu));
+}
+
+std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || !info[i].IsString()) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a string");
+  }
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+bool BoolArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || !info[i].IsBoolean()) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a boolean");
+  }
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+ByteView KeyArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  ByteView key = BytesArg(info, i, name);
+  if (key.size != 32) throw Napi::RangeError::New(info.Env(), std::string(name) + " must be 32 bytes");
+  return key;
+}
+
+// address, port at i and i + 1; an optional local (source) address at localAt.
+Endpoint EndpointArgs(const Napi::CallbackInfo& info, size_t i, size_t localAt) {
+  std::string address = StringArg(info, i, "address");
+  uint16_t port = static_cast<uint16_t>(IntegerArg(info, i + 1, "port", 1, 65535));
+  Endpoint endpoint;
+  if (!Endpoint::Parse(address, port, &endpoint)) {
+    throw Napi::RangeError::New(info.Env(), "address must be a numeric IPv4 or IPv6 address, got '" +
+                                                address + "'");
+  }
+  if (localAt < info.Length() && !info[localAt].IsUndefined()) {
+    std::string local = StringArg(info, localAt, "localAddress");
+    if (!endpoint.SetLocal(local)) {
+      throw Napi::RangeError::New(
+          info.Env(), "localAddress must be a numeric address of the family of address, got '" +
+                          local + "'");
+    }
+  }
+  return endpoint;
+}
+
+Napi::Error SystemError(Napi::Env env, const std::system_error& e) {
+  Napi::Error error = Napi::Error::New(env, e.what());
+  error.Set("errno", Napi::Number::New(env, e.code().value()));
+  return error;
+}
+
+Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
+  Napi::Object o = Napi::Object::New(env);
+  auto setEndpoint = [&]() {
+    o.Set("address", e.endpoint.AddressText());
+    o.Set("port", e.endpoint.Port());
+    if (e.endpoint.hasLocal) o.Set("localAddress", e.endpoint.LocalText());
+  };
+  switch (e.type) {
+    case DataPathEvent::Type::kHandshake:
+      o.Set("type", "handshake");
+      o.Set("message", Napi::Buffer<uint8_t>::Copy(env, e.message.data(), e.message.size()));
+      setEndpoint();
+      break;
+    case DataPathEvent::Type::kNeedHandshake:
+      o.Set("type", "needHandshake");
+      o.Set("peer", e.peer);
+      break;
+    case DataPathEvent::Type::kKeypairConfirmed:
+      o.Set("type", "keypairConfirmed");
+      o.Set("peer", e.peer);
+      o.Set("localIndex", e.localIndex);
+      break;
+    case DataPathEvent::Type::kEndpointChanged:
+      o.Set("type", "endpointChanged");
+      o.Set("peer", e.peer);
+      setEndpoint();
+      break;
+    case DataPathEvent::Type::kClosed:
+      o.Set("type", "closed");
+      o.Set("reason", e.reason);
+      break;
+  }
+  return o;
+}
+
+// createTun(name) -> { fd, name }: for a daemon's parent, which hands the fd to its child.
+Napi::Value CreateTun(const Napi::CallbackInfo& info) {
+  std::string name = StringArg(info, 0, "name");
+  std::string actual;
+  int fd;
+  try {
+    fd = CreateTunFd(name, &actual);
+  } catch (const std::system_error& e) {
+    throw SystemError(info.Env(), e);
+  }
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("fd", fd);
+  out.Set("name", actual);
+  return out;
+}
+
+Napi::Value MonotonicMs(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), NsToMs(MonotonicNs()));
+}
+
+class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(
+        env, "DataPlane",
+        {
+            InstanceAccessor<&DataPlaneWrap::Ifname>("ifname"),
+            InstanceAccessor<&DataPlaneWrap::Port>("port"),
+            InstanceMethod<&DataPlaneWrap::Bind>("bind"),
+            InstanceMethod<&DataPlaneWrap::SetFwmark>("setFwmark"),
+            InstanceMethod<&DataPlaneWrap::SetMac1Key>("setMac1Key"),
+            InstanceMethod<&DataPlaneWrap::SetSourceCheck>("setSourceCheck"),
+            InstanceMethod<&DataPlaneWrap::SetMtu>("setMtu"),
+            InstanceMethod<&DataPlaneWrap::AddPeer>("addPeer"),
+            InstanceMethod<&DataPlaneWrap::RemovePeer>("removePeer"),
+            InstanceMethod<&DataPlaneWrap::SetEndpoint>("setEndpoint"),
+            InstanceMethod<&DataPlaneWrap::ClearEndpoint>("clearEndpoint"),
+            InstanceMethod<&DataPlaneWrap::InstallKeypair>("installKeypair"),
+            InstanceMethod<&DataPlaneWrap::RemoveKeypair>("removeKeypair"),
+            InstanceMethod<&DataPlaneWrap::ClearKeypairs>("clearKeypairs"),
+            InstanceMethod<&DataPlaneWrap::Keypairs>("keypairs"),
+            InstanceMethod<&DataPlaneWrap::SendHandshake>("sendHandshake"),
+            InstanceMethod<&DataPlaneWrap::SendTo>("sendTo"),
+            InstanceMethod<&DataPlaneWrap::SendKeepalive>("sendKeepalive"),
+            InstanceMethod<&DataPlaneWrap::ResetNewHandshakeTimer>("resetNewHandshakeTimer"),
+            InstanceMethod<&DataPlaneWrap::PeerStats>("peerStats"),
+            InstanceMethod<&DataPlaneWrap::Counters>("counters"),
+            InstanceMethod<&DataPlaneWrap::Close>("close"),
+        });
+  }
+
+  // new DataPlane({ tunName?, tunFd?, mtu }, allowedIps, onEvents)
+  explicit DataPlaneWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DataPlaneWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsObject()) {
+      throw Napi::TypeError::New(env, "options must be an object");
+    }
+    Napi::Object options = info[0].As<Napi::Object>();
+    std::shared_ptr<SharedAllowedIps> allowedIps = UnwrapAllowedIps(info[1]);
+    if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "onEvents must be a function");
+
+    Napi::Value mtuValue = options.Get("mtu");
+    if (!mtuValue.IsNumber()) throw Napi::TypeError::New(env, "options.mtu must be a number");
+    double mtu = mtuValue.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(mtu) || std::trunc(mtu) != mtu || mtu < 576 || mtu > 65535) {
+      throw Napi::RangeError::New(env, "options.mtu must be an integer in 576..65535");
+    }
+    Napi::Value tunName = options.Get("tunName");
+    Napi::Value tunFd = options.Get("tunFd");
+    if (tunName.IsUndefined() == tunFd.IsUndefined()) {
+      throw Napi::TypeError::New(env, "options needs exactly one of tunName and tunFd");
+    }
+
+    std::unique_ptr<IpDevice> device;
+    try {
+      if (!tunName.IsUndefined()) {
+        if (!tunName.IsString()) throw Napi::TypeError::New(env, "options.tunName must be a string");
+        std::string actual;
+        int fd = CreateTunFd(tunName.As<Napi::String>().Utf8Value(), &actual);
+        try {
+          device = std::make_unique<Tun>(fd);
+        } catch (...) {
+          close(fd);
+          throw;
+        }
+      } else {
+        if (!tunFd.IsNumber()) throw Napi::TypeError::New(env, "options.tunFd must be a number");
+        double fd = tunFd.As<Napi::Number>().DoubleValue();
+        if (!std::isfinite(fd) || std::trunc(fd) != fd || fd < 0 || fd > 1 << 30) {
+          throw Napi::RangeError::New(env, "options.tunFd must be a file descriptor number");
+        }
+        device = std::make_unique<Tun>(static_cast<int>(fd));
+      }
+    } catch (const std::system_error& e) {
+      throw SystemError(env, e);
+    }
+
+    tsfn_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "viaguard-dataplane", 0, 1);
+    auto self = std::make_shared<std::weak_ptr<DataPath>>();
+    Napi::ThreadSafeFunction tsfn = tsfn_;
+    auto notify = [tsfn, self]() mutable {
+      tsfn.NonBlockingCall([self](Napi::Env callEnv, Napi::Function onEvents) {
+        std::shared_ptr<DataPath> dataPath = self->lock();
+        if (!dataPath) return;
+        std::vector<DataPathEvent> events = dataPath->TakeEvents();
+        if (events.empty()) return;
+        Napi::Array array = Napi::Array::New(callEnv, events.size());
+        for (size_t i = 0; i < events.size(); ++i) array.Set(i, EventObject(callEnv, events[i]));
+        try {
+          onEvents.Call({array});
+        } catch (const Napi::Error& e) {
+          e.ThrowAsJavaScriptException();
+        }
+      });
+    };
+    try {
+      dataPath_ = std::make_shared<DataPath>(std::move(device), static_cast<int>(mtu),
+                                             std::move(allowedIps), notify);
+    } catch (const std::system_error& e) {
+      tsfn_.Release();
+      throw SystemError(env, e);
+    } catch (...) {
+      tsfn_.Release();  // else the failed object would keep the event loop alive
+      throw;
+    }
+    *self = dataPath_;
+    napi_add_env_cleanup_hook(env, &DataPlaneWrap::CloseAtExit, this);
+  }
+
+  ~DataPlaneWrap() override {
+    Shutdown();
+    napi_remove_env_cleanup_hook(Env(), &DataPlaneWrap::CloseAtExit, this);
+  }
+
+ private:
+  static void CloseAtExit(void* self) { static_cast<DataPlaneWrap*>(self)->Shutdown(); }
+
+  void Shutdown() {
+    if (!dataPath_ || dataPath_->IsClosed()) return;
+    dataPath_->Close();
+    tsfn_.Release();
+  }
+
+  DataPath& Open(const Napi::CallbackInfo& info) {
+    if (dataPath_->IsClosed()) throw Napi::Error::New(info.Env(), "the data plane is closed");
+    return *dataPath_;
+  }
+
+  [[noreturn]] static void UnknownPeer(const Napi::CallbackInfo& info, PeerId id) {
+    throw Napi::RangeError::New(info.Env(), "unknown peer " + std::to_string(id));
+  }
+
+  Napi::Value Ifname(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), dataPath_->Name());
+  }
+
+  Napi::Value Port(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), Open(info).Port());
+  }
+
+  // bind(port) -> the port bound (a free one for 0)
+  Napi::Value Bind(const Napi::CallbackInfo& info) {
+    uint16_t port = static_cast<uint16_t>(IntegerArg(info, 0, "port", 0, 65535));
+    try {
+      return Napi::Number::New(info.Env(), Open(info).Bind(port));
+    } catch (const std::system_error& e) {
+      throw SystemError(info.Env(), e);
+    }
+  }
+
+  void SetFwmark(const Napi::CallbackInfo& info) {
+    uint32_t mark = U32Arg(info, 0, "mark");
+    try {
+      Open(info).SetFwmark(mark);
+    } catch (const std::system_error& e) {
+      throw SystemError(info.Env(), e);
+    }
+  }
+
+  void SetMac1Key(const Napi::CallbackInfo& info) {
+    if (info.Length() > 0 && info[0].IsNull()) {
+      Open(info).SetMac1Key(nullptr);
+      return;
+    }
+    ByteView key = KeyArg(info, 0, "key");
+    Open(info).SetMac1Key(key.data);
+  }
+
+  void SetSourceCheck(const Napi::CallbackInfo& info) {
+    std::string mode = StringArg(info, 0, "mode");
+    if (mode == "allowed-ips") {
+      Open(info).SetSourceCheck(SourceCheck::kAllowedIps);
+    } else if (mode == "off") {
+      Open(info).SetSourceCheck(SourceCheck::kOff);
+    } else {
+      throw Napi::RangeError::New(info.Env(), "mode must be 'allowed-ips' or 'off'");
+    }
+  }
+
+  void SetMtu(const Napi::CallbackInfo& info) {
+    int mtu = static_cast<int>(IntegerArg(info, 0, "mtu", 576, 65535));
+    try {
+      Open(info).SetMtu(mtu);
+    } catch (const std::system_error& e) {
+      throw SystemError(info.Env(), e);
+    }
+  }
+
+  void AddPeer(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    if (!Open(info).AddPeer(id)) {
+      throw Napi::RangeError::New(info.Env(), "peer " + std::to_string(id) + " already exists");
+    }
+  }
+
+  Napi::Value RemovePeer(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    return Napi::Boolean::New(info.Env(), Open(info).RemovePeer(id));
+  }
+
+  // setEndpoint(peer, address, port, localAddress?)
+  void SetEndpoint(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    Endpoint endpoint = EndpointArgs(info, 1, 3);
+    if (!Open(info).SetEndpoint(id, endpoint)) UnknownPeer(info, id);
+  }
+
+  void ClearEndpoint(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    if (!Open(info).SetEndpoint(id, Endpoint{})) UnknownPeer(info, id);
+  }
+
+  // installKeypair(peer, localIndex, remoteIndex, sendKey, receiveKey, initiator, birthMs?)
+  void InstallKeypair(const Napi::CallbackInfo& info) {
+    KeypairParams params{};
+    PeerId id = PeerArg(info, 0);
+    params.localIndex = U32Arg(info, 1, "localIndex");
+    params.remoteIndex = U32Arg(info, 2, "remoteIndex");
+    ByteView sendKey = KeyArg(info, 3, "sendKey");
+    ByteView receiveKey = KeyArg(info, 4, "receiveKey");
+    params.initiator = BoolArg(info, 5, "initiator");
+    uint64_t now = MonotonicNs();
+    params.birthNs = now;
+    if (info.Length() > 6 && !info[6].IsUndefined()) {
+      if (!info[6].IsNumber()) throw Napi::TypeError::New(info.Env(), "birthMs must be a number");
+      double birthMs = info[6].As<Napi::Number>().DoubleValue();
+      if (!std::isfinite(birthMs) || birthMs <= 0 || birthMs > NsToMs(now)) {
+        throw Napi::RangeError::New(info.Env(), "birthMs must be a past monotonicMs() time");
+      }
+      params.birthNs = static_cast<uint64_t>(birthMs * 1e6);
+    }
+    std::memcpy(params.sendKey, sendKey.data, sizeof params.sendKey);
+    std::memcpy(params.receiveKey, receiveKey.data, sizeof params.receiveKey);
+    DataPath& dataPath = Open(info);
+    try {
+      dataPath.InstallKeypair(id, params);
+    } catch (const std::invalid_argument& e) {
+      OPENSSL_cleanse(&params, sizeof params);
+      throw Napi::RangeError::New(info.Env(), e.what());
+    }
+    OPENSSL_cleanse(&params, sizeof params);
+  }
+
+  Napi::Value RemoveKeypair(const Napi::CallbackInfo& info) {
+    uint32_t localIndex = U32Arg(info, 0, "localIndex");
+    return Napi::Boolean::New(info.Env(), Open(info).RemoveKeypair(localIndex));
+  }
+
+  void ClearKeypairs(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    if (!Open(info).ClearKeypairs(id)) UnknownPeer(info, id);
+  }
+
+  // keypairs(peer) -> { previous, current, next }: local indices or null
+  Napi::Value Keypairs(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    DataPath& dataPath = Open(info);
+    if (!dataPath.HasPeer(id)) UnknownPeer(info, id);
+    KeypairSlotIndices slots = dataPath.Keypairs(id);
+    Napi::Env env = info.Env();
+    auto value = [env](int64_t index) -> Napi::Value {
+      return index < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(index));
+    };
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("previous", value(slots.previous));
+    out.Set("current", value(slots.current));
+    out.Set("next", value(slots.next));
+    return out;
+  }
+
+  // sendHandshake(peer, message) -> whether it went to the peer's endpoint
+  Napi::Value SendHandshake(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    ByteView message = BytesArg(info, 1, "message");
+    DataPath& dataPath = Open(info);
+    if (!dataPath.HasPeer(id)) UnknownPeer(info, id);
+    return Napi::Boolean::New(info.Env(), dataPath.SendHandshake(id, message.data, message.size));
+  }
+
+  // sendTo(address, port, message, localAddress?) -> whether the socket took it
+  Napi::Value SendTo(const Napi::CallbackInfo& info) {
+    Endpoint endpoint = EndpointArgs(info, 0, 3);
+    ByteView message = BytesArg(info, 2, "message");
+    return Napi::Boolean::New(info.Env(), Open(info).SendTo(endpoint, message.data, message.size));
+  }
+
+  void SendKeepalive(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    if (!Open(info).SendKeepalive(id)) UnknownPeer(info, id);
+  }
+
+  void ResetNewHandshakeTimer(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    if (!Open(info).ResetNewHandshakeTimer(id)) UnknownPeer(info, id);
+  }
+
+  // peerStats() -> Float64Array of rows of kPeerStatsColumns (see src/native/dataplane.ts)
+  Napi::Value PeerStats(const Napi::CallbackInfo& info) {
+    constexpr size_t kColumns = 10;
+    std::vector<viaguard::PeerStats> stats = Open(info).Stats();
+    Napi::Float64Array out = Napi::Float64Array::New(info.Env(), stats.size() * kColumns);
+    double* row = out.Data();
+    for (const viaguard::PeerStats& s : stats) {
+      row[0] = s.id;
+      row[1] = static_cast<double>(s.rxBytes);
+      row[2] = static_cast<double>(s.txBytes);
+      row[3] = NsToMs(s.lastDataSentNs);
+      row[4] = NsToMs(s.lastDataReceivedNs);
+      row[5] = NsToMs(s.lastAuthSentNs);
+      row[6] = NsToMs(s.lastAuthReceivedNs);
+      row[7] = NsToMs(s.firstDataSinceReceiveNs);
+      row[8] = static_cast<double>(s.sourceCheckDrops);
+      row[9] = static_cast<double>(s.staged);
+      row += kColumns;
+    }
+    return out;
+  }
+
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    DataPath& dataPath = Open(info);
+    Napi::Object out = Napi::Object::New(info.Env());
+    for (size_t i = 0; i < kCounterNames.size(); ++i) {
+      out.Set(kCounterNames[i],
+              Napi::Number::New(info.Env(), static_cast<double>(dataPath.Count(static_cast<Counter>(i)))));
+    }
+    return out;
+  }
+
+  void Close(const Napi::CallbackInfo&) { Shutdown(); }
+
+  std::shared_ptr<DataPath> dataPath_;
+  Napi::ThreadSafeFunction tsfn_;
+};
+
+}  // namespace
+
+void InitDataPlane(Napi::Env env, Napi::Object exports) {
+  exports.Set("monotonicMs", Napi::Function::New<MonotonicMs>(env, "monotonicMs"));
+  exports.Set("createTun", Napi::Function::New<CreateTun>(env, "createTun"));
+  exports.Set("DataPlane", DataPlaneWrap::Define(env));
+}
+
+}  // namespace viaguard::binding

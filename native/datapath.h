@@ -1,0 +1,142 @@
+// The data plane engine: a transmit thread (TUN -> AllowedIPs -> peer -> encrypt -> UDP) and a
+// receive thread (UDP -> mac1 check / decrypt -> source check -> TUN), both blocking in
+// epoll_wait when idle. The control plane (JavaScript) configures it from its own thread and
+// receives batched events; no packet goes through it in steady state.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "allowedips.h"
+#include "datapath_counters.h"
+#include "datapath_event.h"
+#include "ip_device.h"
+#include "keypair.h"
+#include "peer_table.h"
+#include "shared_allowed_ips.h"
+#include "udp.h"
+
+namespace viaguard {
+
+enum class SourceCheck : uint8_t { kAllowedIps, kOff };
+
+struct PeerStats {
+  PeerId id;
+  uint64_t rxBytes, txBytes;
+  uint64_t lastDataSentNs, lastDataReceivedNs, lastAuthSentNs, lastAuthReceivedNs;
+  uint64_t firstDataSinceReceiveNs;
+  uint64_t sourceCheckDrops, staged;
+};
+
+struct KeypairSlotIndices {
+  int64_t previous = -1, current = -1, next = -1;  // local indices; -1 when empty
+};
+
+class DataPath {
+ public:
+  // Takes the device, sets its MTU and starts both threads. allowedIps is the table the
+  // control plane edits (it takes the lock exclusively to write). notify is called from a data
+  // plane thread when events arrive while none are waiting; the owner then calls TakeEvents.
+  DataPath(std::unique_ptr<IpDevice> device, int mtu,
+           std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify);
+  ~DataPath();
+  DataPath(const DataPath&) = delete;
+  DataPath& operator=(const DataPath&) = delete;
+
+  // Stops and joins the threads, closes the sockets and the device. Idempotent.
+  void Close();
+  bool IsClosed() const { return closed_; }
+
+  const std::string& Name() const { return name_; }
+  uint16_t Bind(uint16_t port);
+  uint16_t Port() const;
+  void SetFwmark(uint32_t mark);
+  void SetMac1Key(const uint8_t* key);  // 32 bytes, or null to refuse every handshake
+  void SetSourceCheck(SourceCheck mode) { sourceCheck_.store(mode); }
+  void SetMtu(int mtu);
+
+  bool AddPeer(PeerId id);
+  bool HasPeer(PeerId id) const { return peers_.Find(id) != nullptr; }
+  bool RemovePeer(PeerId id);  // also drops its keypairs, staged packets and AllowedIPs
+  bool SetEndpoint(PeerId id, const Endpoint& endpoint);  // unset endpoint clears it
+  // Throws std::invalid_argument for an unknown peer or a local index in use.
+  void InstallKeypair(PeerId id, const KeypairParams& params);
+  bool RemoveKeypair(uint32_t localIndex);
+  bool ClearKeypairs(PeerId id);
+  KeypairSlotIndices Keypairs(PeerId id) const;
+
+  bool SendHandshake(PeerId id, const uint8_t* message, size_t length);
+  bool SendTo(const Endpoint& endpoint, const uint8_t* message, size_t length);
+  bool SendKeepalive(PeerId id);
+  bool ResetNewHandshakeTimer(PeerId id);
+
+  std::vector<PeerStats> Stats() const;
+  uint64_t Count(Counter c) const { return counters_.Get(c); }
+  std::vector<DataPathEvent> TakeEvents();
+
+ private:
+  struct TxContext;
+  enum class TxWork : uint8_t { kFlushStaged, kKeepalive };
+
+  void TransmitLoop();
+  void ReceiveLoop();
+  void RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events);
+  bool TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& events);
+  // Encrypts the packet of length bytes found at message + kDataHeaderSize in place and queues
+  // it, or stages it when peer has no usable session.
+  void Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
+                size_t length, uint64_t now, std::vector<DataPathEvent>& events);
+  void FlushTx(TxContext& tx);
+  void Stage(Peer& peer, const uint8_t* packet, size_t length);
+  void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPathEvent>& events);
+  void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
+  void ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
+  bool VerifyMac1(const uint8_t* message, size_t length);
+  void QueueTxWork(PeerId id, TxWork work);
+  // The peer's local address was refused by the kernel (no longer ours): stop using it.
+  void ForgetLocal(Peer& peer, const Endpoint& sentTo);
+  void Post(std::vector<DataPathEvent>& events);
+  void Wake(int eventFd);
+
+  std::unique_ptr<IpDevice> device_;
+  std::string name_;
+  std::function<void()> notify_;
+  std::atomic<int> mtu_;
+  std::atomic<SourceCheck> sourceCheck_{SourceCheck::kAllowedIps};
+
+  PeerTable peers_;
+  std::shared_ptr<SharedAllowedIps> allowed_;  // edited by the control plane under its lock
+
+  mutable std::shared_mutex socketsMu_;  // I/O shares it; Bind/Close take it exclusively
+  UdpSockets sockets_;
+
+  std::mutex mac1Mu_;
+  bool hasMac1Key_ = false;
+  uint8_t mac1Key_[32] = {};
+
+  std::mutex txWorkMu_;
+  std::vector<std::pair<PeerId, TxWork>> txWork_;
+
+  std::mutex eventsMu_;
+  std::vector<DataPathEvent> events_;
+  size_t queuedHandshakes_ = 0;  // handshake events in events_
+  bool notifyPending_ = false;
+
+  Counters counters_;
+
+  int stopFd_ = -1;    // eventfd: both threads wake and exit when it is readable
+  int txWakeFd_ = -1;  // eventfd: transmit work queued
+  int txEpoll_ = -1;
+  int rxEpoll_ = -1;
+  bool closed_ = false;
+  std::thread txThread_;
+  std::thread rxThread_;
+};
+
+}  // namespace viaguard

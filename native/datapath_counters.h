@@ -1,0 +1,55 @@
+// Device-wide counters of the data plane: why packets were dropped, and what went through.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace viaguard {
+
+enum class Counter : size_t {
+  kDroppedGarbage,               // too short, wrong size for its type
+  kDroppedUnknownType,           // not a WireGuard message type
+  kDroppedBadMac1,               // handshake message with a wrong mac1 (or no mac1 key set)
+  kDroppedUnknownReceiverIndex,  // data message for no installed keypair
+  kDroppedAuthFailed,            // data message that does not decrypt
+  kDroppedReplayed,              // counter seen before or behind the replay window
+  kDroppedExpiredKey,            // keypair past REJECT_AFTER_TIME / REJECT_AFTER_MESSAGES
+  kDroppedNoRouteToPeer,         // outgoing packet whose destination no AllowedIPs covers
+  kDroppedNoEndpoint,            // outgoing packet for a peer without an endpoint
+  kDroppedSourceCheck,           // decrypted packet whose source the peer does not own
+  kDroppedStagedOverflow,        // oldest staged packet pushed out by a newer one
+  kDroppedBadInnerHeader,        // not a valid IPv4/IPv6 packet inside the tunnel (or from TUN)
+  kDroppedSendFailed,            // the UDP socket refused the datagram (or none is bound)
+  kDroppedTunWriteFailed,        // the TUN device refused a decrypted packet
+  kDroppedHandshakeBacklog,      // handshake message while the control plane has too many queued
+  kDataPacketsSent,              // data messages sent, keepalives included
+  kDataPacketsReceived,          // authenticated data messages, keepalives included
+  kHandshakeMessagesReceived,    // handshake messages past the mac1 check, and cookie replies
+  kCount,
+};
+
+constexpr std::array<const char*, static_cast<size_t>(Counter::kCount)> kCounterNames = {
+    "droppedGarbage",        "droppedUnknownType",     "droppedBadMac1",
+    "droppedUnknownReceiverIndex", "droppedAuthFailed", "droppedReplayed",
+    "droppedExpiredKey",     "droppedNoRouteToPeer",   "droppedNoEndpoint",
+    "droppedSourceCheck",    "droppedStagedOverflow",  "droppedBadInnerHeader",
+    "droppedSendFailed",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
+    "dataPacketsSent",
+    "dataPacketsReceived",   "handshakeMessagesReceived",
+};
+
+class Counters {
+ public:
+  void Add(Counter c, uint64_t n = 1) {
+    values_[static_cast<size_t>(c)].fetch_add(n, std::memory_order_relaxed);
+  }
+  uint64_t Get(Counter c) const {
+    return values_[static_cast<size_t>(c)].load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(Counter::kCount)> values_{};
+};
+
+}  // namespace viaguard

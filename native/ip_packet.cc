@@ -1,0 +1,36 @@
+#include "ip_packet.h"
+
+#include "protocol_constants.h"
+
+namespace viaguard {
+
+bool ParseIpHeader(const uint8_t* packet, size_t length, IpHeaderView* out) {
+  if (length < 1) return false;
+  switch (packet[0] >> 4) {
+    case 4: {
+      if (length < 20) return false;
+      size_t headerLength = static_cast<size_t>(packet[0] & 0x0f) * 4;
+      size_t total = static_cast<size_t>(packet[2]) << 8 | packet[3];
+      if (headerLength < 20 || total < headerLength || total > length) return false;
+      *out = {Family::kIpv4, packet + 12, packet + 16, total};
+      return true;
+    }
+    case 6: {
+      if (length < 40) return false;
+      size_t total = 40 + (static_cast<size_t>(packet[4]) << 8 | packet[5]);
+      if (total > length) return false;
+      *out = {Family::kIpv6, packet + 8, packet + 24, total};
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+size_t PaddedLength(size_t length, size_t mtu) {
+  if (length > mtu) return length;
+  size_t aligned = (length + kPaddingMultiple - 1) / kPaddingMultiple * kPaddingMultiple;
+  return aligned < mtu ? aligned : mtu;
+}
+
+}  // namespace viaguard

@@ -1,0 +1,27 @@
+// Reading the IP header of the packets that cross the tunnel, and the padding rule of
+// WireGuard data messages. Pure functions: no state, no I/O.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "allowedips.h"
+
+namespace viaguard {
+
+struct IpHeaderView {
+  Family family;
+  const uint8_t* source;       // 4 or 16 bytes
+  const uint8_t* destination;  // 4 or 16 bytes
+  size_t totalLength;          // length claimed by the header (IPv6: 40 + payload length)
+};
+
+// Parses the fixed IPv4/IPv6 header at packet. False when the version is neither 4 nor 6, the
+// buffer is shorter than the header, or the header's total length exceeds length. Packets read
+// from the TUN device and decrypted packets are both checked with it.
+bool ParseIpHeader(const uint8_t* packet, size_t length, IpHeaderView* out);
+
+// The length to encrypt for a plaintext of length bytes: rounded up to a multiple of 16 but
+// never beyond mtu (kernel send.c calculate_skb_padding; packets above mtu are not padded).
+size_t PaddedLength(size_t length, size_t mtu);
+
+}  // namespace viaguard

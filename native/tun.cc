@@ -1,0 +1,103 @@
+#include "tun.h"
+
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace viaguard {
+namespace {
+
+[[noreturn]] void ThrowErrno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+int CreateTunFd(const std::string& name, std::string* actual) {
+  if (name.size() >= IFNAMSIZ) {
+    throw std::system_error(ENAMETOOLONG, std::generic_category(),
+                            "TUN name '" + name + "' is longer than 15 bytes");
+  }
+  int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) ThrowErrno("open /dev/net/tun");
+  ifreq ifr{};
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    throw std::system_error(err, std::generic_category(), "TUNSETIFF " + name);
+  }
+  *actual = std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+  return fd;
+}
+
+Tun::Tun(int fd) : fd_(fd) {
+  ifreq ifr{};
+  if (ioctl(fd_, TUNGETIFF, &ifr) < 0) {
+    throw std::system_error(errno, std::generic_category(), "TUNGETIFF: not an attached TUN fd");
+  }
+  if ((ifr.ifr_flags & (IFF_TUN | IFF_TAP)) != IFF_TUN || !(ifr.ifr_flags & IFF_NO_PI)) {
+    throw std::system_error(EINVAL, std::generic_category(),
+                            "the fd is not an IFF_TUN | IFF_NO_PI device");
+  }
+  name_ = std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+  int flags = fcntl(fd_, F_GETFL);
+  if (flags < 0 || fcntl(fd_, F_SETFL, flags | O_NONBLOCK) < 0 ||
+      fcntl(fd_, F_SETFD, FD_CLOEXEC) < 0) {
+    throw std::system_error(errno, std::generic_category(), "fcntl on the TUN fd");
+  }
+}
+
+Tun::~Tun() { close(fd_); }
+
+void Tun::SetMtu(int mtu) {
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) ThrowErrno("socket for SIOCSIFMTU");
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name_.data(), name_.size());
+  ifr.ifr_mtu = mtu;
+  int rc = ioctl(sock, SIOCSIFMTU, &ifr);
+  int err = errno;
+  close(sock);
+  if (rc < 0) throw std::system_error(err, std::generic_category(), "SIOCSIFMTU " + name_);
+}
+
+IpDevice::ReadResult Tun::ReadBatch(PacketSlot* slots, size_t count, size_t* filled,
+                                    std::string* reason) {
+  *filled = 0;
+  while (*filled < count) {
+    PacketSlot& slot = slots[*filled];
+    ssize_t n = read(fd_, slot.data, slot.capacity);
+    if (n > 0) {
+      slot.length = static_cast<size_t>(n);
+      ++*filled;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return ReadResult::kOk;
+    // EBADFD: the interface was deleted (the kernel detached the queue); EIO/EFAULT and EOF
+    // mean the same for us: no more packets will come.
+    *reason = n == 0 ? std::string("TUN read returned end of file")
+                     : "TUN read failed: " + std::string(strerror(errno));
+    return ReadResult::kClosed;
+  }
+  return ReadResult::kOk;
+}
+
+bool Tun::Write(const uint8_t* packet, size_t length) {
+  for (;;) {
+    ssize_t n = write(fd_, packet, length);
+    if (n >= 0) return static_cast<size_t>(n) == length;
+    if (errno != EINTR) return false;
+  }
+}
+
+}  // namespace viaguard

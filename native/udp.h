@@ -1,0 +1,69 @@
+// The device's UDP sockets: one IPv4 and one IPv6 (IPV6_V6ONLY) socket on the same port, as
+// wireguard-go's conn.StdNetBind opens them. Sending and receiving move batches of datagrams
+// with sendmmsg/recvmmsg. Not synchronised: the data plane serialises Bind/Close against I/O.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "endpoint.h"
+
+namespace viaguard {
+
+struct Datagram {
+  uint8_t* data;
+  size_t capacity;  // receive: room at data
+  size_t length;    // send: bytes to send; receive: bytes received
+  Endpoint peer;    // send: destination (and local source); receive: source (and local address)
+  bool localRefused = false;  // send: the local address is gone; it went from the default one
+  // receive: not 0 when UDP GRO joined several datagrams of one source, each segmentSize bytes
+  // but the last (which may be shorter)
+  size_t segmentSize = 0;
+};
+
+class UdpSockets {
+ public:
+  static constexpr size_t kMaxBatch = 128;
+  static constexpr size_t kMaxSegments = 64;  // per UDP GSO message (kernel UDP_MAX_SEGMENTS)
+  static constexpr size_t kMaxSegmentedBytes = 65000;
+  struct Control;  // room for a message's control data
+  static constexpr int kBufferBytes = 7 << 20;  // wireguard-go's socket buffer size
+
+  UdpSockets() = default;
+  ~UdpSockets() { Close(); }
+  UdpSockets(const UdpSockets&) = delete;
+  UdpSockets& operator=(const UdpSockets&) = delete;
+
+  // Opens both sockets on port (0: a free port shared by both, retried when the IPv6 bind
+  // collides) and replaces the current ones only on success. A family the host lacks
+  // (EAFNOSUPPORT) is skipped. Returns the bound port; throws std::system_error.
+  uint16_t Bind(uint16_t port);
+  void Close();
+  // Applies SO_MARK to the open sockets and to later binds (0 clears it).
+  void SetFwmark(uint32_t mark);
+
+  int Fd4() const { return fd4_; }
+  int Fd6() const { return fd6_; }
+  uint16_t Port() const { return port_; }
+  bool IsOpen() const { return fd4_ >= 0 || fd6_ >= 0; }
+
+  // Sends count datagrams (any mix of families); flags are sendmmsg flags (MSG_DONTWAIT for
+  // callers that must not block). Returns how many the kernel accepted; the length of each
+  // datagram it refused is set to 0.
+  size_t Send(Datagram* datagrams, size_t count, int flags) const;
+  // Receives up to count (<= kMaxBatch) datagrams from fd without blocking. Give each at least
+  // 64 KiB: with UDP GRO one receive may carry many datagrams (see Datagram::segmentSize).
+  size_t Receive(int fd, Datagram* datagrams, size_t count) const;
+
+ private:
+  // Sends one family's datagrams through fd, coalescing runs with UDP GSO while it works.
+  size_t SendFamily(int fd, Datagram* datagrams, size_t count, int flags) const;
+
+  mutable std::atomic<bool> gso_{true};
+  int fd4_ = -1;
+  int fd6_ = -1;
+  uint16_t port_ = 0;
+  uint32_t fwmark_ = 0;
+};
+
+}  // namespace viaguard

@@ -1,0 +1,320 @@
+// The data plane (native/datapath.h) behind a typed, validating wrapper. It owns the TUN device
+// and the UDP sockets and moves every packet on its own threads; the control plane configures
+// it here and hears from it through batched events. All times are monotonicMs() milliseconds.
+import { formatIp, parseIp } from '../net/ip.js';
+import { AllowedIps } from '../allowedips.js';
+import { checkBytes } from '../checks.js';
+import { checkPeer } from '../prefix-batch.js';
+import { loadNative } from './loader.js';
+import type { NativeDataPlane, NativeDataPlaneEvent } from './native.js';
+
+export type DataPlaneEvent = NativeDataPlaneEvent;
+export type SourceCheckMode = 'allowed-ips' | 'off';
+
+export interface DataPlaneOptions {
+  /** Create (or attach to) the TUN interface of this name... */
+  tunName?: string;
+  /** ...or adopt an already attached TUN fd (WG_TUN_FD); the data plane then owns and closes it. */
+  tunFd?: number;
+  mtu: number;
+  /** The AllowedIPs table the data plane routes by; edit it through this object. */
+  allowedIps: AllowedIps;
+}
+
+export interface Keypair {
+  /** Our receiver index: the peer's data messages carry it. */
+  localIndex: number;
+  /** The peer's receiver index, written into our data messages. */
+  remoteIndex: number;
+  sendKey: Uint8Array;
+  receiveKey: Uint8Array;
+  /** We initiated the handshake: the keypair is used at once; otherwise it waits in `next`. */
+  initiator: boolean;
+  /** When the handshake derived the keys (monotonicMs(), not in the future); default: now. */
+  birthMs?: number;
+}
+
+export interface KeypairSlots {
+  previous: number | null;
+  current: number | null;
+  next: number | null;
+}
+
+/** One peer's counters and timestamps (monotonicMs(); 0 = never). */
+export interface PeerStats {
+  peer: number;
+  rxBytes: number;
+  txBytes: number;
+  lastDataSentMs: number;
+  lastDataReceivedMs: number;
+  /** Any authenticated packet: data, keepalive or handshake. */
+  lastAuthSentMs: number;
+  lastAuthReceivedMs: number;
+  /** First data sent since the last authenticated receive (the kernel's new-handshake timer). */
+  firstDataSinceReceiveMs: number;
+  sourceCheckDrops: number;
+  staged: number;
+}
+
+export const PEER_STATS_COLUMNS = 10;
+
+export const DATA_PLANE_COUNTERS = [
+  'droppedGarbage',
+  'droppedUnknownType',
+  'droppedBadMac1',
+  'droppedUnknownReceiverIndex',
+  'droppedAuthFailed',
+  'droppedReplayed',
+  'droppedExpiredKey',
+  'droppedNoRouteToPeer',
+  'droppedNoEndpoint',
+  'droppedSourceCheck',
+  'droppedStagedOverflow',
+  'droppedBadInnerHeader',
+  'droppedSendFailed',
+  'droppedTunWriteFailed',
+  'droppedHandshakeBacklog',
+  'dataPacketsSent',
+  'dataPacketsReceived',
+  'handshakeMessagesReceived',
+] as const;
+
+export type DataPlaneCounters = Record<(typeof DATA_PLANE_COUNTERS)[number], number>;
+
+const MAX_U32 = 0xffffffff;
+
+function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${value}`);
+  }
+  return value;
+}
+
+function checkInterfaceName(name: unknown): string {
+  if (typeof name !== 'string') throw new TypeError(`interface name must be a string, got ${typeof name}`);
+  if (name.length === 0 || Buffer.byteLength(name) > 15 || /[\s/:]/.test(name) || name === '.' || name === '..') {
+    throw new RangeError(`invalid interface name ${JSON.stringify(name)} (1..15 bytes, no whitespace, '/' or ':')`);
+  }
+  return name;
+}
+
+function checkMtu(mtu: unknown): number {
+  return checkInteger(mtu, 'mtu', 576, 65535);
+}
+
+/** A numeric IPv4/IPv6 address (IPv6 may carry %scope), normalised for the native side. */
+function checkAddress(address: unknown): string {
+  if (typeof address !== 'string') throw new TypeError(`address must be a string, got ${typeof address}`);
+  const percent = address.indexOf('%');
+  const host = percent < 0 ? address : address.slice(0, percent);
+  const parsed = parseIp(host);
+  if (!parsed || (percent >= 0 && (parsed.family !== 6 || percent === address.length - 1))) {
+    throw new RangeError(`address must be a numeric IPv4 or IPv6 address, got ${JSON.stringify(address)}`);
+  }
+  return formatIp(parsed) + (percent < 0 ? '' : address.slice(percent));
+}
+
+/** An optional local (source) address: numeric, of the same family as the remote address. */
+function checkLocalAddress(localAddress: unknown, address: string): string | undefined {
+  if (localAddress === undefined) return undefined;
+  const local = checkAddress(localAddress);
+  if (local.includes(':') !== address.includes(':')) {
+    throw new RangeError(`localAddress ${local} and address ${address} must be of the same family`);
+  }
+  return local;
+}
+
+function checkKeypair(keypair: unknown): Keypair {
+  if (typeof keypair !== 'object' || keypair === null) throw new TypeError('keypair must be an object');
+  const k = keypair as Partial<Keypair>;
+  if (typeof k.initiator !== 'boolean') throw new TypeError('keypair.initiator must be a boolean');
+  return {
+    localIndex: checkInteger(k.localIndex, 'keypair.localIndex', 0, MAX_U32),
+    remoteIndex: checkInteger(k.remoteIndex, 'keypair.remoteIndex', 0, MAX_U32),
+    sendKey: checkBytes(k.sendKey, 'keypair.sendKey', 32),
+    receiveKey: checkBytes(k.receiveKey, 'keypair.receiveKey', 32),
+    initiator: k.initiator,
+    birthMs: checkBirth(k.birthMs),
+  };
+}
+
+function checkBirth(birthMs: unknown): number | undefined {
+  if (birthMs === undefined) return undefined;
+  if (typeof birthMs !== 'number') throw new TypeError(`keypair.birthMs must be a number, got ${typeof birthMs}`);
+  if (!Number.isFinite(birthMs) || birthMs <= 0 || birthMs > monotonicMs()) {
+    throw new RangeError(`keypair.birthMs must be a past monotonicMs() time, got ${birthMs}`);
+  }
+  return birthMs;
+}
+
+/** CLOCK_MONOTONIC in milliseconds: the clock of every data plane timestamp (not performance.now()). */
+export function monotonicMs(): number {
+  return loadNative().monotonicMs();
+}
+
+/** Creates a TUN interface and returns its fd (close-on-exec) for a child process to adopt. */
+export function createTun(name: string): { fd: number; name: string } {
+  return loadNative().createTun(checkInterfaceName(name));
+}
+
+export class DataPlane {
+  readonly #native: NativeDataPlane;
+  #closed = false;
+
+  constructor(options: DataPlaneOptions, onEvents: (events: DataPlaneEvent[]) => void) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    if (typeof onEvents !== 'function') throw new TypeError('onEvents must be a function');
+    if (!(options.allowedIps instanceof AllowedIps)) throw new TypeError('options.allowedIps must be an AllowedIps');
+    const hasName = options.tunName !== undefined;
+    const hasFd = options.tunFd !== undefined;
+    if (hasName === hasFd) throw new TypeError('options needs exactly one of tunName and tunFd');
+    const mtu = checkMtu(options.mtu);
+    const device = hasName
+      ? { tunName: checkInterfaceName(options.tunName), mtu }
+      : { tunFd: checkInteger(options.tunFd, 'options.tunFd', 0, 2 ** 30), mtu };
+    this.#native = new (loadNative().DataPlane)(device, options.allowedIps.native, onEvents);
+  }
+
+  /** The kernel's name of the TUN interface. */
+  get ifname(): string {
+    return this.#native.ifname;
+  }
+
+  /** The bound UDP port, 0 before bind(). */
+  get port(): number {
+    return this.#native.port;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Opens the IPv4 and IPv6 UDP sockets on port (0: a free one), replacing the current ones. */
+  bind(port: number): number {
+    return this.#native.bind(checkInteger(port, 'port', 0, 65535));
+  }
+
+  /** SO_MARK of the UDP sockets, now and after rebinds; 0 clears it. */
+  setFwmark(mark: number): void {
+    this.#native.setFwmark(checkInteger(mark, 'fwmark', 0, MAX_U32));
+  }
+
+  /** HASH("mac1----" || our public key), or null when there is no private key (handshakes dropped). */
+  setMac1Key(key: Uint8Array | null): void {
+    this.#native.setMac1Key(key === null ? null : checkBytes(key, 'mac1 key', 32));
+  }
+
+  setSourceCheck(mode: SourceCheckMode): void {
+    if (mode !== 'allowed-ips' && mode !== 'off') {
+      throw new RangeError(`source check must be 'allowed-ips' or 'off', got ${JSON.stringify(mode)}`);
+    }
+    this.#native.setSourceCheck(mode);
+  }
+
+  setMtu(mtu: number): void {
+    this.#native.setMtu(checkMtu(mtu));
+  }
+
+  addPeer(peer: number): void {
+    this.#native.addPeer(checkPeer(peer));
+  }
+
+  /** Drops the peer with its keypairs, staged packets and AllowedIPs; false when unknown. */
+  removePeer(peer: number): boolean {
+    return this.#native.removePeer(checkPeer(peer));
+  }
+
+  /**
+   * Where the peer's packets go. localAddress (e.g. from a handshake event) makes them leave
+   * from that address of ours; the data plane then follows the peer's authenticated packets.
+   */
+  setEndpoint(peer: number, address: string, port: number, localAddress?: string): void {
+    const remote = checkAddress(address);
+    this.#native.setEndpoint(checkPeer(peer), remote, checkInteger(port, 'port', 1, 65535), checkLocalAddress(localAddress, remote));
+  }
+
+  clearEndpoint(peer: number): void {
+    this.#native.clearEndpoint(checkPeer(peer));
+  }
+
+  /** Installs a session derived by a handshake; staged packets go out once it is usable. */
+  installKeypair(peer: number, keypair: Keypair): void {
+    const k = checkKeypair(keypair);
+    this.#native.installKeypair(checkPeer(peer), k.localIndex, k.remoteIndex, k.sendKey, k.receiveKey, k.initiator, k.birthMs);
+  }
+
+  removeKeypair(localIndex: number): boolean {
+    return this.#native.removeKeypair(checkInteger(localIndex, 'localIndex', 0, MAX_U32));
+  }
+
+  clearKeypairs(peer: number): void {
+    this.#native.clearKeypairs(checkPeer(peer));
+  }
+
+  /** The local indices in the peer's previous / current / next slots. */
+  keypairs(peer: number): KeypairSlots {
+    return this.#native.keypairs(checkPeer(peer));
+  }
+
+  /** Sends a handshake message to the peer's endpoint; false when it has none or the socket refused. */
+  sendHandshake(peer: number, message: Uint8Array): boolean {
+    return this.#native.sendHandshake(checkPeer(peer), checkBytes(message, 'message'));
+  }
+
+  /** Sends a message (a cookie reply) to an address that need not be a peer's endpoint. */
+  sendTo(address: string, port: number, message: Uint8Array, localAddress?: string): boolean {
+    const remote = checkAddress(address);
+    return this.#native.sendTo(
+      remote,
+      checkInteger(port, 'port', 1, 65535),
+      checkBytes(message, 'message'),
+      checkLocalAddress(localAddress, remote),
+    );
+  }
+
+  /** Queues an empty data message on the current keypair (a needHandshake event when there is none). */
+  sendKeepalive(peer: number): void {
+    this.#native.sendKeepalive(checkPeer(peer));
+  }
+
+  /** Clears "first data sent since the last authenticated receive" (an authenticated handshake arrived). */
+  resetNewHandshakeTimer(peer: number): void {
+    this.#native.resetNewHandshakeTimer(checkPeer(peer));
+  }
+
+  /** Every peer's counters as rows of PEER_STATS_COLUMNS numbers, in PeerStats field order. */
+  peerStatsTable(): Float64Array {
+    return this.#native.peerStats();
+  }
+
+  peerStats(): PeerStats[] {
+    const t = this.#native.peerStats();
+    const out: PeerStats[] = [];
+    for (let i = 0; i < t.length; i += PEER_STATS_COLUMNS) {
+      out.push({
+        peer: t[i],
+        rxBytes: t[i + 1],
+        txBytes: t[i + 2],
+        lastDataSentMs: t[i + 3],
+        lastDataReceivedMs: t[i + 4],
+        lastAuthSentMs: t[i + 5],
+        lastAuthReceivedMs: t[i + 6],
+        firstDataSinceReceiveMs: t[i + 7],
+        sourceCheckDrops: t[i + 8],
+        staged: t[i + 9],
+      });
+    }
+    return out;
+  }
+
+  counters(): DataPlaneCounters {
+    return this.#native.counters() as DataPlaneCounters;
+  }
+
+  /** Stops the threads, closes the sockets and the TUN fd. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    this.#native.close();
+  }
+}
