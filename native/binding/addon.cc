@@ -4,6 +4,7 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  viaguard::binding::InitNetlink(env, exports);
   return exports;
 }
 

@@ -4,4 +4,6 @@
 
 namespace viaguard::binding {
 
+void InitNetlink(Napi::Env env, Napi::Object exports);
+
 }  // namespace viaguard::binding
