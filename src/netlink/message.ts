@@ -2,7 +2,7 @@
 // kernel's extended ack (linux/netlink.h: struct nlmsgerr, enum nlmsgerr_attrs).
 import { NLM_F, NLMSG, NLMSGERR_ATTR, messageTypeName } from './constants.js';
 import { errnoName, errnoText } from './errno.js';
-import { align4, attributeMap, HOST_LE, NLMSG_HDRLEN, readString, readU32 } from './wire.js';
+import { align4, attributeMap, HOST_LE, NLMSG_HDRLEN, readS32, readString, readU32 } from './wire.js';
 
 export interface NetlinkMessage {
   type: number;
@@ -49,7 +49,8 @@ export interface NetlinkAck {
 export function parseAck(message: NetlinkMessage): NetlinkAck {
   const p = message.payload;
   if (p.length < 4) throw new Error('netlink: truncated error message');
-  const errno = -new DataView(p.buffer, p.byteOffset, 4).getInt32(0, HOST_LE);
+  const code = readS32(p);
+  const errno = code === 0 ? 0 : -code;
   const ack: NetlinkAck = { errno, requestType: 0 };
   let tlvStart = 4;
   if (message.type === NLMSG.ERROR && p.length >= 4 + NLMSG_HDRLEN) {

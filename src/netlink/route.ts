@@ -1,7 +1,8 @@
 // Routes (RTM_*ROUTE): struct rtmsg (linux/rtnetlink.h) plus RTA_* attributes, including
 // RTA_VIA (struct rtvia: a gateway of the other family, `ip route add 10/8 via inet6 fe80::1`),
 // RTA_MULTIPATH (a run of struct rtnexthop, each followed by its own attributes) and RTA_TABLE
-// (the only place a table number above 255 fits). Defaults follow iproute2's ip/iproute.c.
+// (the only place a table number above 255 fits). Defaults and attribute order follow
+// iproute2's ip/iproute.c, so requests are byte-identical to `ip route add`'s.
 import type { IpAddress, IpFamily, IpPrefix } from '../net/ip.js';
 import { AF, ROUTE_TYPES, RouteType, RT_SCOPE, RT_TABLE, RTA, RTAX_MTU, RTPROT } from './constants.js';
 import { addressFromBytes, afOf, checkFamily, familyOfAf, prefixFromBytes } from './inet.js';
@@ -119,7 +120,7 @@ export function routeBody(spec: RouteSpec, adding: boolean): (w: WireWriter) => 
     w.u32(spec.nexthopFlags ?? 0);
     if (spec.destination.cidr > 0) w.attrBytes(RTA.DST, spec.destination.bytes);
     if (spec.source && spec.source.cidr > 0) w.attrBytes(RTA.SRC, spec.source.bytes);
-    w.attrU32(RTA.TABLE, table);
+    if (table >= 256) w.attrU32(RTA.TABLE, table);
     if (spec.metric !== undefined) w.attrU32(RTA.PRIORITY, spec.metric);
     if (spec.prefsrc) w.attrBytes(RTA.PREFSRC, spec.prefsrc.bytes);
     if (spec.gateway) writeGateway(w, family, spec.gateway);

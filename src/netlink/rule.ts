@@ -1,6 +1,6 @@
 // Policy routing rules (RTM_*RULE): struct fib_rule_hdr (linux/fib_rules.h) plus FRA_*
 // attributes. `not` is FIB_RULE_INVERT in the header's flags; a table above 255 only fits in
-// FRA_TABLE. Defaults follow iproute2's ip/iprule.c.
+// FRA_TABLE. Defaults and attribute order follow iproute2's ip/iprule.c.
 import type { IpFamily, IpPrefix } from '../net/ip.js';
 import { AF, FIB_RULE_INVERT, FRA, RULE_ACTIONS, RuleAction, RT_TABLE } from './constants.js';
 import { afOf, checkFamily, familyOfAf, prefixFromBytes } from './inet.js';
@@ -75,14 +75,14 @@ export function ruleBody(spec: RuleSpec, adding: boolean): (w: WireWriter) => vo
     w.u8(table !== undefined && table < 256 ? table : RT_TABLE.UNSPEC).u8(0).u8(0);
     w.u8(action ? actionNumber(action) : 0);
     w.u32(spec.invert ? FIB_RULE_INVERT : 0);
-    if (spec.priority !== undefined) w.attrU32(FRA.PRIORITY, spec.priority);
     if (spec.from) w.attrBytes(FRA.SRC, spec.from.bytes);
     if (spec.to) w.attrBytes(FRA.DST, spec.to.bytes);
+    if (spec.priority !== undefined) w.attrU32(FRA.PRIORITY, spec.priority);
     if (spec.fwmark !== undefined) w.attrU32(FRA.FWMARK, spec.fwmark);
     if (spec.fwmask !== undefined) w.attrU32(FRA.FWMASK, spec.fwmask);
     if (spec.iifname !== undefined) w.attrString(FRA.IIFNAME, spec.iifname);
     if (spec.oifname !== undefined) w.attrString(FRA.OIFNAME, spec.oifname);
-    if (table !== undefined) w.attrU32(FRA.TABLE, table);
+    if (table !== undefined && table >= 256) w.attrU32(FRA.TABLE, table);
     if (spec.suppressPrefixLength !== undefined) w.attrU32(FRA.SUPPRESS_PREFIXLEN, spec.suppressPrefixLength);
     if (spec.uidRange) {
       const range = spec.uidRange;

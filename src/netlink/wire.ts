@@ -33,28 +33,34 @@ export class WireWriter {
     return at;
   }
 
+  // reserve() may replace buf and view, so every writer reserves before touching them.
   u8(v: number): this {
-    this.view.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
     return this;
   }
 
   u16(v: number): this {
-    this.view.setUint16(this.reserve(2), v, HOST_LE);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, HOST_LE);
     return this;
   }
 
   u32(v: number): this {
-    this.view.setUint32(this.reserve(4), v >>> 0, HOST_LE);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v >>> 0, HOST_LE);
     return this;
   }
 
   s32(v: number): this {
-    this.view.setInt32(this.reserve(4), v, HOST_LE);
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, HOST_LE);
     return this;
   }
 
   bytes(data: Uint8Array): this {
-    this.buf.set(data, this.reserve(data.length));
+    const at = this.reserve(data.length);
+    this.buf.set(data, at);
     return this;
   }
 
