@@ -97,8 +97,12 @@ class NetlinkSocketWrap : public Napi::ObjectWrap<NetlinkSocketWrap> {
     Napi::Value error = env.Null();
     Napi::Array datagrams = Napi::Array::New(env);
     bool overflowed = false;
-    if (status < 0) {
-      error = SystemError(env, std::system_error(-status, std::generic_category(), "poll(netlink)")).Value();
+    // libuv turns POLLERR into UV_EBADF and stops the handle. On netlink POLLERR means a pending
+    // socket error, ENOBUFS when notifications were dropped; recv() returns and clears it, so
+    // poll again and let Receive() report it.
+    int rc = status < 0 && poll_ != nullptr ? uv_poll_start(poll_, UV_READABLE, OnReadable) : 0;
+    if (rc != 0) {
+      error = SystemError(env, std::system_error(-rc, std::generic_category(), "poll(netlink)")).Value();
     } else {
       try {
         RtnlSocket::Batch batch = socket_.Receive(kDatagramsPerWakeup);
