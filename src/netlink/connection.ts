@@ -1,7 +1,8 @@
 // Request/response over one NETLINK_ROUTE socket: sequence numbers, acks turned into
 // NetlinkError, multi-part dumps collected until NLMSG_DONE (retried when the kernel flags the
 // dump as interrupted by a concurrent change), a bounded number of requests in flight so acks
-// never overflow the receive buffer, and one dump at a time (the kernel allows no more).
+// never overflow the receive buffer, requests of one tick batched into one datagram, and one
+// dump at a time (the kernel allows no more).
 import type { NativeNetlinkSocket, NativeSystemError } from '../native/native.js';
 import { NLM_F, NLMSG } from './constants.js';
 import { NetlinkError, NetlinkMessage, parseAck, splitMessages } from './message.js';
@@ -21,16 +22,23 @@ interface Pending {
   reject(error: Error): void;
 }
 
-const MAX_IN_FLIGHT = 128;
+// Acks are small but each costs about 1 KiB of the 4 MiB receive buffer.
+const MAX_IN_FLIGHT = 512;
+const MAX_DATAGRAM = 32 * 1024;
 const DUMP_ATTEMPTS = 5;
 
 export class NetlinkConnection {
   private readonly socket: NativeNetlinkSocket;
   private readonly pending = new Map<number, Pending>();
-  private readonly waiting: (() => void)[] = [];
+  // Callers waiting for a free in-flight slot, oldest first from waitingHead (shift() is O(n)).
+  private waiting: (() => void)[] = [];
+  private waitingHead = 0;
   private dumpChain: Promise<unknown> = Promise.resolve();
   private seq = (Math.random() * 0x7fffffff) >>> 0;
   private closedError: Error | undefined;
+  private outbox: Uint8Array[] = [];
+  private outboxSeqs: number[] = [];
+  private outboxBytes = 0;
 
   constructor(options: ConnectionOptions = {}) {
     this.socket = openNetlinkSocket({ netnsPath: options.netnsPath }, (error, datagrams, overflowed) =>
@@ -95,26 +103,61 @@ export class NetlinkConnection {
       };
       this.pending.set(seq, entry);
       if (this.pending.size === 1) this.socket.ref();
-      try {
-        this.socket.send(datagram);
-      } catch (err) {
-        this.finish(seq);
-        reject(err as Error);
-      }
+      this.enqueue(seq, datagram);
     });
+  }
+
+  // Requests made in the same tick leave in one datagram: the kernel handles its messages in
+  // order and acks each, so a burst of route or neighbour changes costs few system calls.
+  private enqueue(seq: number, message: Uint8Array): void {
+    this.outbox.push(message);
+    this.outboxSeqs.push(seq);
+    this.outboxBytes += message.length;
+    if (this.outboxBytes >= MAX_DATAGRAM) this.flush();
+    else if (this.outbox.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    if (this.outbox.length === 0) return;
+    const datagram = this.outbox.length === 1 ? this.outbox[0] : Buffer.concat(this.outbox);
+    const seqs = this.outboxSeqs;
+    this.outbox = [];
+    this.outboxSeqs = [];
+    this.outboxBytes = 0;
+    if (this.closedError) return;
+    try {
+      this.socket.send(datagram);
+    } catch (err) {
+      for (const seq of seqs) {
+        const entry = this.pending.get(seq);
+        if (!entry) continue;
+        this.finish(seq);
+        entry.reject(err as Error);
+      }
+    }
   }
 
   private finish(seq: number): void {
     this.pending.delete(seq);
     if (this.pending.size === 0 && !this.closedError) this.socket.unref();
-    this.waiting.shift()?.();
+    if (this.waitingHead < this.waiting.length) {
+      const wake = this.waiting[this.waitingHead++];
+      if (this.waitingHead === this.waiting.length) {
+        this.waiting = [];
+        this.waitingHead = 0;
+      }
+      wake();
+    }
   }
 
   private failAll(error: Error): void {
     const entries = [...this.pending.values()];
     this.pending.clear();
     for (const entry of entries) entry.reject(error);
-    for (const wake of this.waiting.splice(0)) wake();
+    const waiting = this.waiting.slice(this.waitingHead);
+    this.waiting = [];
+    this.waitingHead = 0;
+    for (const wake of waiting) wake();
     if (!this.closedError) this.socket.unref();
   }
 
