@@ -18,12 +18,47 @@ namespace {
 // the poll is level-triggered and fires again while data remains.
 constexpr size_t kDatagramsPerWakeup = 256;
 
+// The same Error as SystemError() below, built with the C API, whose failures can be handled.
+napi_status MakeSystemError(napi_env env, const std::system_error& e, napi_value* out) {
+  int err = e.code().value();
+  napi_value message, errnoValue, code;
+  napi_status status = napi_create_string_utf8(env, e.what(), NAPI_AUTO_LENGTH, &message);
+  if (status == napi_ok) status = napi_create_error(env, nullptr, message, out);
+  if (status == napi_ok) status = napi_create_int32(env, err, &errnoValue);
+  if (status == napi_ok) status = napi_set_named_property(env, *out, "errno", errnoValue);
+  if (status == napi_ok) status = napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
+  if (status == napi_ok) status = napi_set_named_property(env, *out, "code", code);
+  return status;
+}
+
 Napi::Error SystemError(Napi::Env env, const std::system_error& e) {
   Napi::Error error = Napi::Error::New(env, e.what());
   int err = e.code().value();
   error.Set("errno", Napi::Number::New(env, err));
   error.Set("code", Napi::String::New(env, uv_err_name(-err)));
   return error;
+}
+
+// The uv_poll handle outlives its wrapper until libuv has closed it. An async cleanup hook makes
+// an ending environment (a worker exiting) wait for that close, so libuv never calls back into
+// an addon that has already been unloaded.
+struct PollHandle {
+  uv_poll_t uv;  // first member: the uv_handle_t* libuv hands back is the PollHandle*
+  napi_async_cleanup_hook_handle cleanup = nullptr;
+  bool closing = false;
+};
+
+// Stops polling (required before the descriptor closes) and frees the handle once libuv is done.
+void ClosePoll(PollHandle* p) {
+  if (p->closing) return;
+  p->closing = true;
+  p->uv.data = nullptr;
+  uv_poll_stop(&p->uv);
+  uv_close(reinterpret_cast<uv_handle_t*>(&p->uv), [](uv_handle_t* h) {
+    PollHandle* closed = reinterpret_cast<PollHandle*>(h);
+    if (closed->cleanup != nullptr) napi_remove_async_cleanup_hook(closed->cleanup);
+    delete closed;
+  });
 }
 
 class NetlinkSocketWrap : public Napi::ObjectWrap<NetlinkSocketWrap> {
@@ -68,59 +103,85 @@ class NetlinkSocketWrap : public Napi::ObjectWrap<NetlinkSocketWrap> {
     }
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
-    poll_ = new uv_poll_t;
-    poll_->data = this;
-    int rc = uv_poll_init(loop, poll_, socket_.fd());
-    if (rc == 0) rc = uv_poll_start(poll_, UV_READABLE, OnReadable);
+    poll_ = new PollHandle;
+    int rc = uv_poll_init(loop, &poll_->uv, socket_.fd());
     if (rc != 0) {
-      StopPolling();
+      delete poll_;
+      poll_ = nullptr;
       socket_.Close();
-      throw Napi::Error::New(env, std::string("uv_poll on netlink socket: ") + uv_strerror(rc));
+      throw Napi::Error::New(env, std::string("uv_poll_init on netlink socket: ") + uv_strerror(rc));
+    }
+    poll_->uv.data = this;
+    rc = uv_poll_start(&poll_->uv, UV_READABLE, OnReadable);
+    if (rc == 0 && napi_add_async_cleanup_hook(env, OnEnvCleanup, poll_, &poll_->cleanup) != napi_ok) rc = UV_ENOMEM;
+    if (rc != 0) {
+      Shutdown();
+      throw Napi::Error::New(env, std::string("polling the netlink socket: ") + uv_strerror(rc));
     }
     // An open socket keeps its JS object (and so this wrapper) alive until close().
     Ref();
   }
 
-  ~NetlinkSocketWrap() override {
-    StopPolling();
-    socket_.Close();
-  }
+  ~NetlinkSocketWrap() override { Shutdown(); }
 
  private:
   static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
-    static_cast<NetlinkSocketWrap*>(handle->data)->Deliver(status);
+    if (handle->data != nullptr) static_cast<NetlinkSocketWrap*>(handle->data)->Deliver(status);
   }
 
   void Deliver(int status) {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    Napi::Value error = env.Null();
-    Napi::Array datagrams = Napi::Array::New(env);
-    bool overflowed = false;
     // libuv turns POLLERR into UV_EBADF and stops the handle. On netlink POLLERR means a pending
     // socket error, ENOBUFS when notifications were dropped; recv() returns and clears it, so
     // poll again and let Receive() report it.
-    int rc = status < 0 && poll_ != nullptr ? uv_poll_start(poll_, UV_READABLE, OnReadable) : 0;
-    if (rc != 0) {
-      error = SystemError(env, std::system_error(-rc, std::generic_category(), "poll(netlink)")).Value();
+    int rc = status < 0 && poll_ != nullptr ? uv_poll_start(&poll_->uv, UV_READABLE, OnReadable) : 0;
+    RtnlSocket::Batch batch;
+    std::system_error failure(0, std::generic_category());
+    bool failed = rc != 0;
+    if (failed) {
+      failure = std::system_error(-rc, std::generic_category(), "poll(netlink)");
     } else {
       try {
-        RtnlSocket::Batch batch = socket_.Receive(kDatagramsPerWakeup);
-        overflowed = batch.overflowed;
-        for (size_t i = 0; i < batch.datagrams.size(); i++) {
-          const std::vector<uint8_t>& d = batch.datagrams[i];
-          datagrams.Set(i, Napi::Buffer<uint8_t>::Copy(env, d.data(), d.size()));
-        }
+        batch = socket_.Receive(kDatagramsPerWakeup);
       } catch (const std::system_error& e) {
-        error = SystemError(env, e).Value();
+        failure = e;
+        failed = true;
       }
     }
-    if (error.IsNull() && datagrams.Length() == 0 && !overflowed) return;
-    try {
-      onReceive_.MakeCallback(Value(), {error, datagrams, Napi::Boolean::New(env, overflowed)}, async_);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env, e.Value());
+    if (!failed && batch.datagrams.empty() && !batch.overflowed) return;
+    // While its environment shuts down (a worker exiting) JS cannot run and N-API calls fail;
+    // node-addon-api would abort on such a failure, so this path uses the C API and stops
+    // polling instead.
+    if (!CallOnReceive(failed ? &failure : nullptr, batch)) Shutdown();
+  }
+
+  bool CallOnReceive(const std::system_error* failure, const RtnlSocket::Batch& batch) {
+    napi_env env = Env();
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
+    napi_value args[3];
+    napi_value callback = onReceive_.Value();
+    bool ok = (failure != nullptr ? MakeSystemError(env, *failure, &args[0]) : napi_get_null(env, &args[0])) == napi_ok &&
+              napi_create_array_with_length(env, batch.datagrams.size(), &args[1]) == napi_ok &&
+              napi_get_boolean(env, batch.overflowed, &args[2]) == napi_ok;
+    for (size_t i = 0; ok && i < batch.datagrams.size(); i++) {
+      const std::vector<uint8_t>& d = batch.datagrams[i];
+      napi_value buffer;
+      ok = napi_create_buffer_copy(env, d.size(), d.data(), nullptr, &buffer) == napi_ok &&
+           napi_set_element(env, args[1], i, buffer) == napi_ok;
     }
+    if (ok) {
+      napi_value result;
+      if (napi_make_callback(env, async_, Value(), callback, 3, args, &result) != napi_ok) {
+        // The callback threw: hand the exception to process 'uncaughtException'.
+        bool pending = false;
+        napi_value exception;
+        ok = napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+             napi_get_and_clear_last_exception(env, &exception) == napi_ok &&
+             napi_fatal_exception(env, exception) == napi_ok;
+      }
+    }
+    napi_close_handle_scope(env, scope);
+    return ok;
   }
 
   Napi::Value Send(const Napi::CallbackInfo& info) {
@@ -142,20 +203,31 @@ class NetlinkSocketWrap : public Napi::ObjectWrap<NetlinkSocketWrap> {
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (socket_.isOpen()) {
-      StopPolling();
-      socket_.Close();
+      Shutdown();
       Unref();
     }
     return info.Env().Undefined();
   }
 
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle /*handle*/, void* arg) {
+    PollHandle* p = static_cast<PollHandle*>(arg);
+    if (p->uv.data != nullptr) static_cast<NetlinkSocketWrap*>(p->uv.data)->Shutdown();
+    else ClosePoll(p);
+  }
+
+  void Shutdown() {
+    if (poll_ != nullptr) ClosePoll(poll_);
+    poll_ = nullptr;
+    socket_.Close();
+  }
+
   Napi::Value RefLoop(const Napi::CallbackInfo& info) {
-    if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+    if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_->uv));
     return info.Env().Undefined();
   }
 
   Napi::Value UnrefLoop(const Napi::CallbackInfo& info) {
-    if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_->uv));
     return info.Env().Undefined();
   }
 
@@ -163,18 +235,8 @@ class NetlinkSocketWrap : public Napi::ObjectWrap<NetlinkSocketWrap> {
     return Napi::Number::New(info.Env(), socket_.portId());
   }
 
-  // Stops polling before the descriptor closes, as libuv requires; the handle memory is freed
-  // once libuv is done with it.
-  void StopPolling() {
-    if (poll_ == nullptr) return;
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    poll_ = nullptr;
-  }
-
   RtnlSocket socket_;
-  uv_poll_t* poll_ = nullptr;
+  PollHandle* poll_ = nullptr;
   Napi::FunctionReference onReceive_;
   Napi::AsyncContext async_;
 };

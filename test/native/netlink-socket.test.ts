@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
 import { loadNative } from '../../src/native/loader.js';
 import type { NativeSystemError } from '../../src/native/native.js';
 import { RTM } from '../../src/netlink/constants.js';
@@ -49,5 +50,23 @@ describe('native netlink socket', () => {
       socket.close();
     }
     assert.throws(() => socket.send(new Uint8Array(16)), /closed/);
+  });
+
+  it('lets a worker exit with sockets still open and polling', async () => {
+    const monitorUrl = new URL('../../src/netlink/monitor.js', import.meta.url).href;
+    const clientUrl = new URL('../../src/netlink/client.js', import.meta.url).href;
+    const worker = new Worker(
+      `const { RtnlMonitor } = await import(${JSON.stringify(monitorUrl)});
+       const { RtnlClient } = await import(${JSON.stringify(clientUrl)});
+       new RtnlMonitor({ groups: ['link'] });
+       const links = await new RtnlClient().listLinks();
+       process.exit(links.length > 0 ? 7 : 1);`,
+      { eval: true },
+    );
+    const code = await new Promise<number>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('exit', resolve);
+    });
+    assert.equal(code, 7);
   });
 });
