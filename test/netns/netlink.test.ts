@@ -254,8 +254,8 @@ describe('rtnetlink client in a network namespace', function () {
     assert.equal(spawnSync('ip', ['-n', NS, 'link', 'show', 'dev', a]).status, 1);
   });
 
-  it('monitors routes and rules added by ip in the namespace', async () => {
-    const monitor = new RtnlMonitor({ groups: ['ipv4-route', 'ipv4-rule', 'link'], netnsPath: NS_PATH });
+  it('monitors routes, rules, links and neighbours changed by ip in the namespace', async () => {
+    const monitor = new RtnlMonitor({ groups: ['ipv4-route', 'ipv6-route', 'ipv4-rule', 'link', 'neighbour'], netnsPath: NS_PATH });
     try {
       const seen: RtnlEvent[] = [];
       const wanted = new Promise<void>((resolve, reject) => {
@@ -265,13 +265,19 @@ describe('rtnetlink client in a network namespace', function () {
           const route = seen.some((x) => x.kind === 'route' && x.action === 'new' && formatPrefix(x.route.destination) === '10.88.0.0/16');
           const rule = seen.some((x) => x.kind === 'rule' && x.action === 'new' && x.rule.fwmark === 7 && x.rule.table === 7);
           const down = seen.some((x) => x.kind === 'link' && x.link.name === VB && !x.link.up);
-          if (route && rule && down) resolve();
+          const route6 = seen.some((x) => x.kind === 'route' && formatPrefix(x.route.destination) === 'fd88::/64');
+          const neighbour = seen.some(
+            (x) => x.kind === 'neighbour' && formatIp(x.neighbour.destination) === '10.77.0.50' && x.neighbour.state === NUD.PERMANENT,
+          );
+          if (route && rule && down && route6 && neighbour) resolve();
         });
       });
       ipCmd('route', 'add', '10.88.0.0/16', 'dev', VA);
       ipCmd('rule', 'add', 'fwmark', '7', 'table', '7');
       ipCmd('link', 'set', VB, 'down');
-      await within(10000, wanted, 'route, rule and link events');
+      ipCmd('-6', 'route', 'add', 'fd88::/64', 'dev', VA);
+      ipCmd('neigh', 'add', '10.77.0.50', 'lladdr', '02:00:00:00:00:50', 'dev', VA);
+      await within(10000, wanted, 'route, rule, link and neighbour events');
     } finally {
       monitor.close();
     }
