@@ -3,7 +3,7 @@
 // address (they differ only for point-to-point peers), flags above 8 bits go in IFA_FLAGS.
 import type { IpFamily, IpPrefix } from '../net/ip.js';
 import { AF, IFA, IFA_F, RT_SCOPE } from './constants.js';
-import { addressFromBytes, afOf, familyOfAf, prefixFromBytes } from './inet.js';
+import { addressFromBytes, afOf, checkPrefix, familyOfAf, prefixFromBytes } from './inet.js';
 import { attributeMap, readString, readU32, readU8, WireWriter } from './wire.js';
 
 export interface Address {
@@ -30,6 +30,7 @@ export interface AddressSpec {
 const IFADDRMSG_LEN = 8;
 
 export function addressBody(spec: AddressSpec): (w: WireWriter) => void {
+  checkPrefix('address', spec.address);
   return (w) => {
     const flags = (spec.nodad ? IFA_F.NODAD : 0) | (spec.noprefixroute ? IFA_F.NOPREFIXROUTE : 0);
     w.u8(afOf(spec.address.family)).u8(spec.address.cidr).u8(flags & 0xff).u8(spec.scope ?? RT_SCOPE.UNIVERSE);

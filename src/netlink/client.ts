@@ -215,7 +215,6 @@ export class RtnlClient {
 
   private async resolveNeighbour(input: NeighbourInput): Promise<NeighbourSpec> {
     const { dev, ...rest } = input;
-    if (rest.lladdr !== undefined && !(rest.lladdr instanceof Uint8Array)) throw new TypeError('lladdr must be a Uint8Array');
     return { ...rest, index: await this.linkIndex(dev) };
   }
 }

@@ -22,6 +22,22 @@ export function prefixFromBytes(family: IpFamily, data: Uint8Array | undefined, 
   return { family, bytes, cidr };
 }
 
-export function checkFamily(what: string, family: IpFamily, addr: IpAddress): void {
-  if (addr.family !== family) throw new RangeError(`${what} is IPv${addr.family}, expected IPv${family}`);
+/** Throws TypeError/RangeError unless addr is a well-formed IpAddress (of `family`, if given). */
+export function checkAddress(what: string, addr: IpAddress, family?: IpFamily): void {
+  if (typeof addr !== 'object' || addr === null || !(addr.bytes instanceof Uint8Array)) {
+    throw new TypeError(`${what} must be an IpAddress ({ family, bytes })`);
+  }
+  if (addr.family !== 4 && addr.family !== 6) throw new RangeError(`${what} has family ${String(addr.family)}, expected 4 or 6`);
+  if (addr.bytes.length !== (addr.family === 4 ? 4 : 16)) {
+    throw new RangeError(`${what} has ${addr.bytes.length} bytes for IPv${addr.family}`);
+  }
+  if (family !== undefined && addr.family !== family) throw new RangeError(`${what} is IPv${addr.family}, expected IPv${family}`);
+}
+
+export function checkPrefix(what: string, prefix: IpPrefix, family?: IpFamily): void {
+  checkAddress(what, prefix, family);
+  const max = prefix.family === 4 ? 32 : 128;
+  if (!Number.isInteger(prefix.cidr) || prefix.cidr < 0 || prefix.cidr > max) {
+    throw new RangeError(`${what} has prefix length ${prefix.cidr}, expected 0..${max}`);
+  }
 }

@@ -2,7 +2,7 @@
 // with NUD_* states. Route mode points the kernel's ARP/NDP cache at per-peer MACs with these.
 import type { IpAddress, IpFamily } from '../net/ip.js';
 import { AF, NDA, NUD } from './constants.js';
-import { addressFromBytes, afOf, familyOfAf } from './inet.js';
+import { addressFromBytes, afOf, checkAddress, familyOfAf } from './inet.js';
 import { attributeMap, readS32, readU16, WireWriter } from './wire.js';
 
 export interface NeighbourSpec {
@@ -31,6 +31,10 @@ const NDMSG_LEN = 12;
 
 /** ndmsg: family, pad, pad, ifindex, state, flags, type. */
 export function neighbourBody(spec: NeighbourSpec, adding: boolean): (w: WireWriter) => void {
+  checkAddress('neighbour destination', spec.destination);
+  if (spec.lladdr !== undefined && !(spec.lladdr instanceof Uint8Array && spec.lladdr.length > 0 && spec.lladdr.length <= 32)) {
+    throw new TypeError('lladdr must be a Uint8Array of 1..32 bytes');
+  }
   return (w) => {
     w.u8(afOf(spec.destination.family)).u8(0).u16(0).s32(spec.index);
     w.u16(spec.state ?? (adding ? NUD.PERMANENT : 0)).u8(spec.flags ?? 0).u8(0);

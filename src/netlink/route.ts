@@ -5,7 +5,7 @@
 // iproute2's ip/iproute.c, so requests are byte-identical to `ip route add`'s.
 import type { IpAddress, IpFamily, IpPrefix } from '../net/ip.js';
 import { AF, ROUTE_TYPES, RouteType, RT_SCOPE, RT_TABLE, RTA, RTAX_MTU, RTPROT } from './constants.js';
-import { addressFromBytes, afOf, checkFamily, familyOfAf, prefixFromBytes } from './inet.js';
+import { addressFromBytes, afOf, checkAddress, checkPrefix, familyOfAf, prefixFromBytes } from './inet.js';
 import { attributeMap, parseAttributes, readS32, readU16, readU32, WireWriter } from './wire.js';
 
 export interface NextHop {
@@ -102,10 +102,14 @@ function writeMultipath(w: WireWriter, family: IpFamily, hops: NextHop[]): void 
  * kernel matches any value, as `ip route del` does).
  */
 export function routeBody(spec: RouteSpec, adding: boolean): (w: WireWriter) => void {
+  checkPrefix('route destination', spec.destination);
   const family = spec.destination.family;
-  if (spec.source) checkFamily('route source', family, spec.source);
-  if (spec.prefsrc) checkFamily('route prefsrc', family, spec.prefsrc);
+  if (spec.source) checkPrefix('route source', spec.source, family);
+  if (spec.prefsrc) checkAddress('route prefsrc', spec.prefsrc, family);
+  if (spec.gateway) checkAddress('route gateway', spec.gateway);
+  if (spec.type !== undefined && !ROUTE_TYPES.includes(spec.type)) throw new RangeError(`unknown route type ${String(spec.type)}`);
   for (const hop of spec.multipath ?? []) {
+    if (hop.gateway) checkAddress('nexthop gateway', hop.gateway);
     if (hop.weight !== undefined && !(Number.isInteger(hop.weight) && hop.weight >= 1 && hop.weight <= 256)) {
       throw new RangeError(`nexthop weight must be 1..256, got ${hop.weight}`);
     }

@@ -3,7 +3,7 @@
 // FRA_TABLE. Defaults and attribute order follow iproute2's ip/iprule.c.
 import type { IpFamily, IpPrefix } from '../net/ip.js';
 import { AF, FIB_RULE_INVERT, FRA, RULE_ACTIONS, RuleAction, RT_TABLE } from './constants.js';
-import { afOf, checkFamily, familyOfAf, prefixFromBytes } from './inet.js';
+import { afOf, checkPrefix, familyOfAf, prefixFromBytes } from './inet.js';
 import { attributeMap, readString, readU32, readU8, WireWriter } from './wire.js';
 
 export interface UidRange {
@@ -66,8 +66,10 @@ function actionNumber(action: RuleAction): number {
 
 /** Body of RTM_NEWRULE (adding) or RTM_DELRULE (unset fields match any rule). */
 export function ruleBody(spec: RuleSpec, adding: boolean): (w: WireWriter) => void {
-  if (spec.from) checkFamily('rule from', spec.family, spec.from);
-  if (spec.to) checkFamily('rule to', spec.family, spec.to);
+  if (spec.family !== 4 && spec.family !== 6) throw new RangeError(`rule family must be 4 or 6, got ${String(spec.family)}`);
+  if (spec.from) checkPrefix('rule from', spec.from, spec.family);
+  if (spec.to) checkPrefix('rule to', spec.to, spec.family);
+  if (spec.action !== undefined && !RULE_ACTIONS.includes(spec.action)) throw new RangeError(`unknown rule action ${String(spec.action)}`);
   const action = spec.action ?? (spec.table !== undefined || adding ? 'table' : undefined);
   const table = spec.table ?? (adding && action === 'table' ? RT_TABLE.MAIN : undefined);
   return (w) => {

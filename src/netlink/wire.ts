@@ -12,6 +12,11 @@ export function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
+function checkRange(v: number, min: number, max: number, kind: string): void {
+  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`netlink: ${v} is not a valid ${kind}`);
+}
+
+/** Every integer written is range-checked: a bad field is a RangeError, never a wrapped value. */
 export class WireWriter {
   private buf = new Uint8Array(256);
   private view = new DataView(this.buf.buffer);
@@ -35,24 +40,28 @@ export class WireWriter {
 
   // reserve() may replace buf and view, so every writer reserves before touching them.
   u8(v: number): this {
+    checkRange(v, 0, 0xff, 'u8');
     const at = this.reserve(1);
     this.view.setUint8(at, v);
     return this;
   }
 
   u16(v: number): this {
+    checkRange(v, 0, 0xffff, 'u16');
     const at = this.reserve(2);
     this.view.setUint16(at, v, HOST_LE);
     return this;
   }
 
   u32(v: number): this {
+    checkRange(v, 0, 0xffffffff, 'u32');
     const at = this.reserve(4);
-    this.view.setUint32(at, v >>> 0, HOST_LE);
+    this.view.setUint32(at, v, HOST_LE);
     return this;
   }
 
   s32(v: number): this {
+    checkRange(v, -0x80000000, 0x7fffffff, 's32');
     const at = this.reserve(4);
     this.view.setInt32(at, v, HOST_LE);
     return this;

@@ -102,4 +102,17 @@ describe('netlink requests (as iproute2 encodes them)', () => {
     assert.throws(() => routeBody({ destination: prefix('10.0.0.0/8'), source: prefix('fd00::/8') }, true), RangeError);
     assert.throws(() => routeBody({ destination: prefix('10.0.0.0/8'), multipath: [{ index: 1, weight: 0 }] }, true), /weight must be 1..256/);
   });
+
+  it('rejects malformed addresses, prefixes and out-of-range integers with a clear error', () => {
+    const bad4 = { family: 4 as const, bytes: new Uint8Array(16), cidr: 8 };
+    assert.throws(() => addressBody({ index: 1, address: bad4 }), /address has 16 bytes for IPv4/);
+    assert.throws(() => addressBody({ index: 1, address: { ...prefix('10.0.0.0/8'), cidr: 33 } }), /prefix length 33, expected 0..32/);
+    assert.throws(() => routeBody({ destination: prefix('10.0.0.0/8'), gateway: { family: 5 } as unknown as IpAddress }, true), TypeError);
+    assert.throws(() => routeBody({ destination: prefix('10.0.0.0/8'), type: 'bogus' as never }, true), /unknown route type bogus/);
+    assert.throws(() => ruleBody({ family: 5 as never }, true), /rule family must be 4 or 6/);
+    assert.throws(() => neighbourBody({ index: 1, destination: ip('10.0.0.1'), lladdr: new Uint8Array(0) }, true), /lladdr must be/);
+    assert.throws(() => encode(RTM.NEWROUTE, NEW, routeBody({ destination: prefix('10.0.0.0/8'), metric: 2 ** 32 }, true)), /4294967296 is not a valid u32/);
+    assert.throws(() => encode(RTM.NEWROUTE, NEW, routeBody({ destination: prefix('10.0.0.0/8'), protocol: 256 }, true)), /not a valid u8/);
+    assert.throws(() => encode(RTM.NEWLINK, NEW, linkSetBody(-1.5, {})), /not a valid s32/);
+  });
 });
