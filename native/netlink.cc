@@ -52,6 +52,9 @@ void RtnlSocket::Open(const std::vector<uint32_t>& groups, const std::string& ne
   // header instead of a copy of the whole request.
   if (SetIntOption(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1) != 0) fail("setsockopt(NETLINK_EXT_ACK)");
   if (SetIntOption(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1) != 0) fail("setsockopt(NETLINK_CAP_ACK)");
+  // Strict checking makes the kernel honour the filters in dump requests (route table, device);
+  // kernels before 4.20 lack it and callers filter the full dump themselves, so failure is fine.
+  SetIntOption(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
 
   sockaddr_nl local{};
   local.nl_family = AF_NETLINK;

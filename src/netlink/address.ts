@@ -41,8 +41,9 @@ export function addressBody(spec: AddressSpec): (w: WireWriter) => void {
   };
 }
 
-export function addressDumpBody(family?: IpFamily): (w: WireWriter) => void {
-  return (w) => w.u8(family ? afOf(family) : AF.UNSPEC).u8(0).u8(0).u8(0).u32(0);
+/** An address dump, filtered by device in the kernel (strict checking) when index is given. */
+export function addressDumpBody(family?: IpFamily, index = 0): (w: WireWriter) => void {
+  return (w) => w.u8(family ? afOf(family) : AF.UNSPEC).u8(0).u8(0).u8(0).u32(index);
 }
 
 /** undefined for families other than IPv4/IPv6. */

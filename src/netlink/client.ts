@@ -6,7 +6,7 @@ import { NLM_F, NUD, RTM } from './constants.js';
 import { Address, addressBody, addressDumpBody, decodeAddress } from './address.js';
 import { ConnectionOptions, NetlinkConnection } from './connection.js';
 import { decodeLink, Link, linkDeleteBody, linkDumpBody, linkGetBody, LinkSettings, linkSetBody } from './link.js';
-import type { NetlinkMessage } from './message.js';
+import { NetlinkError, NetlinkMessage } from './message.js';
 import { decodeNeighbour, Neighbour, neighbourBody, neighbourDumpBody, NeighbourSpec } from './neighbour.js';
 import { decodeRoute, NextHop, Route, routeBody, routeDumpBody, RouteSpec } from './route.js';
 import { decodeRule, Rule, ruleBody, ruleDumpBody, RuleSpec } from './rule.js';
@@ -94,7 +94,7 @@ export class RtnlClient {
 
   async listAddresses(filter: { family?: IpFamily; dev?: LinkRef } = {}): Promise<Address[]> {
     const index = filter.dev === undefined ? undefined : await this.linkIndex(filter.dev);
-    const all = decodeAll(await this.conn.dump(RTM.GETADDR, addressDumpBody(filter.family)), RTM.NEWADDR, decodeAddress);
+    const all = decodeAll(await this.conn.dump(RTM.GETADDR, addressDumpBody(filter.family, index)), RTM.NEWADDR, decodeAddress);
     return all.filter((a) => (index === undefined || a.index === index) && (!filter.family || a.address.family === filter.family));
   }
 
@@ -120,7 +120,15 @@ export class RtnlClient {
   /** Routes of every table (or one), both families unless one is given. */
   async listRoutes(filter: RouteFilter = {}): Promise<Route[]> {
     const index = filter.dev === undefined ? undefined : await this.linkIndex(filter.dev);
-    const all = decodeAll(await this.conn.dump(RTM.GETROUTE, routeDumpBody(filter.family)), RTM.NEWROUTE, decodeRoute);
+    let messages: NetlinkMessage[];
+    try {
+      messages = await this.conn.dump(RTM.GETROUTE, routeDumpBody(filter.family, { table: filter.table }));
+    } catch (err) {
+      // A one-family dump filtered on a table that does not exist fails with ENOENT.
+      if (filter.table !== undefined && err instanceof NetlinkError && err.code === 'ENOENT') return [];
+      throw err;
+    }
+    const all = decodeAll(messages, RTM.NEWROUTE, decodeRoute);
     return all.filter(
       (r) =>
         (filter.family === undefined || r.family === filter.family) &&
@@ -177,7 +185,7 @@ export class RtnlClient {
 
   async listNeighbours(filter: { family?: IpFamily; dev?: LinkRef } = {}): Promise<Neighbour[]> {
     const index = filter.dev === undefined ? undefined : await this.linkIndex(filter.dev);
-    const all = decodeAll(await this.conn.dump(RTM.GETNEIGH, neighbourDumpBody(filter.family)), RTM.NEWNEIGH, decodeNeighbour);
+    const all = decodeAll(await this.conn.dump(RTM.GETNEIGH, neighbourDumpBody(filter.family, index)), RTM.NEWNEIGH, decodeNeighbour);
     return all.filter((n) => (index === undefined || n.index === index) && (!filter.family || n.family === filter.family));
   }
 

@@ -43,8 +43,12 @@ export function neighbourBody(spec: NeighbourSpec, adding: boolean): (w: WireWri
   };
 }
 
-export function neighbourDumpBody(family?: IpFamily, index = 0): (w: WireWriter) => void {
-  return (w) => w.u8(family ? afOf(family) : AF.UNSPEC).u8(0).u16(0).s32(index).u16(0).u8(0).u8(0);
+/** A neighbour dump; strict checking wants the device in NDA_IFINDEX, the header zero. */
+export function neighbourDumpBody(family?: IpFamily, index?: number): (w: WireWriter) => void {
+  return (w) => {
+    w.u8(family ? afOf(family) : AF.UNSPEC).u8(0).u16(0).s32(0).u16(0).u8(0).u8(0);
+    if (index !== undefined) w.attrU32(NDA.IFINDEX, index);
+  };
 }
 
 /** undefined for families other than IPv4/IPv6 (bridge FDB entries and such). */

@@ -134,8 +134,18 @@ export function routeBody(spec: RouteSpec, adding: boolean): (w: WireWriter) => 
   };
 }
 
-export function routeDumpBody(family?: IpFamily): (w: WireWriter) => void {
-  return (w) => w.u8(family ? afOf(family) : AF.UNSPEC).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0);
+/**
+ * A route dump, filtered in the kernel (strict checking) by table and output device when given;
+ * the header must otherwise be zero.
+ */
+export function routeDumpBody(family?: IpFamily, filter: { table?: number; index?: number } = {}): (w: WireWriter) => void {
+  return (w) => {
+    const { table, index } = filter;
+    w.u8(family ? afOf(family) : AF.UNSPEC).u8(0).u8(0).u8(0);
+    w.u8(table !== undefined && table < 256 ? table : RT_TABLE.UNSPEC).u8(0).u8(0).u8(0).u32(0);
+    if (table !== undefined) w.attrU32(RTA.TABLE, table);
+    if (index !== undefined) w.attrU32(RTA.OIF, index);
+  };
 }
 
 function decodeGateway(attrs: Map<number, Uint8Array>, family: IpFamily): IpAddress | undefined {

@@ -156,6 +156,12 @@ describe('rtnetlink client in a network namespace', function () {
     assert.ok(all.some((r) => r.table === RT_TABLE.LOCAL && r.type === 'local'), 'local table listed too');
     const only = await client.listRoutes({ table: 51820, family: 4 });
     assert.deepEqual(only.map((r) => formatPrefix(r.destination)), ['10.1.0.0/16']);
+    assert.deepEqual((await client.listRoutes({ table: 51820, family: 6 })).map((r) => formatPrefix(r.destination)), ['fd01::/64']);
+    assert.deepEqual((await client.listRoutes({ table: 51820 })).map((r) => formatPrefix(r.destination)).sort(), ['10.1.0.0/16', 'fd01::/64']);
+    assert.deepEqual(await client.listRoutes({ table: 4242, family: 4 }), []);
+    assert.deepEqual(await client.listRoutes({ table: 4242, family: 6 }), []);
+    assert.deepEqual(await client.listRoutes({ table: 4242 }), []);
+    assert.deepEqual((await client.listRoutes({ dev: VA, family: 4, table: 100 })).length, 0);
 
     await client.replaceRoute({ destination: prefix('10.2.0.0/16'), gateway: ip('10.77.0.3'), dev: VA, metric: 50 });
     assert.equal(ipJson('route', 'show', '10.2.0.0/16')[0].gateway, '10.77.0.3');
