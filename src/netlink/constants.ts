@@ -112,6 +112,7 @@ export const RTA = {
   TABLE: 15,
   VIA: 18,
   PREF: 20,
+  NH_ID: 30,
 } as const;
 export const RTAX_MTU = 2;
 

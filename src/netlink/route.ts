@@ -36,6 +36,8 @@ export interface RouteSpec {
   type?: RouteType;
   prefsrc?: IpAddress;
   multipath?: NextHop[];
+  /** A nexthop object (`ip nexthop`, RTA_NH_ID) instead of gateway/dev/multipath. */
+  nexthopId?: number;
   /** RTNH_F_* for a single-path route (rtm_flags); ONLINK is 4. */
   nexthopFlags?: number;
   mtu?: number;
@@ -57,6 +59,7 @@ export interface Route {
   index?: number;
   prefsrc?: IpAddress;
   multipath?: NextHop[];
+  nexthopId?: number;
   mtu?: number;
 }
 
@@ -74,7 +77,7 @@ function defaultScope(spec: RouteSpec, family: IpFamily, adding: boolean): numbe
   if (type === 'broadcast' || type === 'multicast' || type === 'anycast') return RT_SCOPE.LINK;
   if (type === 'unicast' || type === 'unspec') {
     if (!adding) return RT_SCOPE.NOWHERE;
-    if (!spec.gateway && !spec.multipath?.length) return RT_SCOPE.LINK;
+    if (!spec.gateway && !spec.multipath?.length && spec.nexthopId === undefined) return RT_SCOPE.LINK;
   }
   return RT_SCOPE.UNIVERSE;
 }
@@ -131,6 +134,7 @@ export function routeBody(spec: RouteSpec, adding: boolean): (w: WireWriter) => 
     if (spec.index !== undefined) w.attrU32(RTA.OIF, spec.index);
     if (spec.mtu !== undefined) w.attr(RTA.METRICS, (m) => m.attrU32(RTAX_MTU, spec.mtu as number));
     if (spec.multipath?.length) writeMultipath(w, family, spec.multipath);
+    if (spec.nexthopId !== undefined) w.attrU32(RTA.NH_ID, spec.nexthopId);
   };
 }
 
@@ -200,6 +204,8 @@ export function decodeRoute(payload: Uint8Array): Route | undefined {
   if (prefsrc) route.prefsrc = addressFromBytes(family, prefsrc);
   const multipath = attrs.get(RTA.MULTIPATH);
   if (multipath) route.multipath = decodeMultipath(multipath, family);
+  const nexthopId = attrs.get(RTA.NH_ID);
+  if (nexthopId) route.nexthopId = readU32(nexthopId);
   const metrics = attrs.get(RTA.METRICS);
   if (metrics) {
     for (const m of parseAttributes(metrics)) if (m.type === RTAX_MTU) route.mtu = readU32(m.data);

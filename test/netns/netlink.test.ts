@@ -126,6 +126,8 @@ describe('rtnetlink client in a network namespace', function () {
     await client.addRoute({ destination: prefix('fd01::/64'), dev: VA, table: 51820, metric: 100 });
     await client.addRoute({ destination: prefix('0.0.0.0/0'), type: 'blackhole', table: 100 });
     await client.addRoute({ destination: prefix('10.5.0.0/16'), type: 'unreachable' });
+    ipCmd('nexthop', 'add', 'id', '42', 'via', '10.77.0.2', 'dev', VA);
+    await client.addRoute({ destination: prefix('10.9.0.0/16'), nexthopId: 42 });
 
     const t = ipJson('route', 'show', 'table', '51820')[0];
     assert.deepEqual([t.dst, t.dev, t.scope], ['10.1.0.0/16', VA, 'link']);
@@ -153,6 +155,9 @@ describe('rtnetlink client in a network namespace', function () {
     assert.equal(find('fd01::/64', 51820)?.metric, 100);
     assert.equal(find('0.0.0.0/0', 100)?.type, 'blackhole');
     assert.equal(find('10.5.0.0/16', RT_TABLE.MAIN)?.type, 'unreachable');
+    const viaObject = find('10.9.0.0/16', RT_TABLE.MAIN);
+    assert.deepEqual([viaObject?.nexthopId, viaObject?.gateway && formatIp(viaObject.gateway)], [42, '10.77.0.2']);
+    assert.equal(ipJson('route', 'show', '10.9.0.0/16')[0].nhid, 42);
     assert.ok(all.some((r) => r.table === RT_TABLE.LOCAL && r.type === 'local'), 'local table listed too');
     const only = await client.listRoutes({ table: 51820, family: 4 });
     assert.deepEqual(only.map((r) => formatPrefix(r.destination)), ['10.1.0.0/16']);
