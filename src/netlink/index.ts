@@ -1,4 +1,12 @@
-// viaguard's rtnetlink client: public surface.
+// viaguard's rtnetlink client: public surface. wg-quick's setup, for example:
+//   const nl = new RtnlClient();                         // or { netnsPath: '/var/run/netns/X' }
+//   await nl.addAddress('wg0', parsePrefix('10.0.0.1/24')!);
+//   await nl.setLink('wg0', { mtu: 1420, up: true });
+//   await nl.addRoute({ destination: parsePrefix('0.0.0.0/0')!, dev: 'wg0', table: 51820 });
+//   await nl.addRule({ family: 4, invert: true, fwmark: 51820, table: 51820 });
+//   await nl.addRule({ family: 4, table: RT_TABLE.MAIN, suppressPrefixLength: 0 });
+//   nl.close();
+// Failures reject with NetlinkError ("RTM_NEWROUTE: File exists (EEXIST)", .code, .errno).
 export * from './constants.js';
 export { errnoName, errnoText } from './errno.js';
 export { NetlinkError, parseAck, splitMessages } from './message.js';
