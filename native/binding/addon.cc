@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   viaguard::binding::InitReplay(env, exports);
   viaguard::binding::InitDataPlane(env, exports);
   viaguard::binding::InitBlake2s(env, exports);
+  viaguard::binding::InitNetlink(env, exports);
   return exports;
 }
 

@@ -9,5 +9,6 @@ void InitAead(Napi::Env env, Napi::Object exports);
 void InitReplay(Napi::Env env, Napi::Object exports);
 void InitDataPlane(Napi::Env env, Napi::Object exports);
 void InitBlake2s(Napi::Env env, Napi::Object exports);
+void InitNetlink(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding

@@ -100,7 +100,37 @@ export interface NativeDataPlaneOptions {
   mtu: number;
 }
 
+/** An Error from a failed system call: `code` is the errno name ("ENOENT"), `errno` its number. */
+export interface NativeSystemError extends Error {
+  code: string;
+  errno: number;
+}
+
+/** native/binding/netlink_wrap.cc: a NETLINK_ROUTE socket polled by the event loop. */
+export interface NativeNetlinkSocket {
+  /** Sends one datagram of complete netlink messages. */
+  send(datagram: Uint8Array): void;
+  /** Stops polling and closes the descriptor; idempotent. */
+  close(): void;
+  /** Let an open socket keep the process alive (the default) or not. */
+  ref(): void;
+  unref(): void;
+  readonly portId: number;
+}
+
+export type NetlinkReceiveCallback = (
+  error: NativeSystemError | null,
+  datagrams: Uint8Array[],
+  overflowed: boolean,
+) => void;
+
+export interface NativeNetlinkSocketConstructor {
+  /** groups: RTNLGRP_* numbers to join; netnsPath: a network namespace file to open it in. */
+  new (groups: number[], netnsPath: string | undefined, onReceive: NetlinkReceiveCallback): NativeNetlinkSocket;
+}
+
 export interface NativeAddon {
+  NetlinkSocket: NativeNetlinkSocketConstructor;
   AllowedIps: new () => NativeAllowedIps;
   AeadKey: new (key: Uint8Array) => NativeAeadKey;
   ReplayWindow: new () => NativeReplayWindow;

@@ -1,0 +1,51 @@
+// A NETLINK_ROUTE socket: non-blocking, close-on-exec, large receive buffer, extended acks,
+// optionally created inside another network namespace. Plain C++: the binding polls fd() and
+// calls Receive() when it is readable.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace viaguard {
+
+class RtnlSocket {
+ public:
+  // What one Receive() call drained.
+  struct Batch {
+    std::vector<std::vector<uint8_t>> datagrams;
+    // The kernel dropped multicast messages because the receive buffer was full (ENOBUFS):
+    // whoever mirrors kernel state from this socket must dump it again.
+    bool overflowed = false;
+    // The socket would block now: everything queued has been read.
+    bool drained = false;
+  };
+
+  RtnlSocket() = default;
+  RtnlSocket(const RtnlSocket&) = delete;
+  RtnlSocket& operator=(const RtnlSocket&) = delete;
+  ~RtnlSocket();
+
+  // Opens the socket, joins the RTNLGRP_* multicast groups listed, inside `netnsPath` when not
+  // empty. Throws std::system_error on failure.
+  void Open(const std::vector<uint32_t>& groups, const std::string& netnsPath);
+  // Sends one datagram (one or more netlink messages) to the kernel. Throws std::system_error.
+  void Send(const uint8_t* data, size_t length);
+  // Reads up to maxDatagrams queued datagrams without blocking. Throws std::system_error on
+  // errors other than EAGAIN/ENOBUFS.
+  Batch Receive(size_t maxDatagrams);
+  void Close();
+
+  int fd() const { return fd_; }
+  bool isOpen() const { return fd_ >= 0; }
+  // The port id the kernel bound this socket to (nl_pid).
+  uint32_t portId() const { return portId_; }
+
+ private:
+  int fd_ = -1;
+  uint32_t portId_ = 0;
+  std::vector<uint8_t> buffer_;
+};
+
+}  // namespace viaguard
