@@ -98,7 +98,8 @@ export class GetResponseParser {
     if (eq < 0) throw this.protocol(`expected key=value, got ${JSON.stringify(text)}`);
     const key = text.slice(0, eq);
     const value = text.slice(eq + 1);
-    if (key === 'errno') this.errno = -(this.number(value, 0x7fffffff) ?? this.bad(key, value));
+    // wireguard-go sends negative errnos; a positive one means the same error.
+    if (key === 'errno') this.errno = -(this.number(value.replace(/^-/, ''), 0x7fffffff) ?? this.bad(key, value));
     else if (key === 'public_key') this.startPeer(value);
     else if (this.peer) this.peerLine(this.peer, key, value);
     else this.deviceLine(key, value);
