@@ -34,6 +34,18 @@ export function isZeroKey(key: Uint8Array): boolean {
   return acc === 0;
 }
 
+/**
+ * A private key as X25519 uses it (RFC 7748 clamping), which is what the kernel and wireguard-go
+ * store and report back; the all-zero key (meaning "none") is left as it is.
+ */
+export function clampPrivateKey(key: Uint8Array): Uint8Array {
+  if (isZeroKey(key)) return key;
+  const clamped = Uint8Array.from(key);
+  clamped[0] &= 248;
+  clamped[31] = (clamped[31] & 127) | 64;
+  return clamped;
+}
+
 /** Constant-time comparison of two keys. */
 export function keysEqual(a: Uint8Array, b: Uint8Array): boolean {
   return timingSafeEqual(checkKey(a), checkKey(b));

@@ -3,7 +3,7 @@
 // device/uapi.go (IpcSetOperation): device keys come before the first public_key, peer keys
 // after it; an unknown key or a bad value is EINVAL, a line without '=' is EPROTO. Unlike
 // wireguard-go, nothing is applied while parsing, so a bad line 700,000 leaves the device as is.
-import { keyFromHex } from '../config/keys.js';
+import { clampPrivateKey, keyFromHex } from '../config/keys.js';
 import { parseIpEndpoint, type IpEndpoint } from '../config/endpoint.js';
 import { SOURCE_CHECKS, type SourceCheck } from '../config/wg-config.js';
 import { parsePrefix, type IpPrefix } from '../net/ip.js';
@@ -11,7 +11,7 @@ import { UAPI_ERRNO, UapiError } from './errors.js';
 import { PrefixBatch } from './prefix-batch.js';
 
 export interface SetTransaction {
-  /** All zero means: remove the private key. */
+  /** Clamped for X25519 as the kernel and wireguard-go store it; all zero means: remove it. */
   privateKey?: Uint8Array;
   listenPort?: number;
   /** 0 clears the mark. */
@@ -103,7 +103,7 @@ export class SetRequestParser {
   private deviceLine(key: string, value: string): void {
     switch (key) {
       case 'private_key':
-        this.tx.privateKey = keyFromHex(value) ?? this.invalid(key, value, '64 hex digits');
+        this.tx.privateKey = clampPrivateKey(keyFromHex(value) ?? this.invalid(key, value, '64 hex digits'));
         return;
       case 'listen_port':
         this.tx.listenPort = parseUint(value, 0xffff) ?? this.invalid(key, value, 'a port 0-65535');

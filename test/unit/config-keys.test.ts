@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { isZeroKey, keyFromBase64, keyFromHex, keysEqual, keyToBase64, keyToHex } from '../../src/config/keys.js';
+import { clampPrivateKey, isZeroKey, keyFromBase64, keyFromHex, keysEqual, keyToBase64, keyToHex } from '../../src/config/keys.js';
 
 describe('config/keys', () => {
   it('round-trips random keys through base64 and hex', () => {
@@ -52,6 +52,14 @@ describe('config/keys', () => {
     assert.equal(isZeroKey(key), false);
     assert.equal(keysEqual(key, Uint8Array.from(key)), true);
     assert.equal(keysEqual(key, new Uint8Array(32)), false);
+  });
+
+  it('clamps private keys as X25519 does, leaving the zero key alone', () => {
+    const key = new Uint8Array(32).fill(0xff);
+    assert.deepEqual([...clampPrivateKey(key)].filter((_, i) => i === 0 || i === 31), [0xf8, 0x7f]);
+    assert.equal(key[0], 0xff, 'the input is not modified');
+    assert.deepEqual([...clampPrivateKey(new Uint8Array(32).fill(1))].filter((_, i) => i === 0 || i === 31), [0, 0x41]);
+    assert.equal(isZeroKey(clampPrivateKey(new Uint8Array(32))), true);
   });
 
   it('refuses to encode something that is not a 32-byte key', () => {

@@ -88,11 +88,13 @@ describe('uapi/set-request', () => {
     assert.equal(errorOf(`public_key=${K1}\nremove=true\nendpoint=nowhere`).errno, UAPI_ERRNO.EINVAL);
   });
 
-  it('keeps zero keys (they clear) and clears host bits of prefixes', () => {
+  it('keeps zero keys (they clear), clamps private keys, clears host bits of prefixes', () => {
     const tx = parseSetRequest(`private_key=${ZERO}\npublic_key=${K1}\npreshared_key=${ZERO}\nallowed_ip=10.1.2.3/8\n`);
     assert.equal(keyToHex(tx.privateKey!), ZERO);
     assert.equal(keyToHex(tx.peers[0].presharedKey!), ZERO);
     assert.deepEqual(runs(tx), [[false, ['10.0.0.0/8']]]);
+    const clamped = parseSetRequest(`private_key=${'f'.repeat(64)}`);
+    assert.equal(keyToHex(clamped.privateKey!), `f8${'f'.repeat(60)}7f`);
   });
 
   it('rejects bad lines with the errno and line wireguard-go would give', () => {
