@@ -8,7 +8,9 @@ import { keyFromBase64, keyToHex } from '../../src/config/keys.js';
 import { formatWgConfig } from '../../src/config/wg-config-format.js';
 import { parseWgConfig } from '../../src/config/wg-config.js';
 import { formatPrefix } from '../../src/net/ip.js';
+import { UapiClient } from '../../src/uapi/client.js';
 import { UapiServer } from '../../src/uapi/server.js';
+import { configFromStatus } from '../../src/uapi/status-config.js';
 import { UapiModel } from '../support/uapi-model.js';
 import { requireRoot, run, runOk, uniqueName } from '../support/run.js';
 
@@ -113,6 +115,8 @@ Endpoint = [2001:db8::2]:4000
     const parsed = parseWgConfig(shown, { file: 'showconf', wgQuick: false });
     assert.deepEqual(parsed, parseWgConfig(baseConfig()));
     assert.equal(shown, formatWgConfig(parsed));
+    // viaguard's client and formatter print exactly what wg showconf prints.
+    assert.equal(formatWgConfig(configFromStatus(await new UapiClient(iface).get())), shown);
   });
 
   it('changes peers with wg set: add, allowed-ips replacement, remove, device keys', async () => {
