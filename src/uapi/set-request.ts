@@ -6,7 +6,7 @@
 import { clampPrivateKey, keyFromHex } from '../config/keys.js';
 import { parseIpEndpoint, type IpEndpoint } from '../config/endpoint.js';
 import { SOURCE_CHECKS, type SourceCheck } from '../config/wg-config.js';
-import { parsePrefix, type IpPrefix } from '../net/ip.js';
+import { parsePrefix } from '../net/ip.js';
 import { UAPI_ERRNO, UapiError } from './errors.js';
 import { PrefixBatch } from './prefix-batch.js';
 
@@ -161,14 +161,19 @@ export class SetRequestParser {
         return;
       case 'allowed_ip': {
         const remove = value.startsWith('-');
-        const prefix = parseUapiPrefix(remove ? value.slice(1) : value) ?? this.invalid(key, value, 'an IP prefix like 10.0.0.0/8, or -PREFIX to remove one');
-        if (removed) return;
+        const text = remove ? value.slice(1) : value;
+        // Go's netip.ParsePrefix: an address without zone and a mandatory /bits.
+        if (!text.includes('/') || text.includes('%')) this.invalidPrefix(value);
+        if (removed) {
+          if (!parsePrefix(text)) this.invalidPrefix(value);
+          return;
+        }
         let run = peer.allowedIps.at(-1);
         if (!run || run.remove !== remove) {
           run = { remove, prefixes: new PrefixBatch() };
           peer.allowedIps.push(run);
         }
-        run.prefixes.push(prefix);
+        if (!run.prefixes.pushText(text)) this.invalidPrefix(value);
         return;
       }
       case 'protocol_version':
@@ -177,6 +182,10 @@ export class SetRequestParser {
       default:
         throw new UapiError(UAPI_ERRNO.EINVAL, `${JSON.stringify(key)} is not a peer key${DEVICE_KEYS.has(key) ? ' (a device key after a public_key)' : ''}`, this.lineNumber);
     }
+  }
+
+  private invalidPrefix(value: string): never {
+    this.invalid('allowed_ip', value, 'an IP prefix like 10.0.0.0/8, or -PREFIX to remove one');
   }
 
   private invalid(key: string, value: string, expected: string): never {
@@ -193,12 +202,6 @@ function parseUint(value: string, max: number): number | undefined {
   if (!/^\d+$/.test(value)) return undefined;
   const number = Number(value);
   return number <= max ? number : undefined;
-}
-
-/** Go's netip.ParsePrefix: an address (no zone) and a mandatory /bits. */
-function parseUapiPrefix(value: string): IpPrefix | undefined {
-  if (!value.includes('/') || value.includes('%')) return undefined;
-  return parsePrefix(value);
 }
 
 /** Parses a whole request given as text or lines (without the `set=1` line). */

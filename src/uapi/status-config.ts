@@ -23,7 +23,7 @@ export function configFromStatus(status: DeviceSnapshot): WgConfig {
     peers: status.peers.map((peer) => ({
       publicKey: peer.publicKey,
       presharedKey: peer.presharedKey,
-      allowedIps: peer.allowedIps,
+      allowedIps: [...peer.allowedIps],
       endpoint: peer.endpoint && { host: formatIp(peer.endpoint.address), port: peer.endpoint.port },
       persistentKeepalive: peer.persistentKeepaliveInterval || undefined,
     })),

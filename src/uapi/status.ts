@@ -4,8 +4,9 @@
 import { formatEndpoint, parseIpEndpoint, type IpEndpoint } from '../config/endpoint.js';
 import { isZeroKey, KEY_LENGTH, keyFromHex, keyToHex } from '../config/keys.js';
 import { PEER_SELECTIONS, SOURCE_CHECKS, type PeerSelection, type SourceCheck } from '../config/wg-config.js';
-import { formatPrefix, parsePrefix, type IpPrefix } from '../net/ip.js';
+import { formatPrefix, type IpPrefix } from '../net/ip.js';
 import { UAPI_ERRNO, UapiError } from './errors.js';
+import { PrefixBatch } from './prefix-batch.js';
 
 /** Extra key=value pairs, after the standard keys; `wg` skips them. */
 export type ExtraKeys = Iterable<readonly [key: string, value: string]>;
@@ -37,9 +38,9 @@ export interface DeviceStatus {
   peers: Iterable<PeerStatus>;
 }
 
-/** What the client reads back: the same model with arrays. */
+/** What the client reads back: the same model, allowed IPs packed (a million stay compact). */
 export interface PeerSnapshot extends PeerStatus {
-  allowedIps: IpPrefix[];
+  allowedIps: PrefixBatch;
   extra: [string, string][];
 }
 
@@ -71,7 +72,11 @@ export function* formatGetResponse(status: DeviceStatus): Generator<string> {
     yield `tx_bytes=${peer.txBytes}`;
     yield `rx_bytes=${peer.rxBytes}`;
     yield `persistent_keepalive_interval=${peer.persistentKeepaliveInterval}`;
-    for (const prefix of peer.allowedIps) yield `allowed_ip=${formatPrefix(prefix)}`;
+    if (peer.allowedIps instanceof PrefixBatch) {
+      for (let i = 0; i < peer.allowedIps.length; i++) yield `allowed_ip=${peer.allowedIps.formatAt(i)}`;
+    } else {
+      for (const prefix of peer.allowedIps) yield `allowed_ip=${formatPrefix(prefix)}`;
+    }
     yield* formatExtra(peer.extra);
   }
 }
@@ -120,7 +125,7 @@ export class GetResponseParser {
       txBytes: 0n,
       rxBytes: 0n,
       persistentKeepaliveInterval: 0,
-      allowedIps: [],
+      allowedIps: new PrefixBatch(),
       extra: [],
     };
     this.device.peers.push(this.peer);
@@ -167,7 +172,7 @@ export class GetResponseParser {
         peer.persistentKeepaliveInterval = this.number(value, 0xffff) ?? this.bad(key, value);
         return;
       case 'allowed_ip':
-        peer.allowedIps.push((value.includes('/') ? parsePrefix(value) : undefined) ?? this.bad(key, value));
+        if (!value.includes('/') || !peer.allowedIps.pushText(value)) this.bad(key, value);
         return;
       default:
         if (DEVICE_KEYS.includes(key)) throw this.protocol(`device key ${key} after a public_key`);

@@ -30,7 +30,7 @@ function normalize(device: DeviceSnapshot) {
         presharedKey: peer.presharedKey && keyToHex(peer.presharedKey),
         endpoint: peer.endpoint && formatEndpoint(peer.endpoint),
         persistentKeepaliveInterval: peer.persistentKeepaliveInterval,
-        allowedIps: peer.allowedIps.map(formatPrefix).sort(),
+        allowedIps: [...peer.allowedIps].map(formatPrefix).sort(),
       }))
       .sort((a, b) => a.publicKey.localeCompare(b.publicKey)),
   };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatPrefix, parsePrefix } from '../../src/net/ip.js';
+import { formatPrefix, maskPrefix, parsePrefix } from '../../src/net/ip.js';
 import { PREFIX_ENTRY_BYTES, PrefixBatch } from '../../src/uapi/prefix-batch.js';
 
 describe('uapi/prefix-batch', () => {
@@ -25,5 +25,30 @@ describe('uapi/prefix-batch', () => {
     assert.throws(() => batch.prefixAt(1000), RangeError);
     assert.throws(() => batch.setPeerId(-1), RangeError);
     assert.throws(() => batch.push({ family: 4, bytes: new Uint8Array(4), cidr: 33 }), RangeError);
+  });
+
+  it('reads and writes prefix text exactly as parsePrefix/formatPrefix do (fast IPv4 paths included)', () => {
+    const pieces = ['0', '1', '9', '10', '01', '00', '255', '256', '999', '1000', '', 'a', '-1', ' 1'];
+    const cidrs = ['', '/0', '/8', '/32', '/33', '/08', '/032', '/', '/x', '/1 ', '/100'];
+    const samples = ['::/0', 'fd00::1/64', '::ffff:1.2.3.4/120', '1.2.3.4', '1.2.3', '1.2.3.4.5/8', '1..3.4/8', '1.2.3.4/8/8', 'fe80::1%eth0/64', ''];
+    let seed = 7;
+    const pick = <T>(list: T[]) => list[(seed = (seed * 1103515245 + 12345) % 2147483648) % list.length];
+    for (let i = 0; i < 20000; i++) {
+      samples.push(`${pick(pieces)}.${pick(pieces)}.${pick(pieces)}.${pick(pieces)}${pick(cidrs)}`);
+    }
+    for (let i = 0; i < 5000; i++) {
+      const octets = [0, 0, 0, 0].map(() => (seed = (seed * 1103515245 + 12345) % 2147483648) % 256);
+      samples.push(`${octets.join('.')}/${seed % 33}`);
+    }
+    for (const text of samples) {
+      const batch = new PrefixBatch(1);
+      const expected = parsePrefix(text);
+      assert.equal(batch.pushText(text, 9), expected !== undefined, text);
+      if (!expected) continue;
+      const reference = new PrefixBatch(1);
+      reference.push(maskPrefix(expected), 9);
+      assert.deepEqual(batch.bytes(), reference.bytes(), text);
+      assert.equal(batch.formatAt(0), formatPrefix(maskPrefix(expected)), text);
+    }
   });
 });

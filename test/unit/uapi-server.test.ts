@@ -92,7 +92,7 @@ describe('uapi/server and client', () => {
     assert.equal(device.listenPort, 51820);
     assert.equal(device.peers.length, 1);
     assert.equal(keyToHex(device.peers[0].publicKey), K2);
-    assert.deepEqual(device.peers[0].allowedIps.map(formatPrefix), ['10.0.0.0/8', 'fd00::/64']);
+    assert.deepEqual([...device.peers[0].allowedIps].map(formatPrefix), ['10.0.0.0/8', 'fd00::/64']);
     assert.equal(device.peers[0].endpoint?.port, 7);
     assert.equal(await client.set(['listen_port=nope']), UAPI_ERRNO.EINVAL);
   });

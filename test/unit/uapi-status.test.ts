@@ -81,12 +81,14 @@ describe('uapi/status', () => {
 
   it('parses a reply back into the same device', () => {
     const device = parseGetResponse([...LINES, 'errno=0']);
+    const plain = { ...device, peers: device.peers.map((peer) => ({ ...peer, allowedIps: [...peer.allowedIps] })) };
     const expected = { ...STATUS, extra: [['viaguard_version', '0.1.0']] };
     expected.peers = [
       { ...[...STATUS.peers][0], extra: [['mac', '02:00:00:00:00:01']] },
       { ...[...STATUS.peers][1], extra: [] },
     ];
-    assert.deepEqual(device, expected);
+    assert.deepEqual(plain, expected);
+    assert.deepEqual([...formatGetResponse(device)], LINES, 'a parsed device formats back to the same lines');
   });
 
   it('turns errno into a UapiError and malformed replies into EPROTO', () => {
