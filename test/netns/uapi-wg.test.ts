@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { keyFromBase64, keyToHex } from '../../src/config/keys.js';
 import { formatWgConfig } from '../../src/config/wg-config-format.js';
 import { parseWgConfig } from '../../src/config/wg-config.js';
-import { formatPrefix } from '../../src/net/ip.js';
+import { formatPrefix, parseIp } from '../../src/net/ip.js';
+import { formatEndpoint } from '../../src/config/endpoint.js';
 import { UapiClient } from '../../src/uapi/client.js';
+import { configToSetTransaction } from '../../src/uapi/config-transaction.js';
 import { UapiServer } from '../../src/uapi/server.js';
 import { configFromStatus } from '../../src/uapi/status-config.js';
 import { UapiModel } from '../support/uapi-model.js';
@@ -156,6 +158,31 @@ Endpoint = [2001:db8::2]:4000
     assert.match(result.stderr, /Address already in use/);
     assert.equal(model.state.listenPort, 51820);
     assert.equal(model.state.peers.size, 2);
+  });
+
+  it('builds the same transaction as wg setconf and wg addconf from a config file', async () => {
+    const added = `[Peer]\nPublicKey = ${peerA.publicKey}\nAllowedIPs = 10.7.0.0/16\nPersistentKeepalive = off\n`;
+    const ours = new UapiModel();
+    await setconf(`[Interface]\nListenPort = 7\n[Peer]\nPublicKey = ${peerB.publicKey}\nAllowedIPs = 10.9.0.0/16\n`);
+    await ours.set(await configToSetTransaction(parseWgConfig(`[Interface]\nListenPort = 7\n[Peer]\nPublicKey = ${peerB.publicKey}\nAllowedIPs = 10.9.0.0/16\n`), { replace: true }));
+    for (const [text, verb] of [[baseConfig(), 'setconf'], [added, 'addconf']] as const) {
+      await setconf(text, verb);
+      await ours.set(await configToSetTransaction(parseWgConfig(text), { replace: verb === 'setconf' }));
+      assert.deepEqual([...ours.get()], [...model.get()], verb);
+    }
+    const named = parseWgConfig(`[Peer]\nPublicKey = ${peerA.publicKey}\nEndpoint = vpn.example:5\n`);
+    await assert.rejects(configToSetTransaction(named, { replace: false }), /Endpoint vpn\.example:5: a DNS name, and no resolver was given/);
+    const resolved = await configToSetTransaction(named, { replace: false, resolve: async (e) => ({ address: parseIp('192.0.2.9')!, port: e.port }) });
+    assert.equal(formatEndpoint(resolved.peers[0].endpoint!), '192.0.2.9:5');
+  });
+
+  it('carries 100,000 allowed IPs from a wg setconf file', async () => {
+    const lines = [`[Interface]\nPrivateKey = ${device.privateKey}\n[Peer]\nPublicKey = ${peerA.publicKey}`];
+    for (let i = 0; i < 100_000; i++) lines.push(`AllowedIPs = 10.${i >> 16}.${(i >> 8) & 255}.${i & 255}/32`);
+    await setconf(`${lines.join('\n')}\n`);
+    const shown = (await runOk('wg', ['show', iface, 'allowed-ips'])).trim().split('\n');
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0].split('\t')[1].split(' ').length, 100_000);
   });
 
   it('makes wg fail cleanly on an interface without a daemon', async () => {

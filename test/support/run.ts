@@ -11,7 +11,7 @@ export interface RunResult {
 
 export function run(command: string, args: string[], input?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { encoding: 'utf8', timeout: 20_000 }, (error, stdout, stderr) => {
+    const child = execFile(command, args, { encoding: 'utf8', timeout: 20_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') reject(new Error(`${command}: ${error.message}`));
       else resolve({ stdout, stderr, code: error ? (error.code as number) : 0 });
     });
