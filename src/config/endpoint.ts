@@ -1,0 +1,61 @@
+// Peer endpoints as text. Config files (wireguard-tools src/config.c parse_endpoint) take
+// "host:port" split at the last colon, or "[v6]:port"; the host may be a name resolved later.
+// The UAPI (wireguard-go's netip.ParseAddrPort) takes only IP literals, IPv6 in brackets.
+import { formatIp, parseIp, type IpAddress } from '../net/ip.js';
+
+/** A config file's endpoint: host is an IP literal (IPv6 without brackets) or a DNS name. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** An endpoint as the UAPI carries it: an address, never a name. */
+export interface IpEndpoint {
+  address: IpAddress;
+  port: number;
+}
+
+// RFC 1123 labels; underscores tolerated as resolvers do.
+const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+export function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
+}
+
+function splitHostPort(text: string): { host: string; port: string; bracketed: boolean } | undefined {
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') return undefined;
+    return { host: text.slice(1, close), port: text.slice(close + 2), bracketed: true };
+  }
+  const colon = text.lastIndexOf(':');
+  if (colon < 0) return undefined;
+  return { host: text.slice(0, colon), port: text.slice(colon + 1), bracketed: false };
+}
+
+export function parseEndpoint(text: string): Endpoint | undefined {
+  const parts = splitHostPort(text);
+  if (!parts) return undefined;
+  const port = parsePort(parts.port);
+  if (port === undefined) return undefined;
+  const address = parseIp(parts.host);
+  if (parts.bracketed) return address?.family === 6 ? { host: parts.host, port } : undefined;
+  if (address || HOSTNAME.test(parts.host)) return { host: parts.host, port };
+  return undefined;
+}
+
+export function parseIpEndpoint(text: string): IpEndpoint | undefined {
+  const parts = splitHostPort(text);
+  if (!parts) return undefined;
+  const port = parsePort(parts.port);
+  const address = parseIp(parts.host);
+  if (port === undefined || !address || parts.bracketed !== (address.family === 6)) return undefined;
+  return { address, port };
+}
+
+export function formatEndpoint(endpoint: Endpoint | IpEndpoint): string {
+  const host = 'host' in endpoint ? endpoint.host : formatIp(endpoint.address);
+  return host.includes(':') ? `[${host}]:${endpoint.port}` : `${host}:${endpoint.port}`;
+}

@@ -1,0 +1,308 @@
+// The UAPI unix socket server, behaving as wireguard-go's (ipc/uapi_unix.go, device/uapi.go
+// IpcHandle): /var/run/wireguard/<iface>.sock, the directory made mode 0755, the socket bound
+// under umask 077; a socket that still answers means a live daemon (refuse), a dead one is
+// replaced. Requests on a connection run one after another: `get=1\n\n`, `set=1\n...\n\n`.
+// Departures from wireguard-go, on purpose: a set request is applied only after its blank line
+// and only when every line is valid (the handler gets one SetTransaction), and a failed request
+// is answered `errno=N` with the connection still usable; an unknown operation line is answered
+// errno=-22 and the connection is closed (wireguard-go closes silently: framing is lost).
+import { EventEmitter } from 'node:events';
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { lstat, unlink } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { UAPI_ERRNO, UapiError } from './errors.js';
+import { LineSplitter, OVERLONG } from './line-splitter.js';
+import { SetRequestParser, type SetTransaction } from './set-request.js';
+import { DEFAULT_SOCKET_DIR, socketPath } from './socket-path.js';
+
+export interface UapiHandler {
+  /** The get reply's lines, without '\n' and without the closing errno line. */
+  get(): Iterable<string> | AsyncIterable<string>;
+  /** Applies a whole transaction or nothing; throw a UapiError to choose the errno. */
+  set(tx: SetTransaction): Promise<void>;
+}
+
+export interface UapiServerOptions {
+  /** Default /var/run/wireguard. */
+  socketDir?: string;
+  /** An inherited listening socket (WG_UAPI_FD) already bound at the socket path. */
+  fd?: number;
+}
+
+export interface UapiServerEvents {
+  /** The socket file was deleted or replaced: the daemon should shut down. */
+  socketRemoved: [];
+  /** A request failed (bad request or handler error); for logging. */
+  requestFailed: [error: UapiError];
+  /** The listening socket failed after start. */
+  error: [error: Error];
+}
+
+const WRITE_CHUNK = 64 * 1024;
+const POLL_MS = 1000;
+
+export class UapiServer extends EventEmitter<UapiServerEvents> {
+  readonly path: string;
+  private readonly connections = new Set<Socket>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private identity: { dev: number; ino: number } | undefined;
+  private watcher: FSWatcher | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly iface: string,
+    private readonly handler: UapiHandler,
+    private readonly server: Server,
+    socketDir: string,
+  ) {
+    super();
+    this.path = socketPath(iface, socketDir);
+  }
+
+  /** Binds (or adopts options.fd) and starts serving. Throws when a live daemon owns the socket. */
+  static async listen(iface: string, handler: UapiHandler, options: UapiServerOptions = {}): Promise<UapiServer> {
+    const uapi = new UapiServer(iface, handler, createServer(), options.socketDir ?? DEFAULT_SOCKET_DIR);
+    uapi.server.on('connection', (socket) => uapi.serve(socket));
+    if (options.fd !== undefined) await uapi.listenOn({ fd: options.fd });
+    else await uapi.bind();
+    const stats = await lstat(uapi.path);
+    if (!stats.isSocket()) throw new Error(`${uapi.path} is not a socket`);
+    uapi.identity = { dev: stats.dev, ino: stats.ino };
+    uapi.server.on('error', (error) => uapi.emit('error', error));
+    uapi.watchSocketFile();
+    return uapi;
+  }
+
+  private async bind(): Promise<void> {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o755 });
+    try {
+      await this.listenOn({ path: this.path });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+    const stats = await lstat(this.path);
+    if (!stats.isSocket()) throw new Error(`interface ${this.iface}: ${this.path} exists and is not a socket`);
+    if (await answers(this.path)) throw new Error(`interface ${this.iface}: a daemon is already listening on ${this.path}`);
+    await unlink(this.path);
+    await this.listenOn({ path: this.path });
+  }
+
+  private listenOn(target: { path: string } | { fd: number }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.server.once('error', onError);
+      // The socket is created inside listen(): restricting the umask around it (the listening
+      // event comes later) makes the socket 0700 with no window where it is more open.
+      const umask = process.umask(0o077);
+      try {
+        this.server.listen(target, () => {
+          this.server.off('error', onError);
+          resolve();
+        });
+      } finally {
+        process.umask(umask);
+      }
+    });
+  }
+
+  /** The listening socket's descriptor, to hand to a re-executed daemon as WG_UAPI_FD. */
+  get fd(): number {
+    const handle = (this.server as unknown as { _handle?: { fd?: number } })._handle;
+    if (handle?.fd === undefined || handle.fd < 0) throw new Error('the UAPI server has no descriptor');
+    return handle.fd;
+  }
+
+  /** Stops serving, ends open connections and removes the socket file if it is still ours. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher?.close();
+    clearInterval(this.poller);
+    const ours = await this.socketIsOurs();
+    for (const socket of this.connections) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // libuv unlinks a socket it bound itself; an adopted descriptor's file is unlinked here.
+    if (ours) await unlink(this.path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  private async socketIsOurs(): Promise<boolean> {
+    try {
+      const stats = await lstat(this.path);
+      return stats.dev === this.identity?.dev && stats.ino === this.identity.ino;
+    } catch {
+      return false;
+    }
+  }
+
+  // inotify on the directory reacts at once; the poll covers filesystems where it does not.
+  private watchSocketFile(): void {
+    const check = () => {
+      void this.socketIsOurs().then((ours) => {
+        if (ours || this.closed || !this.poller) return;
+        this.watcher?.close();
+        clearInterval(this.poller);
+        this.poller = undefined;
+        this.emit('socketRemoved');
+      });
+    };
+    try {
+      this.watcher = watch(dirname(this.path), { persistent: false }, check);
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch {
+      this.watcher = undefined;
+    }
+    this.poller = setInterval(check, POLL_MS).unref();
+  }
+
+  /** Runs `task` after every earlier request of every connection (wireguard-go's ipcMutex). */
+  private serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private serve(socket: Socket): void {
+    this.connections.add(socket);
+    socket.on('close', () => this.connections.delete(socket));
+    socket.on('error', () => socket.destroy());
+    void new Connection(socket, this.handler, (task) => this.serialized(task), (error) => this.emit('requestFailed', error))
+      .run()
+      .catch(() => socket.destroy());
+  }
+}
+
+/** Whether something accepts connections on the unix socket at path. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+type Request =
+  | { kind: 'idle' }
+  | { kind: 'get'; error?: UapiError }
+  | { kind: 'set'; parser: SetRequestParser };
+
+/** One client connection: reads requests, answers each in turn. */
+class Connection {
+  private request: Request = { kind: 'idle' };
+  private readonly lines = new LineSplitter();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: UapiHandler,
+    private readonly serialized: <T>(task: () => Promise<T>) => Promise<T>,
+    private readonly reportFailure: (error: UapiError) => void,
+  ) {}
+
+  async run(): Promise<void> {
+    // Iterating the socket pauses reading while a request is being answered (backpressure).
+    for await (const chunk of this.socket as AsyncIterable<Buffer>) {
+      for (const line of this.lines.push(chunk)) {
+        if (!(await this.onLine(line))) {
+          this.socket.end();
+          return;
+        }
+      }
+    }
+  }
+
+  /** False when the connection must close. */
+  private async onLine(line: string | typeof OVERLONG): Promise<boolean> {
+    const request = this.request;
+    switch (request.kind) {
+      case 'idle':
+        if (line === 'get=1') this.request = { kind: 'get' };
+        else if (line === 'set=1') this.request = { kind: 'set', parser: new SetRequestParser() };
+        else {
+          const shown = line === OVERLONG ? 'an overlong line' : JSON.stringify(line);
+          await this.fail(new UapiError(UAPI_ERRNO.EINVAL, `unknown operation ${shown}`, 1));
+          return false;
+        }
+        return true;
+      case 'get':
+        if (line !== '') {
+          request.error ??= new UapiError(UAPI_ERRNO.EINVAL, 'get=1 must be followed by a blank line', 2);
+          return true;
+        }
+        this.request = { kind: 'idle' };
+        if (request.error) await this.fail(request.error);
+        else await this.answerGet();
+        return true;
+      case 'set':
+        if (line === OVERLONG) request.parser.fail(UAPI_ERRNO.EPROTO, 'line too long');
+        else if (line !== '') request.parser.line(line);
+        else {
+          this.request = { kind: 'idle' };
+          await this.answerSet(request.parser);
+        }
+        return true;
+    }
+  }
+
+  private async answerGet(): Promise<void> {
+    await this.serialized(async () => {
+      let buffer = '';
+      try {
+        for await (const line of this.handler.get()) {
+          if (line.includes('\n')) throw new UapiError(UAPI_ERRNO.EIO, `handler produced a line with a line break: ${JSON.stringify(line)}`);
+          buffer += `${line}\n`;
+          if (buffer.length >= WRITE_CHUNK) {
+            await this.write(buffer);
+            buffer = '';
+          }
+        }
+        await this.write(`${buffer}errno=0\n\n`);
+      } catch (error) {
+        await this.write(buffer);
+        await this.fail(asUapiError(error));
+      }
+    });
+  }
+
+  private async answerSet(parser: SetRequestParser): Promise<void> {
+    let tx: SetTransaction;
+    try {
+      tx = parser.finish();
+    } catch (error) {
+      await this.fail(asUapiError(error));
+      return;
+    }
+    await this.serialized(async () => {
+      try {
+        await this.handler.set(tx);
+      } catch (error) {
+        await this.fail(asUapiError(error));
+        return;
+      }
+      await this.write('errno=0\n\n');
+    });
+  }
+
+  private async fail(error: UapiError): Promise<void> {
+    this.reportFailure(error);
+    await this.write(`errno=${error.errno}\n\n`);
+  }
+
+  private write(text: string): Promise<void> {
+    if (text === '' || this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.socket.write(text, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+}
+
+function asUapiError(error: unknown): UapiError {
+  if (error instanceof UapiError) return error;
+  return new UapiError(UAPI_ERRNO.EIO, `handler failed: ${error instanceof Error ? error.message : String(error)}`);
+}
