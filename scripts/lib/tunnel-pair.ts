@@ -1,11 +1,10 @@
 // Two namespaces joined by a veth pair, each running a WireGuard implementation with the
-// wireguard-go command-line contract (`IMPL IFNAME` daemonizes once the TUN and the UAPI
+// wireguard-go command-line contract (viaguardd keeps the same contract) (`IMPL IFNAME` daemonizes once the TUN and the UAPI
 // socket exist), configured with the real `wg` and `ip`. Used by the demo and bench:tunnel.
 import { generateKeyPairSync } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Namespace, connect, uniqueSuffix } from '../../src/testing/netns.js';
 
 export interface Implementation {
@@ -15,11 +14,6 @@ export interface Implementation {
 }
 
 export const wireguardGo: Implementation = { label: 'wireguard-go', command: ['wireguard-go'] };
-
-export const viaguardd: Implementation = {
-  label: 'viaguardd',
-  command: [process.execPath, fileURLToPath(new URL('../../src/cli/viaguardd.js', import.meta.url))],
-};
 
 function wgKeyPair(): { privateKey: string; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
