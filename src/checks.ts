@@ -3,6 +3,14 @@
 
 const U64_LIMIT = 2n ** 64n;
 
+export function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${value}`);
+  }
+  return value;
+}
+
 export function checkU64(value: unknown, name: string): bigint {
   if (typeof value !== 'bigint') throw new TypeError(`${name} must be a bigint`);
   if (value < 0n || value >= U64_LIMIT) throw new RangeError(`${name} must be in [0, 2^64)`);

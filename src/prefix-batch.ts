@@ -2,6 +2,7 @@
 // u8 family (4|6), u8 cidr, 16 address bytes (IPv4 in the first 4, rest zero), u32 LE peer id.
 // Built for streaming a million prefixes: one growable buffer, no object per entry.
 import { maxCidr, parsePrefix, type IpFamily, type IpPrefix } from './net/ip.js';
+import { checkInteger } from './checks.js';
 
 export const PREFIX_ENTRY_BYTES = 22;
 
@@ -9,11 +10,7 @@ const MAX_PEER = 0xffffffff;
 
 /** Throws unless peer is a valid peer id: an integer in 1..2^32-1. */
 export function checkPeer(peer: unknown): number {
-  if (typeof peer !== 'number') throw new TypeError(`peer must be a number, got ${typeof peer}`);
-  if (!Number.isInteger(peer) || peer < 1 || peer > MAX_PEER) {
-    throw new RangeError(`peer must be an integer in 1..${MAX_PEER}, got ${peer}`);
-  }
-  return peer;
+  return checkInteger(peer, 'peer', 1, MAX_PEER);
 }
 
 /** Accepts "addr/cidr" (a bare address is a host prefix) or an IpPrefix; throws on anything else. */

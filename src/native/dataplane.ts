@@ -3,7 +3,7 @@
 // it here and hears from it through batched events. All times are monotonicMs() milliseconds.
 import { formatIp, parseIp } from '../net/ip.js';
 import { AllowedIps } from '../allowedips.js';
-import { checkBytes } from '../checks.js';
+import { checkBytes, checkInteger } from '../checks.js';
 import { checkPeer } from '../prefix-batch.js';
 import { loadNative } from './loader.js';
 import type { NativeDataPlane, NativeDataPlaneEvent } from './native.js';
@@ -82,14 +82,6 @@ export const DATA_PLANE_COUNTERS = [
 export type DataPlaneCounters = Record<(typeof DATA_PLANE_COUNTERS)[number], number>;
 
 const MAX_U32 = 0xffffffff;
-
-function checkInteger(value: unknown, name: string, min: number, max: number): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${value}`);
-  }
-  return value;
-}
 
 function checkInterfaceName(name: unknown): string {
   if (typeof name !== 'string') throw new TypeError(`interface name must be a string, got ${typeof name}`);
