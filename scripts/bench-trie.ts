@@ -3,6 +3,7 @@
 // memory per prefix. Human-readable lines, then one JSON line of figures.
 import { performance } from 'node:perf_hooks';
 import { AllowedIps, PrefixBatch } from '../src/allowedips.js';
+import { prng } from '../src/testing/prng.js';
 
 const IPV4_PREFIXES = 1_000_000;
 const IPV6_PREFIXES = 100_000;
@@ -10,18 +11,6 @@ const PEERS = 4;
 const LOOKUPS = 1_000_000;
 const ROUNDS = 5;
 const SINGLE_LOOKUPS = 200_000;
-
-// mulberry32: small, fast, deterministic.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Picks from [value, weight] pairs.
 function weighted(random: () => number, table: [number, number][]): number {

@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { AllowedIps, PrefixBatch } from '../../src/allowedips.js';
 import { formatPrefix, type IpAddress, type IpFamily, type IpPrefix } from '../../src/net/ip.js';
 import { ReferenceAllowedIps } from './allowedips-reference.js';
-
-// mulberry32: small, deterministic, good enough to drive operations.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../src/testing/prng.js';
 
 const PEERS = [1, 2, 3, 0xffffffff];
 // Lengths at every boundary of the stride-8 nodes, plus the edges /0, /1, /31, /32, /127, /128.
