@@ -249,6 +249,15 @@ bool DataPath::ResetNewHandshakeTimer(PeerId id) {
   return true;
 }
 
+bool DataPath::DropStaged(PeerId id) {
+  std::shared_ptr<Peer> peer = peers_.Find(id);
+  if (!peer) return false;
+  std::lock_guard lock(peer->mu);
+  peer->staged.clear();
+  peer->stagedCount.store(0, std::memory_order_relaxed);
+  return true;
+}
+
 std::vector<PeerStats> DataPath::Stats() const {
   std::vector<PeerStats> out;
   peers_.ForEach([&out](Peer& p) {

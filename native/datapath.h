@@ -75,6 +75,7 @@ class DataPath {
   bool SendTo(const Endpoint& endpoint, const uint8_t* message, size_t length);
   bool SendKeepalive(PeerId id);
   bool ResetNewHandshakeTimer(PeerId id);
+  bool DropStaged(PeerId id);  // the handshake gave up: forget the packets waiting for it
 
   std::vector<PeerStats> Stats() const;
   uint64_t Count(Counter c) const { return counters_.Get(c); }

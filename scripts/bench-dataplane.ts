@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { createDataPlanePair, matchingKeypairs } from '../src/testing/dataplane-pair.js';
 import type { Namespace } from '../src/testing/netns.js';
-import { createTunnelPair, wireguardGo } from './lib/tunnel-pair.js';
+import { createTunnelPair, wireguardGo } from '../src/testing/tunnel-pair.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +47,7 @@ async function dataPlaneRound(): Promise<number> {
 }
 
 async function wireguardGoRound(round: number): Promise<number> {
-  const pair = await createTunnelPair(wireguardGo, wireguardGo, round);
+  const pair = await createTunnelPair(wireguardGo, wireguardGo, { index: round });
   try {
     await pair.left.ns.exec('ping', ['-c', '1', '-W', '5', pair.right.tunnel4]);
     return await iperf(pair.left.ns, pair.right.ns, pair.right.tunnel4);

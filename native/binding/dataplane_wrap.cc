@@ -169,6 +169,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceMethod<&DataPlaneWrap::SendTo>("sendTo"),
             InstanceMethod<&DataPlaneWrap::SendKeepalive>("sendKeepalive"),
             InstanceMethod<&DataPlaneWrap::ResetNewHandshakeTimer>("resetNewHandshakeTimer"),
+            InstanceMethod<&DataPlaneWrap::DropStaged>("dropStaged"),
             InstanceMethod<&DataPlaneWrap::PeerStats>("peerStats"),
             InstanceMethod<&DataPlaneWrap::Counters>("counters"),
             InstanceMethod<&DataPlaneWrap::Close>("close"),
@@ -438,6 +439,11 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
   void ResetNewHandshakeTimer(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
     if (!Open(info).ResetNewHandshakeTimer(id)) UnknownPeer(info, id);
+  }
+
+  void DropStaged(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    if (!Open(info).DropStaged(id)) UnknownPeer(info, id);
   }
 
   // peerStats() -> Float64Array of rows of kPeerStatsColumns (see src/native/dataplane.ts)

@@ -275,6 +275,11 @@ export class DataPlane {
     this.#native.resetNewHandshakeTimer(checkPeer(peer));
   }
 
+  /** Drops the packets staged for the peer: its handshake gave up. */
+  dropStaged(peer: number): void {
+    this.#native.dropStaged(checkPeer(peer));
+  }
+
   /** Every peer's counters as rows of PEER_STATS_COLUMNS numbers, in PeerStats field order. */
   peerStatsTable(): Float64Array {
     return this.#native.peerStats();

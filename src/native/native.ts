@@ -88,6 +88,7 @@ export interface NativeDataPlane {
   sendTo(address: string, port: number, message: Uint8Array, localAddress?: string): boolean;
   sendKeepalive(peer: number): void;
   resetNewHandshakeTimer(peer: number): void;
+  dropStaged(peer: number): void;
   /** Rows of 10 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived, firstDataSinceReceive (ms, 0 = never), sourceCheckDrops, staged. */
   peerStats(): Float64Array;
   counters(): Record<string, number>;

@@ -176,6 +176,11 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
   }
 }
 
+/** Whether a live daemon serves this interface's UAPI socket (checked before creating its TUN). */
+export function uapiSocketInUse(iface: string, socketDir = DEFAULT_SOCKET_DIR): Promise<boolean> {
+  return answers(socketPath(iface, socketDir));
+}
+
 /** Whether something accepts connections on the unix socket at path. */
 function answers(path: string): Promise<boolean> {
   return new Promise((resolve) => {

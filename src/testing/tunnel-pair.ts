@@ -1,11 +1,13 @@
 // Two namespaces joined by a veth pair, each running a WireGuard implementation with the
-// wireguard-go command-line contract (viaguardd keeps the same contract) (`IMPL IFNAME` daemonizes once the TUN and the UAPI
-// socket exist), configured with the real `wg` and `ip`. Used by the demo and bench:tunnel.
+// wireguard-go command-line contract (`IMPL IFNAME` daemonizes once the TUN and the UAPI socket
+// exist; viaguardd keeps it), configured with the real `wg` and `ip`. Used by the privileged
+// tests, the demo and bench:tunnel.
 import { generateKeyPairSync } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Namespace, connect, uniqueSuffix } from '../../src/testing/netns.js';
+import { fileURLToPath } from 'node:url';
+import { Namespace, connect, uniqueSuffix } from './netns.js';
 
 export interface Implementation {
   label: string;
@@ -14,6 +16,19 @@ export interface Implementation {
 }
 
 export const wireguardGo: Implementation = { label: 'wireguard-go', command: ['wireguard-go'] };
+
+/** This package's daemon, run by the same node that runs the caller. */
+export const VIAGUARDD_PATH = fileURLToPath(new URL('../cli/viaguardd.js', import.meta.url));
+export const viaguardd: Implementation = { label: 'viaguardd', command: [process.execPath, VIAGUARDD_PATH] };
+
+export interface TunnelPairOptions {
+  /** Keeps the tunnel address plans of concurrent pairs apart (1..250). */
+  index?: number;
+  /** The family of the outer (UDP) addresses; default 4. */
+  outer?: 4 | 6;
+  /** Configure the left end with the right's endpoint; false: the left learns it from the right's first packet. */
+  leftKnowsEndpoint?: boolean;
+}
 
 function wgKeyPair(): { privateKey: string; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
@@ -36,8 +51,10 @@ export interface TunnelPair {
   destroy(): Promise<void>;
 }
 
-/** Builds left <-> right; `index` keeps address plans of concurrent pairs apart. */
-export async function createTunnelPair(leftImpl: Implementation, rightImpl: Implementation, index = 1): Promise<TunnelPair> {
+/** Builds left <-> right, both up with addresses; neither has sent a packet yet. */
+export async function createTunnelPair(leftImpl: Implementation, rightImpl: Implementation, options: TunnelPairOptions = {}): Promise<TunnelPair> {
+  const { index = 1, outer = 4, leftKnowsEndpoint = true } = options;
+  const outerAddress = (end: number) => (outer === 4 ? `192.0.2.${end + 1}:${51820 + end}` : `[2001:db8::${end + 1}]:${51820 + end}`);
   const left = await Namespace.create('vgl');
   const right = await Namespace.create('vgr');
   const destroy = async () => {
@@ -63,7 +80,7 @@ export async function createTunnelPair(leftImpl: Implementation, rightImpl: Impl
         '[Peer]',
         `PublicKey = ${keys[1 - i].publicKey}`,
         `AllowedIPs = ${other.tunnel4}/32, ${other.tunnel6}/128`,
-        `Endpoint = 192.0.2.${2 - i}:${51821 - i}`,
+        ...(i === 0 && !leftKnowsEndpoint ? [] : [`Endpoint = ${outerAddress(1 - i)}`]),
         '',
       ].join('\n');
       const confPath = join(tmpdir(), `${end.ifname}.conf`);

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] IFACE
+// The wireguard-go contract (so WG_QUICK_USERSPACE_IMPLEMENTATION=viaguardd wg-quick up works):
+// daemonizes unless -f or WG_PROCESS_FOREGROUND=1, and the launching process returns only once
+// the TUN device and the UAPI socket exist (exit 0) or setup failed (exit 1, one clear line).
+import { spawn } from 'node:child_process';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createLogger, parseLogLevel, type Logger } from '../log.js';
+import { runDaemon } from '../daemon.js';
+import { checkInterfaceName } from '../uapi/socket-path.js';
+
+const USAGE = 'usage: viaguardd [-f|--foreground] IFACE';
+// The daemonized child reports readiness ("ok") or the setup error on this inherited pipe.
+const READY_FD_ENV = 'VIAGUARD_READY_FD';
+
+interface Options {
+  foreground: boolean;
+  ifname: string;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function parseCommandLine(argv: string[]): Options | string {
+  let foreground = process.env.WG_PROCESS_FOREGROUND === '1';
+  const names: string[] = [];
+  for (const arg of argv) {
+    if (arg === '-f' || arg === '--foreground') foreground = true;
+    else if (arg.startsWith('-')) return `unknown option ${arg}\n${USAGE}`;
+    else names.push(arg);
+  }
+  if (names.length !== 1) return USAGE;
+  try {
+    return { foreground, ifname: checkInterfaceName(names[0]) };
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** Parent side of daemonizing: start a detached copy of ourselves and wait for its verdict. */
+async function daemonize(argv: string[]): Promise<number> {
+  // As wireguard-go: the daemon keeps our stdout/stderr only when LOG_LEVEL asks for output.
+  const keepOutput = process.env.LOG_LEVEL !== undefined && parseLogLevel(process.env.LOG_LEVEL) !== 'silent';
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...argv], {
+    detached: true,
+    env: { ...process.env, WG_PROCESS_FOREGROUND: '1', [READY_FD_ENV]: '3' },
+    stdio: ['ignore', keepOutput ? 'inherit' : 'ignore', keepOutput ? 'inherit' : 'ignore', 'pipe'],
+  });
+  const verdictPipe = child.stdio[3];
+  let verdict = '';
+  verdictPipe?.on('data', (d: Buffer) => (verdict += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve) => {
+    verdictPipe?.once('close', () => resolve());
+    void exited.then(() => resolve());
+  });
+  if (verdict.trim() === 'ok') {
+    child.unref();
+    return 0;
+  }
+  process.stderr.write(`${verdict.trim() || `viaguardd: daemon exited with code ${await exited} during setup`}\n`);
+  return 1;
+}
+
+/** A descriptor handed down by wireguard-go's convention (WG_TUN_FD, WG_UAPI_FD). */
+function inheritedFd(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`${name}=${value} is not a file descriptor number`);
+  return Number(value);
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--version') || argv.includes('-v')) {
+    process.stdout.write(`viaguardd v${version()}\n`);
+    return 0;
+  }
+  const parsed = parseCommandLine(argv);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`viaguardd: ${parsed}\n`);
+    return 1;
+  }
+  if (!parsed.foreground) return daemonize(argv);
+
+  const readyFd = process.env[READY_FD_ENV] === undefined ? undefined : Number(process.env[READY_FD_ENV]);
+  delete process.env[READY_FD_ENV];
+  // Synchronous, so the verdict is out before a failing daemon exits.
+  const report = (verdict: string) => {
+    if (readyFd === undefined) return false;
+    writeSync(readyFd, `${verdict}\n`);
+    closeSync(readyFd);
+    return true;
+  };
+  const log: Logger = createLogger(parsed.ifname, parseLogLevel(process.env.LOG_LEVEL));
+  try {
+    const daemon = await runDaemon({
+      ifname: parsed.ifname,
+      tunFd: inheritedFd('WG_TUN_FD'),
+      uapiFd: inheritedFd('WG_UAPI_FD'),
+      log,
+    });
+    report('ok');
+    await daemon.stopped;
+    return 0;
+  } catch (err) {
+    const message = `viaguardd: ${(err as Error).message}`;
+    if (!report(message)) process.stderr.write(`${message}\n`);
+    return 1;
+  }
+}
+
+process.exit(await main());

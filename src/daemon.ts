@@ -1,0 +1,71 @@
+// A device served over the UAPI socket, with the lifetime of a wireguard-go daemon: it ends on
+// SIGINT/SIGTERM, when its interface is deleted, when its socket file is deleted or when the
+// data plane stops, and always removes its socket on the way out.
+import { Device } from './device/device.js';
+import { watchLink, type LinkWatch } from './device/link-watch.js';
+import { createUapiHandler } from './device/uapi-handler.js';
+import type { Logger } from './log.js';
+import { UapiServer, uapiSocketInUse } from './uapi/server.js';
+import { checkInterfaceName } from './uapi/socket-path.js';
+
+export interface DaemonOptions {
+  ifname: string;
+  /** An open TUN (WG_TUN_FD) to adopt instead of creating one. */
+  tunFd?: number;
+  /** A listening UAPI socket (WG_UAPI_FD) to adopt instead of binding one. */
+  uapiFd?: number;
+  /** Default /var/run/wireguard. */
+  socketDir?: string;
+  log: Logger;
+}
+
+export interface RunningDaemon {
+  device: Device;
+  /** Resolves with the reason once the daemon has shut down and removed its socket. */
+  stopped: Promise<string>;
+  stop(reason: string): void;
+}
+
+export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { log } = options;
+  const ifname = checkInterfaceName(options.ifname);
+  // Refuse before touching the TUN: a live daemon owns this interface.
+  if (options.uapiFd === undefined && (await uapiSocketInUse(ifname, options.socketDir))) {
+    throw new Error(`interface ${ifname} is already served by a running daemon`);
+  }
+  const device = await Device.open({ ifname: options.tunFd === undefined ? ifname : undefined, tunFd: options.tunFd, log });
+  let server: UapiServer | undefined;
+  let link: LinkWatch | undefined;
+  try {
+    link = await watchLink(device, () => stop('interface deleted'));
+    server = await UapiServer.listen(ifname, createUapiHandler(device, log), { fd: options.uapiFd, socketDir: options.socketDir });
+  } catch (error) {
+    link?.close();
+    device.close();
+    throw error;
+  }
+
+  let finish: (reason: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => (finish = resolve));
+  let stopping = false;
+  const onSignal = (signal: string) => stop(signal);
+  function stop(reason: string): void {
+    if (stopping) return;
+    stopping = true;
+    log.verbose(`shutting down: ${reason}`);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    link?.close();
+    device.close(reason);
+    void (server?.close() ?? Promise.resolve()).finally(() => finish(reason));
+  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  device.on('closed', (reason) => stop(`data plane stopped (${reason})`));
+  if (stopping) throw new Error(`interface ${ifname} went away during setup`);
+  server.on('socketRemoved', () => stop('UAPI socket removed'));
+  server.on('requestFailed', (error) => log.error(`UAPI request failed: ${error.message}`));
+  server.on('error', (error) => stop(`UAPI socket failed: ${error.message}`));
+  log.verbose(`interface ${device.ifname} up, UDP port ${device.listenPort}, UAPI ${server.path}`);
+  return { device, stopped, stop };
+}

@@ -1,0 +1,457 @@
+// One WireGuard interface: the native data plane (TUN, UDP, session crypto), the pure protocol
+// core (handshakes, cookies, timers) and the AllowedIPs table, tied together. The data plane
+// hands handshake messages and session events over in batches; the core answers with actions
+// this class carries out. Timers run on a 250 ms tick that also reads the data plane's
+// per-peer timestamps, so steady-state packets never call into JavaScript.
+import { EventEmitter } from 'node:events';
+import { AllowedIps, PrefixBatch } from '../allowedips.js';
+import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
+import type { IpEndpoint } from '../config/endpoint.js';
+import type { Logger } from '../log.js';
+import { formatIp, parseIp, type IpPrefix } from '../net/ip.js';
+import { DataPlane, monotonicMs, type DataPlaneEvent, type SourceCheckMode } from '../native/dataplane.js';
+import { mac1Key } from '../protocol/cookie.js';
+import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/crypto.js';
+import { ProtocolDevice } from '../protocol/device.js';
+import { formatEndpoint, type Endpoint } from '../protocol/endpoint.js';
+import type { Peer, ProtocolAction } from '../protocol/peer.js';
+import type { PrefixBatch as PackedPrefixes } from '../uapi/prefix-batch.js';
+import type { DeviceEvent } from './events.js';
+import { syncKeypairs } from './keypair-sync.js';
+
+export const DEFAULT_MTU = 1420;
+const TICK_MS = 250;
+
+export interface DeviceOptions {
+  /** Create (or attach to) the TUN interface of this name... */
+  ifname?: string;
+  /** ...or adopt an open TUN fd (WG_TUN_FD). */
+  tunFd?: number;
+  mtu?: number;
+  log: Logger;
+  /** Defaults to createDefaultCrypto(). */
+  crypto?: Crypto;
+}
+
+/** What may change on a peer; absent fields are left as they are. */
+export interface PeerUpdate {
+  /** All zero or null: no preshared key. */
+  presharedKey?: Uint8Array | null;
+  endpoint?: IpEndpoint;
+  /** Seconds, 0 = off. */
+  persistentKeepalive?: number;
+}
+
+/** A peer as the UAPI and the API report it. */
+export interface PeerState {
+  id: number;
+  publicKey: Uint8Array;
+  presharedKey: Uint8Array | undefined;
+  endpoint: IpEndpoint | undefined;
+  persistentKeepalive: number;
+  /** Wall-clock ms of the last completed handshake. */
+  lastHandshakeMs: number | undefined;
+  rxBytes: number;
+  txBytes: number;
+  sourceCheckDrops: number;
+}
+
+interface DeviceEventMap {
+  event: [DeviceEvent];
+  closed: [reason: string];
+}
+
+interface PeerRecord {
+  peer: Peer;
+  presharedKey: Uint8Array | undefined;
+  persistentKeepalive: number;
+  /** Bytes of handshake messages from this peer: the core handles those, the data plane does not count them. */
+  handshakeRxBytes: number;
+}
+
+export class Device extends EventEmitter<DeviceEventMap> {
+  private readonly records = new Map<number, PeerRecord>();
+  private privateKeyBytes: Uint8Array | undefined;
+  private configuredPort = 0;
+  private fwmarkValue = 0;
+  private sourceCheckMode: SourceCheckMode = 'allowed-ips';
+  private nextPeerId = 1;
+  private readonly ticker: NodeJS.Timeout;
+  private closedReason: string | undefined;
+
+  private constructor(
+    /** The table the data plane routes by; change it through the methods below so watchers hear of it. */
+    readonly allowedIps: AllowedIps,
+    private readonly crypto: Crypto,
+    private readonly protocol: ProtocolDevice,
+    private readonly dataPlane: DataPlane,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.ticker = setInterval(() => this.tick(), TICK_MS).unref();
+  }
+
+  /** Creates the TUN device and binds a free UDP port (as wireguard-go does for listen_port 0). */
+  static async open(options: DeviceOptions): Promise<Device> {
+    const crypto = options.crypto ?? (await createDefaultCrypto());
+    const protocol = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
+    let device: Device | undefined;
+    const pending: DataPlaneEvent[][] = [];
+    const allowedIps = new AllowedIps();
+    const dataPlane = new DataPlane(
+      { tunName: options.tunFd === undefined ? options.ifname : undefined, tunFd: options.tunFd, mtu: options.mtu ?? DEFAULT_MTU, allowedIps },
+      (events) => (device ? device.onDataPlaneEvents(events) : pending.push(events)),
+    );
+    try {
+      dataPlane.bind(0);
+    } catch (error) {
+      dataPlane.close();
+      throw error;
+    }
+    device = new Device(allowedIps, crypto, protocol, dataPlane, options.log);
+    for (const events of pending) device.onDataPlaneEvents(events);
+    return device;
+  }
+
+  get ifname(): string {
+    return this.dataPlane.ifname;
+  }
+
+  get listenPort(): number {
+    return this.dataPlane.port;
+  }
+
+  get fwmark(): number {
+    return this.fwmarkValue;
+  }
+
+  get sourceCheck(): SourceCheckMode {
+    return this.sourceCheckMode;
+  }
+
+  get privateKey(): Uint8Array | undefined {
+    return this.privateKeyBytes && Uint8Array.from(this.privateKeyBytes);
+  }
+
+  get publicKey(): Uint8Array | undefined {
+    return this.protocol.publicKey;
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  /** Rebinds the UDP sockets; 0 picks a free port. Throws (nothing changed) when the port is taken. */
+  setListenPort(port: number): void {
+    if (port === this.configuredPort && (port !== 0 || this.dataPlane.port !== 0)) return;
+    this.dataPlane.bind(port);
+    this.configuredPort = port;
+    this.log.verbose(`UDP bound to port ${this.dataPlane.port}`);
+  }
+
+  setFwmark(mark: number): void {
+    this.dataPlane.setFwmark(mark);
+    this.fwmarkValue = mark;
+  }
+
+  setSourceCheck(mode: SourceCheckMode): void {
+    this.dataPlane.setSourceCheck(mode);
+    this.sourceCheckMode = mode;
+  }
+
+  setMtu(mtu: number): void {
+    this.dataPlane.setMtu(mtu);
+  }
+
+  /**
+   * Sets our static private key (clamped by the caller), or removes it with undefined / all
+   * zero. Setting the key we already have changes nothing (sessions survive, as in
+   * wireguard-go); a peer whose public key is our new one is removed.
+   */
+  setPrivateKey(key: Uint8Array | undefined): void {
+    const next = key && !isZeroKey(key) ? Uint8Array.from(key) : undefined;
+    if (next && this.privateKeyBytes && keysEqual(next, this.privateKeyBytes)) return;
+    if (!next && !this.privateKeyBytes) return;
+    this.privateKeyBytes?.fill(0);
+    this.privateKeyBytes = next;
+    this.apply(this.protocol.setPrivateKey(next));
+    const publicKey = this.protocol.publicKey;
+    this.dataPlane.setMac1Key(publicKey ? mac1Key(this.crypto, publicKey) : null);
+    const self = publicKey && this.protocol.peerByPublicKey(publicKey);
+    if (self) this.removePeer(self.id);
+    this.log.verbose(publicKey ? 'private key set' : 'private key removed');
+  }
+
+  /** The id of the peer with this public key, if any. */
+  peerId(publicKey: Uint8Array): number | undefined {
+    return this.protocol.peerByPublicKey(publicKey)?.id;
+  }
+
+  /** Whether the key is our own public key (wireguard-go ignores such a peer). */
+  isOwnKey(publicKey: Uint8Array): boolean {
+    const own = this.protocol.publicKey;
+    return own !== undefined && keysEqual(own, publicKey);
+  }
+
+  /** Adds a peer and returns its id; the key must not belong to a peer already. */
+  addPeer(publicKey: Uint8Array): number {
+    if (publicKey.length !== KEY_LENGTH) throw new RangeError(`a public key is ${KEY_LENGTH} bytes, got ${publicKey.length}`);
+    const id = this.nextPeerId++;
+    const { peer, actions } = this.protocol.addPeer(id, { publicKey }, monotonicMs());
+    this.dataPlane.addPeer(id);
+    this.records.set(id, { peer, presharedKey: undefined, persistentKeepalive: 0, handshakeRxBytes: 0 });
+    this.apply(actions);
+    this.log.verbose(`peer ${id} (${shortKey(publicKey)}) created`);
+    this.emit('event', { type: 'peerAdded', peer: publicKey });
+    return id;
+  }
+
+  updatePeer(id: number, update: PeerUpdate): void {
+    const record = this.record(id);
+    if (update.presharedKey !== undefined) {
+      const psk = update.presharedKey && !isZeroKey(update.presharedKey) ? Uint8Array.from(update.presharedKey) : undefined;
+      record.presharedKey = psk;
+      record.peer.setPresharedKey(psk);
+    }
+    if (update.endpoint) this.setEndpoint(id, update.endpoint, undefined);
+    if (update.persistentKeepalive !== undefined && update.persistentKeepalive !== record.persistentKeepalive) {
+      record.persistentKeepalive = update.persistentKeepalive;
+      this.apply(record.peer.setPersistentKeepalive(update.persistentKeepalive, monotonicMs()));
+    }
+    this.emit('event', { type: 'peerChanged', peer: record.peer.publicKey });
+  }
+
+  removePeer(id: number): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    this.apply(this.protocol.removePeer(id));
+    this.dataPlane.removePeer(id);
+    this.records.delete(id);
+    this.log.verbose(`peer ${id} (${shortKey(record.peer.publicKey)}) removed`);
+    this.emit('event', { type: 'peerRemoved', peer: record.peer.publicKey });
+  }
+
+  removeAllPeers(): void {
+    for (const id of [...this.records.keys()]) this.removePeer(id);
+  }
+
+  /** Adds prefixes to the peer (each moves from any other owner); returns how many were added. */
+  addAllowedIps(id: number, prefixes: PackedPrefixes): number {
+    this.record(id);
+    prefixes.setPeerId(id);
+    const added = this.allowedIps.insertMany(PrefixBatch.fromBytes(prefixes.bytes()));
+    this.emit('event', { type: 'allowedIps', peer: this.record(id).peer.publicKey, added: prefixes.length, removed: 0 });
+    return added;
+  }
+
+  /** Removes those of the prefixes the peer owns exactly; returns how many were removed. */
+  removeAllowedIps(id: number, prefixes: PackedPrefixes): number {
+    this.record(id);
+    prefixes.setPeerId(id);
+    const removed = this.allowedIps.removeMany(PrefixBatch.fromBytes(prefixes.bytes()));
+    this.emit('event', { type: 'allowedIps', peer: this.record(id).peer.publicKey, added: 0, removed });
+    return removed;
+  }
+
+  clearAllowedIps(id: number): number {
+    const removed = this.allowedIps.removeAll(id);
+    if (removed) this.emit('event', { type: 'allowedIps', peer: this.record(id).peer.publicKey, added: 0, removed });
+    return removed;
+  }
+
+  allowedIpsOf(id: number): IpPrefix[] {
+    return this.allowedIps.walk(id);
+  }
+
+  /** Every peer in creation order, with the data plane's counters read now. */
+  peers(): PeerState[] {
+    const stats = new Map(this.dataPlane.peerStats().map((s) => [s.peer, s]));
+    return [...this.records.entries()].map(([id, record]) => {
+      const s = stats.get(id);
+      const endpoint = record.peer.endpoint;
+      return {
+        id,
+        publicKey: record.peer.publicKey,
+        presharedKey: record.presharedKey,
+        endpoint: endpoint && { address: endpoint.address, port: endpoint.port },
+        persistentKeepalive: record.persistentKeepalive,
+        lastHandshakeMs: record.peer.lastHandshakeWallMs,
+        rxBytes: (s?.rxBytes ?? 0) + record.handshakeRxBytes,
+        txBytes: s?.txBytes ?? 0,
+        sourceCheckDrops: s?.sourceCheckDrops ?? 0,
+      };
+    });
+  }
+
+  /** The data plane's drop and packet counters plus the core's handshake counters. */
+  counters(): Record<string, number> {
+    const out: Record<string, number> = { ...this.dataPlane.counters() };
+    const stats = this.protocol.stats;
+    out.handshakeInitiationsAccepted = stats.initiationsAccepted;
+    out.handshakeResponsesAccepted = stats.responsesAccepted;
+    out.cookieRepliesSent = stats.cookieRepliesSent;
+    for (const [reason, count] of stats.drops) out[`handshakeDropped.${reason}`] = count;
+    return out;
+  }
+
+  /** Stops the data plane and the timers. Idempotent. */
+  close(reason = 'closed'): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    clearInterval(this.ticker);
+    this.removeAllPeers();
+    this.privateKeyBytes?.fill(0);
+    this.dataPlane.close();
+    this.emit('closed', reason);
+  }
+
+  private record(id: number): PeerRecord {
+    const record = this.records.get(id);
+    if (!record) throw new RangeError(`no peer with id ${id}`);
+    return record;
+  }
+
+  private setEndpoint(id: number, endpoint: IpEndpoint, localAddress: string | undefined): void {
+    const record = this.record(id);
+    record.peer.setEndpoint({ address: endpoint.address, port: endpoint.port });
+    this.dataPlane.setEndpoint(id, formatIp(endpoint.address), endpoint.port, localAddress);
+  }
+
+  private onDataPlaneEvents(events: DataPlaneEvent[]): void {
+    if (this.closed) return;
+    const now = monotonicMs();
+    let handshakesLeft = 0;
+    for (const e of events) if (e.type === 'handshake') handshakesLeft++;
+    for (const e of events) {
+      switch (e.type) {
+        case 'handshake':
+          this.receiveHandshake(e.message, e.address, e.port, e.localAddress, now, --handshakesLeft);
+          break;
+        case 'needHandshake':
+          this.withPeer(e.peer, (record) => this.apply(record.peer.needHandshake(now)));
+          break;
+        case 'keypairConfirmed':
+          this.withPeer(e.peer, (record) => {
+            const actions = record.peer.confirmKeypair(e.localIndex, now);
+            if (actions.length) this.sessionStarted(record);
+            this.apply(actions);
+          });
+          break;
+        case 'endpointChanged':
+          this.withPeer(e.peer, (record) => {
+            const address = parseIp(stripScope(e.address));
+            if (!address) return;
+            record.peer.setEndpoint({ address, port: e.port });
+            this.endpointLearnt(record, { address, port: e.port });
+          });
+          break;
+        case 'closed':
+          this.log.verbose(`data plane stopped: ${e.reason}`);
+          this.close(e.reason);
+          return;
+      }
+    }
+  }
+
+  private receiveHandshake(message: Buffer, address: string, port: number, localAddress: string | undefined, now: number, queued: number): void {
+    const ip = parseIp(stripScope(address));
+    if (!ip) return;
+    const stats = this.protocol.stats;
+    const initiationsBefore = stats.initiationsAccepted;
+    const responsesBefore = stats.responsesAccepted;
+    const actions = this.protocol.receive(message, { address: ip, port }, now, queued);
+    if (stats.initiationsAccepted !== initiationsBefore || stats.responsesAccepted !== responsesBefore) {
+      const peerId = actions.find((a): a is Extract<ProtocolAction, { peerId: number }> => a.peerId !== undefined)?.peerId;
+      const record = peerId === undefined ? undefined : this.records.get(peerId);
+      if (record) {
+        record.handshakeRxBytes += message.length;
+        this.dataPlane.resetNewHandshakeTimer(record.peer.id);
+        // An initiator's session is in use at once; a responder's once the first data confirms it.
+        if (stats.responsesAccepted !== responsesBefore) this.sessionStarted(record);
+      }
+    }
+    this.apply(actions, localAddress);
+  }
+
+  private tick(): void {
+    if (this.closed || this.records.size === 0) return;
+    const now = monotonicMs();
+    for (const s of this.dataPlane.peerStats()) {
+      const record = this.records.get(s.peer);
+      if (!record) continue;
+      this.apply(
+        record.peer.observe(
+          { lastSent: s.lastAuthSentMs, lastDataSent: s.lastDataSentMs, lastReceived: s.lastAuthReceivedMs, lastDataReceived: s.lastDataReceivedMs },
+          now,
+        ),
+      );
+    }
+    this.apply(this.protocol.tick(now));
+  }
+
+  /** Carries out the core's actions; localAddress is where the message that caused them arrived. */
+  private apply(actions: ProtocolAction[], localAddress?: string): void {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send':
+          this.send(action.peerId, action.endpoint, action.packet, localAddress);
+          break;
+        case 'keypairs':
+          if (this.records.has(action.peerId) && !syncKeypairs(this.dataPlane, action.peerId, action)) {
+            // Expected briefly when the data plane confirmed a keypair whose event is still queued.
+            this.log.verbose(`peer ${action.peerId}: data plane keypair slots differ from the protocol's for now`);
+          }
+          break;
+        case 'sendKeepalive':
+          if (this.records.has(action.peerId)) this.dataPlane.sendKeepalive(action.peerId);
+          break;
+        case 'sendStaged':
+          // The data plane flushes staged packets itself when it confirms or installs a usable keypair.
+          break;
+        case 'dropStaged':
+          if (this.records.has(action.peerId)) this.dataPlane.dropStaged(action.peerId);
+          this.withPeer(action.peerId, (record) => this.emit('event', { type: 'handshakeFailed', peer: record.peer.publicKey }));
+          break;
+        case 'endpoint':
+          this.withPeer(action.peerId, (record) => {
+            this.dataPlane.setEndpoint(action.peerId, formatIp(action.endpoint.address), action.endpoint.port, localAddress);
+            this.endpointLearnt(record, action.endpoint);
+          });
+          break;
+      }
+    }
+  }
+
+  private send(peerId: number | undefined, endpoint: Endpoint, packet: Uint8Array, localAddress: string | undefined): void {
+    const sent =
+      peerId !== undefined && this.records.has(peerId)
+        ? this.dataPlane.sendHandshake(peerId, packet)
+        : this.dataPlane.sendTo(formatIp(endpoint.address), endpoint.port, packet, localAddress);
+    if (!sent) this.log.verbose(`could not send a handshake message to ${formatEndpoint(endpoint)}`);
+  }
+
+  private sessionStarted(record: PeerRecord): void {
+    const endpoint = record.peer.endpoint;
+    this.log.verbose(`peer ${record.peer.id}: session started${endpoint ? ` with ${formatEndpoint(endpoint)}` : ''}`);
+    this.emit('event', { type: 'session', peer: record.peer.publicKey, endpoint: endpoint && { address: endpoint.address, port: endpoint.port } });
+  }
+
+  private endpointLearnt(record: PeerRecord, endpoint: Endpoint): void {
+    this.log.verbose(`peer ${record.peer.id}: endpoint ${formatEndpoint(endpoint)}`);
+    this.emit('event', { type: 'endpoint', peer: record.peer.publicKey, endpoint: { address: endpoint.address, port: endpoint.port } });
+  }
+
+  private withPeer(id: number, fn: (record: PeerRecord) => void): void {
+    const record = this.records.get(id);
+    if (record) fn(record);
+  }
+}
+
+function stripScope(address: string): string {
+  const percent = address.indexOf('%');
+  return percent < 0 ? address : address.slice(0, percent);
+}
+
+function shortKey(key: Uint8Array): string {
+  return `${Buffer.from(key).toString('base64').slice(0, 8)}…`;
+}

@@ -1,0 +1,99 @@
+// The UAPI's get and set on a Device, with wireguard-go's meaning of every key
+// (device/uapi.go): a peer whose key is our own is ignored, `update_only` skips unknown peers,
+// `remove` drops one, `replace_allowed_ips` clears before adding. The server hands over a
+// whole, already validated transaction; what can still fail at apply time (the port being
+// taken) is done first, so a failed set changes nothing.
+import type { Logger } from '../log.js';
+import type { NativeSystemError } from '../native/native.js';
+import { UAPI_ERRNO, UapiError } from '../uapi/errors.js';
+import type { UapiHandler } from '../uapi/server.js';
+import type { PeerChange, SetTransaction } from '../uapi/set-request.js';
+import { formatGetResponse, type DeviceStatus, type PeerStatus } from '../uapi/status.js';
+import type { Device } from './device.js';
+
+export function createUapiHandler(device: Device, log: Logger): UapiHandler {
+  return {
+    get: () => formatGetResponse(deviceStatus(device)),
+    set: async (tx) => applySet(device, tx, log),
+  };
+}
+
+export function deviceStatus(device: Device): DeviceStatus {
+  return {
+    privateKey: device.privateKey,
+    listenPort: device.listenPort,
+    fwmark: device.fwmark,
+    sourceCheck: device.sourceCheck,
+    peerSelection: 'allowed-ips',
+    extra: Object.entries(device.counters()).map(([name, value]) => [counterKey(name), String(value)] as const),
+    peers: device.peers().map(
+      (peer): PeerStatus => ({
+        publicKey: peer.publicKey,
+        presharedKey: peer.presharedKey,
+        endpoint: peer.endpoint,
+        lastHandshakeTimeSec: peer.lastHandshakeMs === undefined ? 0 : Math.floor(peer.lastHandshakeMs / 1000),
+        lastHandshakeTimeNsec: peer.lastHandshakeMs === undefined ? 0 : (peer.lastHandshakeMs % 1000) * 1_000_000,
+        txBytes: BigInt(peer.txBytes),
+        rxBytes: BigInt(peer.rxBytes),
+        persistentKeepaliveInterval: peer.persistentKeepalive,
+        allowedIps: device.allowedIpsOf(peer.id),
+        extra: [['source_check_drops', String(peer.sourceCheckDrops)]],
+      }),
+    ),
+  };
+}
+
+/** droppedGarbage -> dropped_garbage; handshakeDropped.invalidMac1 -> handshake_dropped_invalid_mac1. */
+function counterKey(name: string): string {
+  return name.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+function applySet(device: Device, tx: SetTransaction, log: Logger): void {
+  if (tx.sourceCheck === 'route') {
+    throw new UapiError(UAPI_ERRNO.EINVAL, 'source_check=route is not available on this interface (it needs route peer selection)');
+  }
+  if (tx.listenPort !== undefined) bindPort(device, tx.listenPort);
+  if (tx.privateKey) device.setPrivateKey(tx.privateKey);
+  if (tx.fwmark !== undefined) device.setFwmark(tx.fwmark);
+  if (tx.sourceCheck) device.setSourceCheck(tx.sourceCheck);
+  if (tx.replacePeers) device.removeAllPeers();
+  for (const change of tx.peers) applyPeerChange(device, change, log);
+}
+
+function bindPort(device: Device, port: number): void {
+  try {
+    device.setListenPort(port);
+  } catch (error) {
+    const code = (error as NativeSystemError).code;
+    if (code === 'EADDRINUSE') throw new UapiError(UAPI_ERRNO.EADDRINUSE, `listen_port=${port}: the port is in use`);
+    throw new UapiError(UAPI_ERRNO.EIO, `listen_port=${port}: ${(error as Error).message}`);
+  }
+}
+
+function applyPeerChange(device: Device, change: PeerChange, log: Logger): void {
+  if (device.isOwnKey(change.publicKey)) {
+    log.verbose(`line ${change.line}: ignoring a peer whose key is this interface's own public key`);
+    return;
+  }
+  let id = device.peerId(change.publicKey);
+  if (change.remove) {
+    if (id !== undefined) device.removePeer(id);
+    return;
+  }
+  if (id === undefined) {
+    if (change.updateOnly) return;
+    id = device.addPeer(change.publicKey);
+  }
+  if (change.presharedKey !== undefined || change.endpoint !== undefined || change.persistentKeepaliveInterval !== undefined) {
+    device.updatePeer(id, {
+      presharedKey: change.presharedKey,
+      endpoint: change.endpoint,
+      persistentKeepalive: change.persistentKeepaliveInterval,
+    });
+  }
+  if (change.replaceAllowedIps) device.clearAllowedIps(id);
+  for (const run of change.allowedIps) {
+    if (run.remove) device.removeAllowedIps(id, run.prefixes);
+    else device.addAllowedIps(id, run.prefixes);
+  }
+}
