@@ -95,12 +95,13 @@ export class Device extends EventEmitter<DeviceEventMap> {
   static async open(options: DeviceOptions): Promise<Device> {
     const crypto = options.crypto ?? (await createDefaultCrypto());
     const protocol = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
-    let device: Device | undefined;
+    // Events may arrive before the Device exists; they wait for it.
     const pending: DataPlaneEvent[][] = [];
+    let deliver = (events: DataPlaneEvent[]): void => void pending.push(events);
     const allowedIps = new AllowedIps();
     const dataPlane = new DataPlane(
       { tunName: options.tunFd === undefined ? options.ifname : undefined, tunFd: options.tunFd, mtu: options.mtu ?? DEFAULT_MTU, allowedIps },
-      (events) => (device ? device.onDataPlaneEvents(events) : pending.push(events)),
+      (events) => deliver(events),
     );
     try {
       dataPlane.bind(0);
@@ -108,7 +109,8 @@ export class Device extends EventEmitter<DeviceEventMap> {
       dataPlane.close();
       throw error;
     }
-    device = new Device(allowedIps, crypto, protocol, dataPlane, options.log);
+    const device = new Device(allowedIps, crypto, protocol, dataPlane, options.log);
+    deliver = (events) => device.onDataPlaneEvents(events);
     for (const events of pending) device.onDataPlaneEvents(events);
     return device;
   }
