@@ -83,12 +83,6 @@ Endpoint EndpointArgs(const Napi::CallbackInfo& info, size_t i, size_t localAt) 
   return endpoint;
 }
 
-Napi::Error SystemError(Napi::Env env, const std::system_error& e) {
-  Napi::Error error = Napi::Error::New(env, e.what());
-  error.Set("errno", Napi::Number::New(env, e.code().value()));
-  return error;
-}
-
 Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
   Napi::Object o = Napi::Object::New(env);
   auto setEndpoint = [&]() {

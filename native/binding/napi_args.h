@@ -2,13 +2,24 @@
 // it, and a bad one becomes a TypeError or RangeError naming the argument.
 #pragma once
 #include <napi.h>
+#include <uv.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <system_error>
 
 namespace viaguard::binding {
+
+// A failed system call as JavaScript sees one from Node itself: errno (a number) and code ("EADDRINUSE").
+inline Napi::Error SystemError(Napi::Env env, const std::system_error& e) {
+  Napi::Error error = Napi::Error::New(env, e.what());
+  int err = e.code().value();
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("code", Napi::String::New(env, uv_err_name(-err)));
+  return error;
+}
 
 struct ByteView {
   uint8_t* data;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "binding/modules.h"
+#include "binding/napi_args.h"
 #include "netlink.h"
 
 namespace viaguard::binding {
@@ -18,7 +19,7 @@ namespace {
 // the poll is level-triggered and fires again while data remains.
 constexpr size_t kDatagramsPerWakeup = 256;
 
-// The same Error as SystemError() below, built with the C API, whose failures can be handled.
+// The same Error as SystemError() (napi_args.h), built with the C API, whose failures can be handled.
 napi_status MakeSystemError(napi_env env, const std::system_error& e, napi_value* out) {
   int err = e.code().value();
   napi_value message, errnoValue, code;
@@ -29,14 +30,6 @@ napi_status MakeSystemError(napi_env env, const std::system_error& e, napi_value
   if (status == napi_ok) status = napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
   if (status == napi_ok) status = napi_set_named_property(env, *out, "code", code);
   return status;
-}
-
-Napi::Error SystemError(Napi::Env env, const std::system_error& e) {
-  Napi::Error error = Napi::Error::New(env, e.what());
-  int err = e.code().value();
-  error.Set("errno", Napi::Number::New(env, err));
-  error.Set("code", Napi::String::New(env, uv_err_name(-err)));
-  return error;
 }
 
 // The uv_poll handle outlives its wrapper until libuv has closed it. An async cleanup hook makes
