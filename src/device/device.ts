@@ -15,7 +15,6 @@ import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/cryp
 import { ProtocolDevice } from '../protocol/device.js';
 import { formatEndpoint, type Endpoint } from '../protocol/endpoint.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
-import type { PrefixBatch as PackedPrefixes } from '../uapi/prefix-batch.js';
 import type { DeviceEvent } from './events.js';
 import { syncKeypairs } from './keypair-sync.js';
 
@@ -238,19 +237,19 @@ export class Device extends EventEmitter<DeviceEventMap> {
   }
 
   /** Adds prefixes to the peer (each moves from any other owner); returns how many were added. */
-  addAllowedIps(id: number, prefixes: PackedPrefixes): number {
+  addAllowedIps(id: number, prefixes: PrefixBatch): number {
     this.record(id);
     prefixes.setPeerId(id);
-    const added = this.allowedIps.insertMany(PrefixBatch.fromBytes(prefixes.bytes()));
+    const added = this.allowedIps.insertMany(prefixes);
     this.emit('event', { type: 'allowedIps', peer: this.record(id).peer.publicKey, added: prefixes.length, removed: 0 });
     return added;
   }
 
   /** Removes those of the prefixes the peer owns exactly; returns how many were removed. */
-  removeAllowedIps(id: number, prefixes: PackedPrefixes): number {
+  removeAllowedIps(id: number, prefixes: PrefixBatch): number {
     this.record(id);
     prefixes.setPeerId(id);
-    const removed = this.allowedIps.removeMany(PrefixBatch.fromBytes(prefixes.bytes()));
+    const removed = this.allowedIps.removeMany(prefixes);
     this.emit('event', { type: 'allowedIps', peer: this.record(id).peer.publicKey, added: 0, removed });
     return removed;
   }

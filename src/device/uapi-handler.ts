@@ -36,7 +36,7 @@ export function deviceStatus(device: Device): DeviceStatus {
         txBytes: BigInt(peer.txBytes),
         rxBytes: BigInt(peer.rxBytes),
         persistentKeepaliveInterval: peer.persistentKeepalive,
-        allowedIps: device.allowedIpsOf(peer.id),
+        allowedIps: device.allowedIps.walkBatch(peer.id),
         extra: [['source_check_drops', String(peer.sourceCheckDrops)]],
       }),
     ),
