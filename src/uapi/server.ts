@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { UAPI_ERRNO, UapiError } from './errors.js';
 import { LineSplitter, OVERLONG } from './line-splitter.js';
 import { SetRequestParser, type SetTransaction } from './set-request.js';
+import { WatchStream, type WatchEvent } from './watch.js';
 import { DEFAULT_SOCKET_DIR, socketPath } from './socket-path.js';
 
 export interface UapiHandler {
@@ -21,6 +22,8 @@ export interface UapiHandler {
   get(): Iterable<string> | AsyncIterable<string>;
   /** Applies a whole transaction or nothing; throw a UapiError to choose the errno. */
   set(tx: SetTransaction): Promise<void>;
+  /** Subscribes to change events (`watch=1`, see watch.ts); returns the unsubscribe function. Absent: watch=1 is EINVAL. */
+  watch?(listener: (event: WatchEvent) => void): () => void;
 }
 
 export interface UapiServerOptions {
@@ -195,7 +198,7 @@ function answers(path: string): Promise<boolean> {
 
 type Request =
   | { kind: 'idle' }
-  | { kind: 'get'; error?: UapiError }
+  | { kind: 'get' | 'watch'; error?: UapiError }
   | { kind: 'set'; parser: SetRequestParser };
 
 /** One client connection: reads requests, answers each in turn. */
@@ -228,6 +231,7 @@ class Connection {
     switch (request.kind) {
       case 'idle':
         if (line === 'get=1') this.request = { kind: 'get' };
+        else if (line === 'watch=1') this.request = { kind: 'watch' };
         else if (line === 'set=1') this.request = { kind: 'set', parser: new SetRequestParser() };
         else {
           const shown = line === OVERLONG ? 'an overlong line' : JSON.stringify(line);
@@ -236,13 +240,15 @@ class Connection {
         }
         return true;
       case 'get':
+      case 'watch':
         if (line !== '') {
-          request.error ??= new UapiError(UAPI_ERRNO.EINVAL, 'get=1 must be followed by a blank line', 2);
+          request.error ??= new UapiError(UAPI_ERRNO.EINVAL, `${request.kind}=1 must be followed by a blank line`, 2);
           return true;
         }
         this.request = { kind: 'idle' };
         if (request.error) await this.fail(request.error);
-        else await this.answerGet();
+        else if (request.kind === 'get') await this.answerGet();
+        else return this.startWatch();
         return true;
       case 'set':
         if (line === OVERLONG) request.parser.fail(UAPI_ERRNO.EPROTO, 'line too long');
@@ -273,6 +279,23 @@ class Connection {
         await this.fail(asUapiError(error));
       }
     });
+  }
+
+  /** From here on the connection only carries events; false ends reading requests from it. */
+  private async startWatch(): Promise<boolean> {
+    if (!this.handler.watch) {
+      await this.fail(new UapiError(UAPI_ERRNO.EINVAL, 'this daemon has no change notifications', 1));
+      return true;
+    }
+    const stream = new WatchStream(this.socket);
+    // Subscribed inside the queue: no set can slip between the errno=0 and the first event.
+    await this.serialized(async () => {
+      const unsubscribe = this.handler.watch!((event) => stream.send(event));
+      this.socket.once('close', unsubscribe);
+      await this.write('errno=0\n\n');
+    });
+    for await (const chunk of this.socket as AsyncIterable<Buffer>) void chunk; // input is ignored until the watcher hangs up
+    return false;
   }
 
   private async answerSet(parser: SetRequestParser): Promise<void> {
