@@ -1,5 +1,6 @@
 // What a subcommand may touch of the outside world, passed in so tests can run the commands in
 // process with fixed time, captured output and another socket directory.
+import { fstatSync } from 'node:fs';
 import { DEFAULT_SOCKET_DIR } from '../uapi/socket-path.js';
 
 export interface CliIo {
@@ -11,6 +12,8 @@ export interface CliIo {
   readStdin(): Promise<Buffer>;
   env: NodeJS.ProcessEnv;
   stdoutIsTty: boolean;
+  /** stdout is a regular file others may read (genkey warns then, as wg). */
+  stdoutIsWorldReadableFile(): boolean;
   /** Unix time in seconds. */
   now(): number;
   /** Where UAPI sockets live (/var/run/wireguard). */
@@ -28,6 +31,14 @@ export function processIo(): CliIo {
     },
     env: process.env,
     stdoutIsTty: process.stdout.isTTY === true,
+    stdoutIsWorldReadableFile: () => {
+      try {
+        const stats = fstatSync(1);
+        return stats.isFile() && (stats.mode & 0o007) !== 0;
+      } catch {
+        return false;
+      }
+    },
     now: () => Math.floor(Date.now() / 1000),
     socketDir: DEFAULT_SOCKET_DIR,
   };

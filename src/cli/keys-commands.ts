@@ -2,7 +2,6 @@
 // base64 keys, one per line; genkey clamps the private key, genpsk does not; pubkey reads a
 // private key on stdin.
 import { randomBytes } from 'node:crypto';
-import { fstatSync } from 'node:fs';
 import { clampPrivateKey, keyToBase64 } from '../config/keys.js';
 import type { CliIo } from './cli-io.js';
 import { CliError } from './errors.js';
@@ -13,21 +12,12 @@ function noArguments(name: string, args: string[]): void {
   if (args.length) throw new CliError(`${name} takes no arguments; usage: viaguard ${name}`);
 }
 
-/** genkey.c: a key written into a file others can read deserves a warning. */
-function warnIfWorldReadable(io: CliIo): void {
-  try {
-    const stats = fstatSync(1);
-    if (stats.isFile() && stats.mode & 0o007) io.warn('Warning: writing to world accessible file.\nConsider setting the umask to 077 and trying again.\n');
-  } catch {
-    // stdout closed or not inspectable: nothing to warn about
-  }
-}
-
 export function genkeyCommand(clamp: boolean) {
   const name = clamp ? 'genkey' : 'genpsk';
   return async (args: string[], io: CliIo): Promise<number> => {
     noArguments(name, args);
-    warnIfWorldReadable(io);
+    // genkey.c: a key written into a file others can read deserves a warning.
+    if (io.stdoutIsWorldReadableFile()) io.warn('Warning: writing to world accessible file.\nConsider setting the umask to 077 and trying again.\n');
     const key = new Uint8Array(randomBytes(32));
     io.write(`${keyToBase64(clamp ? clampPrivateKey(key) : key)}\n`);
     return 0;
