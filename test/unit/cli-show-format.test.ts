@@ -3,6 +3,7 @@ import { keyFromHex, keyToBase64 } from '../../src/config/keys.js';
 import { publicKeyFromPrivate } from '../../src/cli/public-key.js';
 import { ago, bytes, dumpDevice, every, fieldText, prettyDevice, prettyTime, sortPeersByHandshake, type ShownDevice } from '../../src/cli/show-format.js';
 import { deviceJson } from '../../src/cli/show-json.js';
+import { showconfText } from '../../src/cli/showconf-format.js';
 import { stripAnsi } from '../../src/cli/terminal.js';
 import { parseGetResponse } from '../../src/uapi/status.js';
 
@@ -196,5 +197,20 @@ describe('cli/show-format', () => {
         },
       ],
     });
+  });
+});
+
+describe('cli/showconf-format', () => {
+  it('writes the device as wg showconf, viaguard keys first', () => {
+    const shown = device();
+    shown.device.peerSelection = 'route';
+    const [a, b, psk, priv] = [b64(A), b64(B), b64(PSK), b64(PRIVATE_HEX)];
+    assert.equal(
+      showconfText(shown.device),
+      `[Interface]\nPeerSelection = route\nSourceCheck = route\nListenPort = 51820\nFwMark = 0x1f\nPrivateKey = ${priv}\n\n` +
+        `[Peer]\nPublicKey = ${a}\n\n` +
+        `[Peer]\nPublicKey = ${b}\nPresharedKey = ${psk}\nAllowedIPs = 10.0.0.0/8, ::ffff:10.1.1.1/128\nEndpoint = [2001:db8::1]:51820\nPersistentKeepalive = 25\n`,
+    );
+    assert.equal(showconfText(parseGetResponse(['errno=0'])), '[Interface]\n\n');
   });
 });
