@@ -21,6 +21,11 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
+  // A reader that went away (`viaguard show | head`) ends the command quietly, as SIGPIPE ends wg.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(1);
+    throw error;
+  });
   return {
     write: (text) => void process.stdout.write(text),
     warn: (text) => void process.stderr.write(text),

@@ -5,7 +5,7 @@
 // scripts written against `wg` keep working. Pure: the clock comes in as `now`.
 import { keyToBase64 } from '../config/keys.js';
 import type { DeviceSnapshot, PeerSnapshot } from '../uapi/status.js';
-import { endpointText, inetNtopPrefix } from './inet-ntop.js';
+import { endpointText, prefixTexts } from './inet-ntop.js';
 import { BOLD, CYAN, GREEN, RED, RESET, YELLOW } from './terminal.js';
 
 /** A device as `show` prints it: the snapshot plus what wg derives from it. */
@@ -158,7 +158,7 @@ function prettyPeer(peer: PeerSnapshot, options: PrettyOptions): string {
   let text = `${YELLOW}${BOLD}peer${RESET}: ${YELLOW}${key(peer.publicKey)}${RESET}\n`;
   if (peer.presharedKey) text += line('preshared key', maskedKey(peer.presharedKey, options));
   if (peer.endpoint) text += line('endpoint', endpointText(peer.endpoint));
-  const prefixes = [...peer.allowedIps].map((prefix) => inetNtopPrefix(prefix).replace('/', `${CYAN}/${RESET}`));
+  const prefixes = prefixTexts(peer.allowedIps).map((text) => text.replace('/', `${CYAN}/${RESET}`));
   text += line('allowed ips', prefixes.length ? prefixes.join(', ') : '(none)');
   if (peer.lastHandshakeTimeSec) text += line('latest handshake', ago(peer.lastHandshakeTimeSec, options.now));
   if (peer.rxBytes || peer.txBytes) text += line('transfer', `${bytes(peer.rxBytes)} received, ${bytes(peer.txBytes)} sent`);
@@ -168,7 +168,7 @@ function prettyPeer(peer: PeerSnapshot, options: PrettyOptions): string {
 }
 
 function allowedIpsText(peer: PeerSnapshot, separator: string): string {
-  const prefixes = [...peer.allowedIps].map(inetNtopPrefix);
+  const prefixes = prefixTexts(peer.allowedIps);
   return prefixes.length ? prefixes.join(separator) : '(none)';
 }
 

@@ -2,7 +2,7 @@
 // (usage.ts) and is part of the interface: add fields, never rename or retype them.
 import { keyToBase64 } from '../config/keys.js';
 import type { PeerSnapshot } from '../uapi/status.js';
-import { endpointText, inetNtopPrefix } from './inet-ntop.js';
+import { endpointText, prefixTexts } from './inet-ntop.js';
 import type { ShownDevice } from './show-format.js';
 
 export interface PeerJson {
@@ -39,7 +39,7 @@ function peerJson(peer: PeerSnapshot): PeerJson {
     publicKey: keyToBase64(peer.publicKey),
     presharedKey: peer.presharedKey ? keyToBase64(peer.presharedKey) : null,
     endpoint: peer.endpoint ? endpointText(peer.endpoint) : null,
-    allowedIps: [...peer.allowedIps].map(inetNtopPrefix),
+    allowedIps: prefixTexts(peer.allowedIps),
     latestHandshake: peer.lastHandshakeTimeSec,
     latestHandshakeNsec: peer.lastHandshakeTimeNsec,
     rxBytes: Number(peer.rxBytes),

@@ -4,12 +4,12 @@
 // writer of its own. viaguard's [Interface] keys come first, where wg-config-format puts them.
 import { keyToBase64 } from '../config/keys.js';
 import type { DeviceSnapshot, PeerSnapshot } from '../uapi/status.js';
-import { endpointText, inetNtopPrefix } from './inet-ntop.js';
+import { endpointText, prefixTexts } from './inet-ntop.js';
 
 function peerSection(peer: PeerSnapshot): string {
   let text = `[Peer]\nPublicKey = ${keyToBase64(peer.publicKey)}\n`;
   if (peer.presharedKey) text += `PresharedKey = ${keyToBase64(peer.presharedKey)}\n`;
-  if (peer.allowedIps.length) text += `AllowedIPs = ${[...peer.allowedIps].map(inetNtopPrefix).join(', ')}\n`;
+  if (peer.allowedIps.length) text += `AllowedIPs = ${prefixTexts(peer.allowedIps).join(', ')}\n`;
   if (peer.endpoint) text += `Endpoint = ${endpointText(peer.endpoint)}\n`;
   if (peer.persistentKeepaliveInterval) text += `PersistentKeepalive = ${peer.persistentKeepaliveInterval}\n`;
   return text;
