@@ -32,7 +32,7 @@ export function describeError(error: unknown): string {
   if (error instanceof CliError || error instanceof ConfigError) return error.message;
   if (error instanceof UapiError) return `the daemon answered: ${errnoText(error.errno)}`;
   const code = codeOf(error);
-  const path = (error as NodeJS.ErrnoException).path;
+  const path = error instanceof Error ? (error as NodeJS.ErrnoException).path : undefined;
   const where = path ? `${path}: ` : '';
   if (code === 'EACCES' || code === 'EPERM') return `${where}permission denied (run as root)`;
   if (code === 'ENOENT' && path) return `${path}: no such file`;
