@@ -7,7 +7,7 @@ import type { CliIo } from './cli-io.js';
 import { getDevice, setDevice } from './device-access.js';
 import { CliError } from './errors.js';
 import { readUserFile } from './read-file.js';
-import { resolveEndpoint } from './resolve-endpoint.js';
+import { endpointResolver } from './resolve-endpoint.js';
 import { syncTransaction } from './sync-conf.js';
 
 export type ConfMode = 'setconf' | 'addconf' | 'syncconf';
@@ -19,7 +19,7 @@ export function confCommand(mode: ConfMode) {
     if (args.length !== 2) throw new CliError(`${mode}: expected an interface and a file; usage: viaguard ${CONF_USAGE(mode)}`);
     const [iface, path] = args;
     const config = parseWgConfig((await readUserFile(path)).toString('utf8'), { file: path, wgQuick: false });
-    let tx = await configToSetTransaction(config, { replace: mode !== 'addconf', resolve: resolveEndpoint });
+    let tx = await configToSetTransaction(config, { replace: mode !== 'addconf', resolve: endpointResolver({ retries: io.env.WG_ENDPOINT_RESOLUTION_RETRIES, warn: io.warn }) });
     if (mode === 'syncconf') tx = syncTransaction(tx, await getDevice(iface, io.socketDir));
     await setDevice(iface, tx, io.socketDir);
     return 0;

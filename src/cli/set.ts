@@ -3,13 +3,13 @@ import type { CliIo } from './cli-io.js';
 import { setDevice } from './device-access.js';
 import { CliError } from './errors.js';
 import { readKeyFile } from './key-file.js';
-import { resolveEndpoint } from './resolve-endpoint.js';
+import { endpointResolver } from './resolve-endpoint.js';
 import { parseSetArgs, SET_USAGE } from './set-args.js';
 
 export async function setCommand(args: string[], io: CliIo): Promise<number> {
   if (args.length < 2) throw new CliError(`set: expected an interface and at least one option; usage: viaguard ${SET_USAGE}`);
   const [iface, ...options] = args;
-  const tx = await parseSetArgs(options, { readKeyFile, resolve: resolveEndpoint });
+  const tx = await parseSetArgs(options, { readKeyFile, resolve: endpointResolver({ retries: io.env.WG_ENDPOINT_RESOLUTION_RETRIES, warn: io.warn }) });
   const removes = tx.peers.some((peer) => peer.allowedIps.some((run) => run.remove));
   await setDevice(iface, tx, io.socketDir, removes ? 'removing single allowed IPs ("-a/b") needs a daemon that supports it (viaguardd, or wireguard-go/Linux from 2025 on)' : undefined);
   return 0;
