@@ -97,8 +97,18 @@ export async function getDevice(iface: string, socketDir: string): Promise<Devic
   }
 }
 
-/** Sends the transaction; a CliError when the daemon refuses it (with invalidHint on EINVAL). */
-export async function setDevice(iface: string, tx: SetTransaction, socketDir: string, invalidHint?: string): Promise<void> {
+/** What in tx only newer daemons know, named when a daemon answers EINVAL. */
+function invalidHint(tx: SetTransaction): string {
+  const hints: string[] = [];
+  if (tx.sourceCheck) hints.push('source-check/SourceCheck is viaguard\'s own setting, which only viaguardd accepts');
+  if (tx.peers.some((peer) => peer.allowedIps.some((run) => run.remove))) {
+    hints.push('removing single allowed IPs ("-a/b") needs a daemon that supports it (viaguardd, or wireguard-go/Linux from 2025 on)');
+  }
+  return hints.map((hint) => `; ${hint}`).join('');
+}
+
+/** Sends the transaction; a CliError when the daemon refuses it. */
+export async function setDevice(iface: string, tx: SetTransaction, socketDir: string): Promise<void> {
   const client = clientFor(iface, socketDir);
   let errno: number;
   try {
@@ -107,6 +117,6 @@ export async function setDevice(iface: string, tx: SetTransaction, socketDir: st
     throw await accessError(iface, client.path, error);
   }
   if (errno === 0) return;
-  const hint = invalidHint && errno === UAPI_ERRNO.EINVAL ? `; ${invalidHint}` : '';
+  const hint = errno === UAPI_ERRNO.EINVAL ? invalidHint(tx) : '';
   throw new CliError(`interface ${iface}: the daemon refused the change: ${errnoText(errno)}${hint}`);
 }

@@ -10,7 +10,6 @@ export async function setCommand(args: string[], io: CliIo): Promise<number> {
   if (args.length < 2) throw new CliError(`set: expected an interface and at least one option; usage: viaguard ${SET_USAGE}`);
   const [iface, ...options] = args;
   const tx = await parseSetArgs(options, { readKeyFile, resolve: endpointResolver({ retries: io.env.WG_ENDPOINT_RESOLUTION_RETRIES, warn: io.warn }) });
-  const removes = tx.peers.some((peer) => peer.allowedIps.some((run) => run.remove));
-  await setDevice(iface, tx, io.socketDir, removes ? 'removing single allowed IPs ("-a/b") needs a daemon that supports it (viaguardd, or wireguard-go/Linux from 2025 on)' : undefined);
+  await setDevice(iface, tx, io.socketDir);
   return 0;
 }

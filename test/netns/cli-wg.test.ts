@@ -198,6 +198,7 @@ describe('cli: viaguard against wireguard-go, checked against wg', function () {
       [['set', iface, 'peer', 'not-a-key'], /^viaguard: set: peer: expected a base64 public key/],
       [['setconf', iface, file('broken.conf', '[Interface]\nPrivateKey = short\n')], /^viaguard: \S+broken\.conf:2: PrivateKey: expected a base64 key of 32 bytes, got "short"\n$/],
       [['show', iface, 'handshakes'], /^viaguard: show: invalid parameter "handshakes"/],
+      [['set', iface, 'source-check', 'off'], /^viaguard: interface \S+: the daemon refused the change: invalid argument \(EINVAL\); source-check\/SourceCheck is viaguard's own setting, which only viaguardd accepts\n$/],
     ];
     for (const [args, message] of cases) {
       const result = await viaguard(args);
