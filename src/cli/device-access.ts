@@ -4,11 +4,12 @@
 // name the interface and say what to do.
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { UapiClient } from '../uapi/client.js';
+import { UapiClient, type WatchSubscription } from '../uapi/client.js';
 import { UAPI_ERRNO, UapiError } from '../uapi/errors.js';
 import type { SetTransaction } from '../uapi/set-request.js';
 import { checkInterfaceName, socketPath } from '../uapi/socket-path.js';
 import type { DeviceSnapshot } from '../uapi/status.js';
+import type { WatchEvent } from '../uapi/watch.js';
 import { CliError, errnoText } from './errors.js';
 
 const SOCK_SUFFIX = '.sock';
@@ -93,6 +94,20 @@ export async function getDevice(iface: string, socketDir: string): Promise<Devic
   try {
     return await client.get();
   } catch (error) {
+    throw await accessError(iface, client.path, error);
+  }
+}
+
+/** Subscribes to iface's change events; a CliError when the daemon is missing or has none (wireguard-go). */
+export async function watchDevice(iface: string, socketDir: string, onEvent: (event: WatchEvent) => void): Promise<WatchSubscription> {
+  const client = clientFor(iface, socketDir);
+  try {
+    return await client.watch(onEvent);
+  } catch (error) {
+    // wireguard-go closes the connection on an operation it does not know.
+    if (error instanceof UapiError && (error.errno === UAPI_ERRNO.EINVAL || error.errno === UAPI_ERRNO.EPROTO)) {
+      throw new CliError(`interface ${iface}: its daemon has no change notifications (watch needs viaguardd)`, { cause: error });
+    }
     throw await accessError(iface, client.path, error);
   }
 }
