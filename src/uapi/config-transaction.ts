@@ -26,7 +26,7 @@ export async function configToSetTransaction(config: WgConfig, options: ConfigTr
   if (fwmark !== undefined) tx.fwmark = fwmark;
   if (iface.sourceCheck) tx.sourceCheck = iface.sourceCheck;
   for (const peer of config.peers) {
-    const prefixes = new PrefixBatch(peer.allowedIps.length);
+    const prefixes = new PrefixBatch(Math.max(1, peer.allowedIps.length));
     for (const prefix of peer.allowedIps) prefixes.push(prefix);
     const change: PeerChange = {
       publicKey: peer.publicKey,
