@@ -1,0 +1,56 @@
+// The command-line face of up/down for the `viaguard` dispatcher: argv after the subcommand in,
+// an exit status out; progress and errors on stderr, an error as one line, never a stack trace.
+import { down } from './down.js';
+import { up } from './up.js';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+function usage(command: 'up' | 'down'): string {
+  return [
+    `Usage: viaguard ${command} CONFIG_FILE | INTERFACE`,
+    '',
+    '  CONFIG_FILE is a configuration file whose name is the interface name followed by',
+    '  `.conf\'; INTERFACE alone means /etc/wireguard/INTERFACE.conf. The file is what wg-quick(8)',
+    '  reads: wg(8)\'s keys, plus Address, DNS, MTU, Table, PreUp, PostUp, PreDown, PostDown and',
+    '  SaveConfig in [Interface], and viaguard\'s PeerSelection and SourceCheck.',
+    '  The daemon is viaguardd, or the program named by $WG_QUICK_USERSPACE_IMPLEMENTATION.',
+    '',
+  ].join('\n');
+}
+
+async function runCommand(command: 'up' | 'down', argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.length === 1 && ['-h', '--help', 'help'].includes(argv[0])) {
+    io.stdout(usage(command));
+    return 0;
+  }
+  if (argv.length !== 1 || argv[0] === '') {
+    io.stderr(usage(command));
+    return 1;
+  }
+  const log = (line: string) => io.stderr(`${line}\n`);
+  try {
+    if (command === 'up') await up({ config: argv[0], log });
+    else await down({ config: argv[0], log });
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`viaguard ${command}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return 1;
+  }
+}
+
+export function runUp(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  return runCommand('up', argv, io);
+}
+
+export function runDown(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  return runCommand('down', argv, io);
+}
