@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RtnlClient } from '../netlink/client.js';
-import { IFA_F } from '../netlink/constants.js';
 import type { Rule } from '../netlink/rule.js';
 import { UapiClient } from '../uapi/client.js';
 import { configFromStatus } from '../uapi/status-config.js';
@@ -17,7 +16,7 @@ import { loadConfig, type LoadedConfig } from './load.js';
 import { stderrLog, type QuickOptions } from './options.js';
 import { fullTunnelRulesToRemove } from './plan.js';
 import { requireRoot } from './privileges.js';
-import { configToSave, writeConfigFile } from './save-config.js';
+import { addressesToSave, configToSave, writeConfigFile } from './save-config.js';
 import { Steps, type Log } from './steps.js';
 
 const SOCKET_GONE_TIMEOUT_MS = 5000;
@@ -55,8 +54,7 @@ async function saveConfig(nl: RtnlClient, steps: Steps, loaded: LoadedConfig, de
   const { iface, path, config } = loaded;
   await steps.run(`viaguard save ${iface} > ${path}`, async () => {
     const link = await nl.getLink(iface);
-    // Addresses the kernel adds by itself (an IPv6 link-local one) are not PERMANENT.
-    const addresses = (await nl.listAddresses({ dev: iface })).filter((a) => a.flags & IFA_F.PERMANENT).map((a) => a.address);
+    const addresses = addressesToSave(await nl.listAddresses({ dev: iface }), config.interface.addresses);
     await writeConfigFile(path, configToSave(configFromStatus(device), config.interface, { addresses, mtu: link.mtu }));
   });
 }

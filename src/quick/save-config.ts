@@ -5,8 +5,26 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { formatWgConfig } from '../config/wg-config-format.js';
 import type { InterfaceConfig, WgConfig } from '../config/wg-config.js';
-import type { IpPrefix } from '../net/ip.js';
+import { formatPrefix, parsePrefix, type IpPrefix } from '../net/ip.js';
+import type { Address } from '../netlink/address.js';
+import { IFA_F } from '../netlink/constants.js';
 import { QuickError } from './errors.js';
+import { prefixContains } from './plan.js';
+
+const IPV6_LINK_LOCAL = parsePrefix('fe80::/10')!;
+
+/**
+ * The interface's addresses worth saving: configured ones (PERMANENT), minus the IPv6
+ * link-local address the kernel gives every interface by itself, unless the config names it.
+ * (wg-quick saves whatever `ip -brief address` lists, the kernel's link-local address included.)
+ */
+export function addressesToSave(live: readonly Address[], configured: readonly IpPrefix[]): IpPrefix[] {
+  const named = new Set(configured.map(formatPrefix));
+  return live
+    .filter((a) => a.flags & IFA_F.PERMANENT)
+    .map((a) => a.address)
+    .filter((address) => !prefixContains(IPV6_LINK_LOCAL, address) || named.has(formatPrefix(address)));
+}
 
 export interface LiveInterface {
   /** The addresses configured on the interface (not those the kernel adds by itself). */

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { ConfigError } from '../../src/config/config-error.js';
 import { keyToBase64 } from '../../src/config/keys.js';
 import { parseWgConfig } from '../../src/config/wg-config.js';
-import { parsePrefix } from '../../src/net/ip.js';
+import { formatPrefix, parsePrefix } from '../../src/net/ip.js';
 import { accessWarning, locateConfig } from '../../src/quick/config-path.js';
 import { QuickError } from '../../src/quick/errors.js';
 import { loadConfig } from '../../src/quick/load.js';
-import { configToSave, writeConfigFile } from '../../src/quick/save-config.js';
+import { addressesToSave, configToSave, writeConfigFile } from '../../src/quick/save-config.js';
 
 const KEY = keyToBase64(new Uint8Array(32).fill(7));
 const PEER = keyToBase64(new Uint8Array(32).fill(9));
@@ -124,6 +124,20 @@ PrivateKey = ${KEY}
       assert.equal(saved.peers.length, 1);
       const noMtu = configToSave(running, parseWgConfig(`[Interface]\nSaveConfig = true\n`).interface, { addresses: [], mtu: 1380 });
       assert.equal(noMtu.interface.mtu, undefined);
+    });
+
+    it('addressesToSave: configured addresses, not the kernel\'s own link-local one unless the config names it', () => {
+      const address = (text: string, flags: number) => ({ index: 5, address: parsePrefix(text)!, flags, scope: 0 });
+      const PERMANENT = 0x80;
+      const live = [
+        address('10.0.0.1/24', PERMANENT),
+        address('fd00::1/64', PERMANENT),
+        address('fe80::1234:5678:9abc:def0/64', PERMANENT | 0x800),
+        address('fe80::1/64', PERMANENT),
+        address('2001:db8::77/64', 0),
+      ];
+      assert.deepEqual(addressesToSave(live, []).map(formatPrefix), ['10.0.0.1/24', 'fd00::1/64']);
+      assert.deepEqual(addressesToSave(live, [parsePrefix('fe80::1/64')!]).map(formatPrefix), ['10.0.0.1/24', 'fd00::1/64', 'fe80::1/64']);
     });
 
     it('writeConfigFile replaces the file atomically, mode 0600, and leaves no temporary file', async () => {
