@@ -36,14 +36,24 @@ async function runCommand(command: 'up' | 'down', argv: readonly string[], io: C
     return 1;
   }
   const log = (line: string) => io.stderr(`${line}\n`);
+  // An interrupted `up` undoes what it did; `down` runs to its end, as in wg-quick.
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  if (command === 'up') {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   try {
-    if (command === 'up') await up({ config: argv[0], log });
+    if (command === 'up') await up({ config: argv[0], log, signal: interrupt.signal });
     else await down({ config: argv[0], log });
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`viaguard ${command}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

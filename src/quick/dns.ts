@@ -46,15 +46,6 @@ export function findInPath(name: string, env: NodeJS.ProcessEnv): string | undef
   return undefined;
 }
 
-function resolvconfName(iface: string, resolvconf: string): string {
-  if (lstatSync(resolvconf).isSymbolicLink()) return iface;
-  try {
-    return `${interfaceOrderPrefix(readFileSync(INTERFACE_ORDER, 'utf8'))}${iface}`;
-  } catch {
-    return iface;
-  }
-}
-
 export class Resolvconf {
   private constructor(
     private readonly path: string,
@@ -75,15 +66,25 @@ export class Resolvconf {
     return path ? new Resolvconf(path, env) : undefined;
   }
 
+  /** The name resolvconf files the interface's settings under. */
+  interfaceName(iface: string): string {
+    if (lstatSync(this.path).isSymbolicLink()) return iface;
+    try {
+      return `${interfaceOrderPrefix(readFileSync(INTERFACE_ORDER, 'utf8'))}${iface}`;
+    } catch {
+      return iface;
+    }
+  }
+
   async set(iface: string, dns: DnsSettings, log: (line: string) => void): Promise<void> {
-    const args = ['-a', resolvconfName(iface, this.path), '-m', '0', '-x'];
+    const args = ['-a', this.interfaceName(iface), '-m', '0', '-x'];
     log(`[#] resolvconf ${args.join(' ')}`);
     const status = await runCommand(this.path, args, { env: this.env, input: resolvconfInput(dns) });
     if (status !== 0) throw new QuickError(`resolvconf ${args.join(' ')} failed with exit status ${status}`);
   }
 
   async unset(iface: string, log: (line: string) => void): Promise<void> {
-    const args = ['-d', resolvconfName(iface, this.path), '-f'];
+    const args = ['-d', this.interfaceName(iface), '-f'];
     log(`[#] resolvconf ${args.join(' ')}`);
     const status = await runCommand(this.path, args, { env: this.env });
     if (status !== 0) throw new QuickError(`resolvconf ${args.join(' ')} failed with exit status ${status}`);

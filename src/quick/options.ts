@@ -16,6 +16,11 @@ export interface QuickOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress ("[#] ip link set ...") and warnings, one line each; default: stderr. */
   log?: Log;
+  /**
+   * `up` only: once aborted, `up` stops after the running step and undoes everything, as
+   * wg-quick's trap on INT and TERM does (runUp aborts on SIGINT and SIGTERM).
+   */
+  signal?: AbortSignal;
 }
 
 export function stderrLog(line: string): void {

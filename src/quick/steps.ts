@@ -1,6 +1,7 @@
 // The changes `up` makes, one at a time: each is announced as the equivalent command
 // ("[#] ip -4 route add ..."), as wg-quick prints its own, a failure names the step, and what
-// was done can be undone in reverse order when a later step fails.
+// was done can be undone in reverse order when a later step fails or the caller aborts (the
+// running step finishes first: steps are not torn in half).
 import { QuickError } from './errors.js';
 
 export type Log = (line: string) => void;
@@ -8,9 +9,18 @@ export type Log = (line: string) => void;
 export class Steps {
   private readonly undoStack: { description: string; action: () => Promise<unknown> }[] = [];
 
-  constructor(private readonly log: Log) {}
+  constructor(
+    private readonly log: Log,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** Throws once the caller has aborted. */
+  checkpoint(): void {
+    if (this.signal?.aborted) throw new QuickError('interrupted');
+  }
 
   async run<T>(description: string, action: () => Promise<T>): Promise<T> {
+    this.checkpoint();
     this.log(`[#] ${description}`);
     try {
       return await action();

@@ -43,11 +43,12 @@ export async function up(options: QuickOptions): Promise<UpResult> {
   const daemon = daemonCommand(options.daemon, env);
 
   const nl = new RtnlClient();
-  const steps = new Steps(log);
+  const steps = new Steps(log, options.signal);
   try {
     if (await linkExists(nl, iface)) throw new QuickError(`\`${iface}' already exists`);
     await startDaemon(daemon, iface, { env, peerSelection: settings.peerSelection, log });
     steps.onUndo(`ip link delete dev ${iface}`, () => nl.deleteLink(iface));
+    steps.checkpoint();
     await runHooks('PreUp', settings.preUp, iface, env, log);
 
     const uapi = new UapiClient(iface);
@@ -69,8 +70,9 @@ export async function up(options: QuickOptions): Promise<UpResult> {
     await steps.run(`ip link set mtu ${mtu} up dev ${iface}`, () => nl.setLink(iface, { mtu, up: true }));
 
     if (resolvconf) {
+      steps.checkpoint();
       await resolvconf.set(iface, { servers: settings.dns, search: settings.dnsSearch }, log);
-      steps.onUndo(`resolvconf -d ${iface} -f`, () => resolvconf.unset(iface, () => undefined));
+      steps.onUndo(`resolvconf -d ${resolvconf.interfaceName(iface)} -f`, () => resolvconf.unset(iface, () => undefined));
     }
 
     const plan = planRoutes(
@@ -81,7 +83,9 @@ export async function up(options: QuickOptions): Promise<UpResult> {
     let tunnelTable: number | undefined;
     if (plan.fullTunnel.length) tunnelTable = await setUpFullTunnel(nl, uapi, steps, iface, device.fwmark, plan.fullTunnel, log);
 
+    steps.checkpoint();
     await runHooks('PostUp', settings.postUp, iface, env, log);
+    steps.checkpoint();
     return { iface, configFile: path, mtu, ...(tunnelTable === undefined ? {} : { fullTunnelTable: tunnelTable }) };
   } catch (error) {
     await steps.rollBack();

@@ -3,6 +3,8 @@
 // Debian's wireguard-go as the daemon, checked with ip(8) -j, wg(8) and ping.
 // Privileged: needs root, ip, wg, wireguard-go, ping, bash; fails (never skips) without them.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -311,6 +313,37 @@ AllowedIPs = 10.63.1.0/24
     await quickOk(ns, 'down', config, env);
     await assertGone(ns, iface);
     assert.equal(await readFile(record, 'utf8'), `args: -a ${iface} -m 0 -x\nnameserver 10.69.0.53\nsearch corp.example\nargs: -d ${iface} -f\n`);
+  });
+
+  it('SIGINT during up undoes what up did, as wg-quick\'s trap does', async () => {
+    const ns = await namespace('qki');
+    const iface = interfaceName('qki');
+    const [own, peer] = await Promise.all([keyPair(), keyPair()]);
+    const marker = join(dir, `${iface}.postup`);
+    const config = await writeConfig(
+      iface,
+      `[Interface]\nPrivateKey = ${own.privateKey}\nAddress = 10.72.0.1/24\nPostUp = touch ${marker}; sleep 1\n\n[Peer]\nPublicKey = ${peer.publicKey}\nAllowedIPs = 10.73.0.0/16\n`,
+    );
+    // `ip netns exec` and `env` exec in turn, so the child's pid ends up being Node's.
+    const child = spawn('ip', ['netns', 'exec', ns.name, 'env', `WG_QUICK_USERSPACE_IMPLEMENTATION=${wireguardGo}`, process.execPath, QUICK_MAIN, 'up', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit');
+    try {
+      await waitFor('PostUp to start', () => existsSync(marker));
+      assert.equal(await linkExists(ns, iface), true);
+      child.kill('SIGINT');
+      const [code] = await exited;
+      assert.equal(code, 1, stderr);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.pop(), 'viaguard up: interrupted');
+    assert.ok(lines.includes(`[#] ip link delete dev ${iface}`), stderr);
+    await assertGone(ns, iface);
   });
 
   it('failures: DNS without resolvconf changes nothing; a failing PostUp undoes everything', async () => {
