@@ -3,6 +3,7 @@
 import type { IpAddress } from '../net/ip.js';
 import { RT_TABLE } from '../netlink/constants.js';
 import type { RtnlClient } from '../netlink/client.js';
+import { NetlinkError } from '../netlink/message.js';
 import type { Route } from '../netlink/route.js';
 
 async function routeMtu(nl: RtnlClient, route: Route): Promise<number | undefined> {
@@ -15,7 +16,11 @@ async function routeMtu(nl: RtnlClient, route: Route): Promise<number | undefine
 export async function endpointPathMtus(nl: RtnlClient, endpoints: readonly IpAddress[]): Promise<number[]> {
   const mtus: number[] = [];
   for (const endpoint of endpoints) {
-    const route = await nl.getRoute(endpoint).catch(() => undefined);
+    // As wg-quick's `ip route get ... || true`: an endpoint the kernel refuses to route is skipped.
+    const route = await nl.getRoute(endpoint).catch((error: unknown) => {
+      if (error instanceof NetlinkError) return undefined;
+      throw error;
+    });
     const mtu = route && (await routeMtu(nl, route));
     if (mtu) mtus.push(mtu);
   }
