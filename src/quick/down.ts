@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RtnlClient } from '../netlink/client.js';
-import type { Rule } from '../netlink/rule.js';
 import { UapiClient } from '../uapi/client.js';
 import { configFromStatus } from '../uapi/status-config.js';
 import { socketPath } from '../uapi/socket-path.js';
@@ -14,7 +13,7 @@ import { QuickError } from './errors.js';
 import { runHooks } from './hooks.js';
 import { loadConfig, type LoadedConfig } from './load.js';
 import { stderrLog, type QuickOptions } from './options.js';
-import { fullTunnelRulesToRemove } from './plan.js';
+import { fullTunnelRulesToRemove, ruleCommand, ruleSelector } from './plan.js';
 import { requireRoot } from './privileges.js';
 import { addressesToSave, configToSave, writeConfigFile } from './save-config.js';
 import { Steps, type Log } from './steps.js';
@@ -52,7 +51,7 @@ export async function down(options: QuickOptions): Promise<void> {
 
 async function saveConfig(nl: RtnlClient, steps: Steps, loaded: LoadedConfig, device: DeviceSnapshot): Promise<void> {
   const { iface, path, config } = loaded;
-  await steps.run(`viaguard save ${iface} > ${path}`, async () => {
+  await steps.run(`wg showconf ${iface} > ${path}`, async () => {
     const link = await nl.getLink(iface);
     const addresses = addressesToSave(await nl.listAddresses({ dev: iface }), config.interface.addresses);
     await writeConfigFile(path, configToSave(configFromStatus(device), config.interface, { addresses, mtu: link.mtu }));
@@ -62,26 +61,11 @@ async function saveConfig(nl: RtnlClient, steps: Steps, loaded: LoadedConfig, de
 async function removeFullTunnelRules(nl: RtnlClient, steps: Steps, table: number): Promise<void> {
   for (const family of [4, 6] as const) {
     const rules = fullTunnelRulesToRemove(await nl.listRules(family), family, table);
-    for (const rule of rules) await steps.run(describeDeletion(rule), () => nl.deleteRule(ruleSelector(rule)));
+    for (const rule of rules) {
+      const selector = ruleSelector(rule);
+      await steps.run(ruleCommand('delete', selector), () => nl.deleteRule(selector));
+    }
   }
-}
-
-/** Matches exactly this rule, priority included. */
-function ruleSelector(rule: Rule) {
-  return {
-    family: rule.family,
-    priority: rule.priority,
-    table: rule.table,
-    invert: rule.invert,
-    ...(rule.fwmark === undefined ? {} : { fwmark: rule.fwmark }),
-    ...(rule.suppressPrefixLength === undefined ? {} : { suppressPrefixLength: rule.suppressPrefixLength }),
-  };
-}
-
-function describeDeletion(rule: Rule): string {
-  const selector = rule.fwmark === undefined ? '' : `${rule.invert ? 'not ' : ''}fwmark ${rule.fwmark} `;
-  const suppress = rule.suppressPrefixLength === undefined ? '' : ` suppress_prefixlength ${rule.suppressPrefixLength}`;
-  return `ip -${rule.family} rule delete priority ${rule.priority} ${selector}table ${rule.table === 254 ? 'main' : rule.table}${suppress}`;
 }
 
 /** The daemon sees its link vanish, exits and removes its socket; wait so a next `up` finds it gone. */

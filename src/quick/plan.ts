@@ -78,6 +78,28 @@ export function fullTunnelRules(family: IpFamily, table: number): RuleSpec[] {
   ];
 }
 
+/** The `ip rule` command line equivalent to adding or deleting a rule, for progress lines. */
+export function ruleCommand(verb: 'add' | 'delete', rule: RuleSpec): string {
+  const parts = [`ip -${rule.family} rule ${verb}`];
+  if (rule.priority !== undefined) parts.push(`priority ${rule.priority}`);
+  if (rule.fwmark !== undefined) parts.push(`${rule.invert ? 'not ' : ''}fwmark ${rule.fwmark}`);
+  if (rule.table !== undefined) parts.push(`table ${rule.table === RT_TABLE.MAIN ? 'main' : rule.table}`);
+  if (rule.suppressPrefixLength !== undefined) parts.push(`suppress_prefixlength ${rule.suppressPrefixLength}`);
+  return parts.join(' ');
+}
+
+/** A decoded rule as a selector that deletes exactly it, priority included. */
+export function ruleSelector(rule: Rule): RuleSpec {
+  return {
+    family: rule.family,
+    priority: rule.priority,
+    table: rule.table,
+    invert: rule.invert,
+    ...(rule.fwmark === undefined ? {} : { fwmark: rule.fwmark }),
+    ...(rule.suppressPrefixLength === undefined ? {} : { suppressPrefixLength: rule.suppressPrefixLength }),
+  };
+}
+
 /**
  * The rules `down` removes in one family: every rule looking up the tunnel's table, and, when
  * there was one, a single `table main suppress_prefixlength 0` rule. wg-quick deletes every such

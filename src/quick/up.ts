@@ -9,7 +9,6 @@ import { formatPrefix, parseIp, type IpPrefix } from '../net/ip.js';
 import { RtnlClient } from '../netlink/client.js';
 import { RT_TABLE } from '../netlink/constants.js';
 import { NetlinkError } from '../netlink/message.js';
-import type { RuleSpec } from '../netlink/rule.js';
 import { UapiClient } from '../uapi/client.js';
 import { configToSetTransaction } from '../uapi/config-transaction.js';
 import { daemonCommand, startDaemon } from './daemon.js';
@@ -19,7 +18,7 @@ import { runHooks } from './hooks.js';
 import { loadConfig } from './load.js';
 import { stderrLog, type QuickOptions } from './options.js';
 import { defaultRouteMtu, endpointPathMtus } from './path-mtu.js';
-import { automaticMtu, fullTunnelRules, fullTunnelTable, planRoutes, prefixContains, type PlannedRoute } from './plan.js';
+import { automaticMtu, fullTunnelRules, fullTunnelTable, planRoutes, prefixContains, ruleCommand, type PlannedRoute } from './plan.js';
 import { requireRoot } from './privileges.js';
 import { enableSrcValidMark, strictReversePathFilter } from './sysctl.js';
 import { Steps, type Log } from './steps.js';
@@ -129,13 +128,6 @@ async function addRoute(nl: RtnlClient, steps: Steps, iface: string, route: Plan
   );
 }
 
-function describeRule(rule: RuleSpec): string {
-  const selector = rule.fwmark !== undefined ? `${rule.invert ? 'not ' : ''}fwmark ${rule.fwmark} ` : '';
-  const table = rule.table === RT_TABLE.MAIN ? 'main' : String(rule.table);
-  const suppress = rule.suppressPrefixLength !== undefined ? ` suppress_prefixlength ${rule.suppressPrefixLength}` : '';
-  return `ip -${rule.family} rule add ${selector}table ${table}${suppress}`;
-}
-
 /**
  * wg-quick's add_default: the fwmark (the device's, or the first free table from 51820 set as
  * its fwmark), the two policy rules and the default route in that table, src_valid_mark for
@@ -160,9 +152,8 @@ async function setUpFullTunnel(
   }
   for (const destination of defaults) {
     for (const rule of fullTunnelRules(destination.family, table)) {
-      const description = describeRule(rule);
-      await steps.run(description, () => nl.addRule(rule));
-      steps.onUndo(description.replace(' rule add ', ' rule delete '), () => nl.deleteRule(rule));
+      await steps.run(ruleCommand('add', rule), () => nl.addRule(rule));
+      steps.onUndo(ruleCommand('delete', rule), () => nl.deleteRule(rule));
     }
     await steps.run(`ip -${destination.family} route add ${formatPrefix(destination)} dev ${iface} table ${table}`, () =>
       nl.addRoute({ destination, dev: iface, table }),

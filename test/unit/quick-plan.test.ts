@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { formatPrefix, parsePrefix, type IpPrefix } from '../../src/net/ip.js';
 import type { Rule } from '../../src/netlink/rule.js';
-import { automaticMtu, fullTunnelRules, fullTunnelRulesToRemove, fullTunnelTable, planRoutes, prefixContains } from '../../src/quick/plan.js';
+import { automaticMtu, fullTunnelRules, fullTunnelRulesToRemove, fullTunnelTable, planRoutes, prefixContains, ruleCommand, ruleSelector } from '../../src/quick/plan.js';
 
 const p = (text: string): IpPrefix => parsePrefix(text)!;
 const texts = (prefixes: IpPrefix[]) => prefixes.map(formatPrefix);
@@ -70,6 +70,15 @@ describe('quick: planning routes, rules and the MTU', () => {
       { family: 6, invert: true, fwmark: 51820, table: 51820 },
       { family: 6, table: 254, suppressPrefixLength: 0 },
     ]);
+  });
+
+  it('ruleCommand and ruleSelector: progress lines and exact deletion', () => {
+    const [not, suppress] = fullTunnelRules(4, 51820);
+    assert.equal(ruleCommand('add', not), 'ip -4 rule add not fwmark 51820 table 51820');
+    assert.equal(ruleCommand('add', suppress), 'ip -4 rule add table main suppress_prefixlength 0');
+    const decoded = rule({ family: 6, priority: 32764, table: 254, suppressPrefixLength: 0 });
+    assert.deepEqual(ruleSelector(decoded), { family: 6, priority: 32764, table: 254, invert: false, suppressPrefixLength: 0 });
+    assert.equal(ruleCommand('delete', ruleSelector(decoded)), 'ip -6 rule delete priority 32764 table main suppress_prefixlength 0');
   });
 
   describe('fullTunnelRulesToRemove', () => {
