@@ -45,8 +45,9 @@ export async function up(options: QuickOptions): Promise<UpResult> {
   const steps = new Steps(log, options.signal);
   try {
     if (await linkExists(nl, iface)) throw new QuickError(`\`${iface}' already exists`);
+    // Registered first: a daemon that fails half-way may still have left its link behind.
+    steps.onUndo(`ip link delete dev ${iface}`, () => deleteLinkIfPresent(nl, iface));
     await startDaemon(daemon, iface, { env, peerSelection: settings.peerSelection, log });
-    steps.onUndo(`ip link delete dev ${iface}`, () => nl.deleteLink(iface));
     steps.checkpoint();
     await runHooks('PreUp', settings.preUp, iface, env, log);
 
@@ -74,10 +75,7 @@ export async function up(options: QuickOptions): Promise<UpResult> {
       steps.onUndo(`resolvconf -d ${resolvconf.interfaceName(iface)} -f`, () => resolvconf.unset(iface, () => undefined));
     }
 
-    const plan = planRoutes(
-      device.peers.flatMap((peer) => [...peer.allowedIps]),
-      table,
-    );
+    const plan = planRoutes(device.peers.flatMap((peer) => [...peer.allowedIps]), table);
     for (const route of plan.routes) await addRoute(nl, steps, iface, route);
     let tunnelTable: number | undefined;
     if (plan.fullTunnel.length) tunnelTable = await setUpFullTunnel(nl, uapi, steps, iface, device.fwmark, plan.fullTunnel, log);
@@ -102,6 +100,10 @@ async function linkExists(nl: RtnlClient, iface: string): Promise<boolean> {
     if (error instanceof NetlinkError && error.code === 'ENODEV') return false;
     throw error;
   }
+}
+
+async function deleteLinkIfPresent(nl: RtnlClient, iface: string): Promise<void> {
+  if (await linkExists(nl, iface)) await nl.deleteLink(iface);
 }
 
 /** Endpoint names are resolved as `wg` does, through the system's resolver (first answer). */

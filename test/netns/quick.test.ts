@@ -346,6 +346,21 @@ AllowedIPs = 10.63.1.0/24
     await assertGone(ns, iface);
   });
 
+  it('failures: a daemon that fails or is missing is one clear line and leaves nothing', async () => {
+    const ns = await namespace('qkd');
+    const iface = interfaceName('qkd');
+    const { privateKey } = await keyPair();
+    const config = await writeConfig(iface, `[Interface]\nPrivateKey = ${privateKey}\nAddress = 10.76.0.1/24\n`);
+    const failing = await quick(ns, 'up', config, { WG_QUICK_USERSPACE_IMPLEMENTATION: 'false' });
+    assert.equal(failing.code, 1);
+    assert.equal(failing.stderr.trim().split('\n').pop(), `viaguard up: the daemon \`false ${iface}' failed with exit status 1`);
+    assert.doesNotMatch(failing.stderr, /Warning/);
+    const missing = await quick(ns, 'up', config, { WG_QUICK_USERSPACE_IMPLEMENTATION: `no-such-daemon-${iface}` });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.trim().split('\n').pop(), `viaguard up: cannot run \`no-such-daemon-${iface}': not found`);
+    await assertGone(ns, iface);
+  });
+
   it('failures: DNS without resolvconf changes nothing; a failing PostUp undoes everything', async () => {
     const ns = await namespace('qkf');
     const iface = interfaceName('qkf');
