@@ -6,114 +6,30 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { formatPrefix } from '../../src/net/ip.js';
 import { parseWgConfig } from '../../src/config/wg-config.js';
-import { findInPath } from '../../src/quick/dns.js';
-import { connect, Namespace } from '../../src/testing/netns.js';
+import { connect } from '../../src/testing/netns.js';
 import { socketPath } from '../../src/uapi/socket-path.js';
-import { requireRoot, run, runOk, uniqueName, type RunResult } from '../support/run.js';
-
-const QUICK_MAIN = fileURLToPath(new URL('../support/quick-main.js', import.meta.url));
-
-interface Keys {
-  privateKey: string;
-  publicKey: string;
-}
-
-async function keyPair(): Promise<Keys> {
-  const privateKey = (await runOk('wg', ['genkey'])).trim();
-  return { privateKey, publicKey: (await runOk('wg', ['pubkey'], privateKey)).trim() };
-}
-
-async function waitFor(what: string, predicate: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  for (const start = Date.now(); Date.now() - start < timeoutMs; await sleep(50)) {
-    if (await predicate()) return;
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+import { assertGone, ipJson, keyPair, linkExists, QUICK_MAIN, QuickHarness, ruleTables, waitFor } from '../support/quick-harness.js';
 
 describe('quick: viaguard up/down in network namespaces, wireguard-go as the daemon (netns, root)', function () {
   this.timeout(60_000);
-  let wireguardGo: string;
-  let dir: string;
-  const namespaces: Namespace[] = [];
-  const interfaces: string[] = [];
+  let h: QuickHarness;
 
   before(async () => {
-    requireRoot();
-    for (const tool of ['ip', 'wg', 'wireguard-go', 'ping', 'bash']) assert.ok(findInPath(tool, process.env), `${tool} is not installed`);
-    wireguardGo = findInPath('wireguard-go', process.env)!;
-    dir = await mkdtemp(join(tmpdir(), 'quick-netns-'));
+    h = await QuickHarness.create(['ping']);
   });
 
-  after(async () => {
-    for (const ns of namespaces) await ns.destroy();
-    for (const iface of interfaces) await rm(socketPath(iface), { force: true });
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  async function namespace(prefix: string): Promise<Namespace> {
-    const ns = await Namespace.create(prefix);
-    namespaces.push(ns);
-    return ns;
-  }
-
-  function interfaceName(prefix: string): string {
-    const name = uniqueName(prefix);
-    interfaces.push(name);
-    return name;
-  }
-
-  async function writeConfig(iface: string, text: string): Promise<string> {
-    const path = join(dir, `${iface}.conf`);
-    await writeFile(path, text, { mode: 0o600 });
-    return path;
-  }
-
-  /** `viaguard up|down CONFIG` inside the namespace. */
-  function quick(ns: Namespace, command: 'up' | 'down', config: string, env: Record<string, string> = {}): Promise<RunResult> {
-    const assignments = Object.entries({ WG_QUICK_USERSPACE_IMPLEMENTATION: wireguardGo, ...env }).map(([k, v]) => `${k}=${v}`);
-    return run('ip', ['netns', 'exec', ns.name, 'env', ...assignments, process.execPath, QUICK_MAIN, command, config]);
-  }
-
-  async function quickOk(ns: Namespace, command: 'up' | 'down', config: string, env?: Record<string, string>): Promise<string> {
-    const result = await quick(ns, command, config, env);
-    assert.equal(result.code, 0, `viaguard ${command} failed: ${result.stderr}`);
-    return result.stderr;
-  }
-
-  async function ipJson<T = Record<string, unknown>>(ns: Namespace, args: string[]): Promise<T[]> {
-    const out = await ns.exec('ip', ['-j', ...args]);
-    return out.trim() ? (JSON.parse(out) as T[]) : [];
-  }
-
-  async function linkExists(ns: Namespace, iface: string): Promise<boolean> {
-    return (await run('ip', ['netns', 'exec', ns.name, 'ip', 'link', 'show', 'dev', iface])).code === 0;
-  }
-
-  /** The tables the rules of one family look up, in order (a fresh namespace: local, main[, default]). */
-  async function ruleTables(ns: Namespace, family: '-4' | '-6'): Promise<string[]> {
-    return (await ipJson<{ table: string }>(ns, [family, 'rule', 'show'])).map((r) => r.table);
-  }
-
-  /** The link, its socket and its daemon are all gone. */
-  async function assertGone(ns: Namespace, iface: string): Promise<void> {
-    assert.equal(await linkExists(ns, iface), false, `${iface} still exists`);
-    await waitFor(`${socketPath(iface)} to disappear`, () => !existsSync(socketPath(iface)));
-    await waitFor(`the daemon of ${iface} to exit`, async () => (await runOk('ip', ['netns', 'pids', ns.name])).trim() === '');
-  }
+  after(() => h?.cleanup());
 
   it('split tunnel: addresses, MTU, routes of the AllowedIPs not already covered, hooks with %i; down removes it all', async () => {
-    const ns = await namespace('qk');
-    const iface = interfaceName('qk');
+    const ns = await h.namespace('qk');
+    const iface = h.interfaceName('qk');
     const [own, peer1, peer2] = await Promise.all([keyPair(), keyPair(), keyPair()]);
-    const hooks = join(dir, `${iface}.hooks`);
-    const config = await writeConfig(
+    const hooks = join(h.dir, `${iface}.hooks`);
+    const config = await h.writeConfig(
       iface,
       `[Interface]
 PrivateKey = ${own.privateKey}
@@ -133,8 +49,8 @@ PublicKey = ${peer2.publicKey}
 AllowedIPs = 10.63.1.0/24
 `,
     );
-    const log = await quickOk(ns, 'up', config);
-    assert.match(log, new RegExp(`\\[#\\] ${wireguardGo} ${iface}\\n`));
+    const log = await h.quickOk(ns, 'up', config);
+    assert.match(log, new RegExp(`\\[#\\] ${h.wireguardGo} ${iface}\\n`));
     assert.match(log, new RegExp(`\\[#\\] ip -4 route add 10.62.0.0/16 dev ${iface}\\n`));
     assert.equal(await readFile(hooks, 'utf8'), `pre-up ${iface}\npost-up ${iface}\n`);
 
@@ -154,24 +70,24 @@ AllowedIPs = 10.63.1.0/24
     const allowed = await ns.exec('wg', ['show', iface, 'allowed-ips']);
     assert.match(allowed, /10\.62\.0\.0\/16/);
 
-    const again = await quick(ns, 'up', config);
+    const again = await h.quick(ns, 'up', config);
     assert.equal(again.code, 1);
     assert.equal(again.stderr.trim().split('\n').pop(), `viaguard up: \`${iface}' already exists`);
     assert.equal(await linkExists(ns, iface), true, 'a refused second up left the first one alone');
 
-    await quickOk(ns, 'down', config);
+    await h.quickOk(ns, 'down', config);
     assert.equal(await readFile(hooks, 'utf8'), `pre-up ${iface}\npost-up ${iface}\npre-down ${iface}\npost-down ${iface}\n`);
     await assertGone(ns, iface);
 
-    const twice = await quick(ns, 'down', config);
+    const twice = await h.quick(ns, 'down', config);
     assert.equal(twice.code, 1);
     assert.match(twice.stderr, new RegExp(`^viaguard down: \`${iface}' is not a WireGuard interface \\(`));
     assert.equal(twice.stderr.split('\n').length, 2, 'one line');
   });
 
   it('full tunnel: fwmark table and rules, automatic MTU, src_valid_mark; a ping through a wireguard-go peer without a routing loop', async () => {
-    const a = await namespace('qka');
-    const b = await namespace('qkb');
+    const a = await h.namespace('qka');
+    const b = await h.namespace('qkb');
     const { aDev } = await connect(a, b, { a4: '10.64.0.1', b4: '10.64.0.2', a6: 'fd64::1', b6: 'fd64::2' });
     await a.exec('ip', ['link', 'set', 'dev', aDev, 'mtu', '1400']);
     // The peer's endpoint is off-link, reached through A's default route: exactly the traffic
@@ -184,25 +100,25 @@ AllowedIPs = 10.63.1.0/24
     // unmarked (wg-quick's CONNMARK rules are not installed), so a strict check would drop them.
     await a.exec('sysctl', ['-q', 'net.ipv4.conf.all.rp_filter=2']);
     const baseline = { '-4': await ruleTables(a, '-4'), '-6': await ruleTables(a, '-6') };
-    const ifaceA = interfaceName('qka');
-    const ifaceB = interfaceName('qkb');
+    const ifaceA = h.interfaceName('qka');
+    const ifaceB = h.interfaceName('qkb');
     const [keysA, keysB] = await Promise.all([keyPair(), keyPair()]);
 
     // The peer: plain wireguard-go set up with wg and ip.
-    await b.exec(wireguardGo, [ifaceB]);
-    const peerConfig = join(dir, `${ifaceB}.peer`);
+    await b.exec(h.wireguardGo, [ifaceB]);
+    const peerConfig = join(h.dir, `${ifaceB}.peer`);
     await writeFile(peerConfig, `[Interface]\nPrivateKey = ${keysB.privateKey}\nListenPort = 51820\n[Peer]\nPublicKey = ${keysA.publicKey}\nAllowedIPs = 10.65.0.1/32, fd65::1/128\n`);
     await b.exec('wg', ['setconf', ifaceB, peerConfig]);
     await b.exec('ip', ['address', 'add', '10.65.0.2/24', 'dev', ifaceB]);
     await b.exec('ip', ['address', 'add', 'fd65::2/64', 'dev', ifaceB]);
     await b.exec('ip', ['link', 'set', 'up', 'dev', ifaceB]);
 
-    const config = await writeConfig(
+    const config = await h.writeConfig(
       ifaceA,
       `[Interface]\nPrivateKey = ${keysA.privateKey}\nAddress = 10.65.0.1/32, fd65::1/128\n\n[Peer]\nPublicKey = ${keysB.publicKey}\nEndpoint = 198.51.100.2:51820\nAllowedIPs = 0.0.0.0/0, ::/0\n`,
     );
     await a.exec('sysctl', ['-q', 'net.ipv4.conf.all.src_valid_mark=0']);
-    await quickOk(a, 'up', config);
+    await h.quickOk(a, 'up', config);
 
     assert.equal((await a.exec('wg', ['show', ifaceA, 'fwmark'])).trim(), '0xca6c');
     assert.equal((await a.exec('cat', ['/proc/sys/net/ipv4/conf/all/src_valid_mark'])).trim(), '1');
@@ -237,7 +153,7 @@ AllowedIPs = 10.63.1.0/24
     await a.exec('ping', ['-6', '-c', '1', '-W', '3', '2001:db8:64::2']);
     assert.ok((await received()) > before, 'the pings to the endpoint\'s own address went through the tunnel');
 
-    await quickOk(a, 'down', config);
+    await h.quickOk(a, 'down', config);
     await assertGone(a, ifaceA);
     for (const family of ['-4', '-6'] as const) {
       assert.deepEqual(await ruleTables(a, family), baseline[family], family);
@@ -250,21 +166,21 @@ AllowedIPs = 10.63.1.0/24
   });
 
   it('SaveConfig: down writes back the running peers, addresses and MTU; the saved file brings it up again', async () => {
-    const ns = await namespace('qks');
-    const iface = interfaceName('qks');
+    const ns = await h.namespace('qks');
+    const iface = h.interfaceName('qks');
     const [own, peer1, peer2] = await Promise.all([keyPair(), keyPair(), keyPair()]);
-    const config = await writeConfig(
+    const config = await h.writeConfig(
       iface,
       `[Interface]\nPrivateKey = ${own.privateKey}\nListenPort = 41000\nAddress = 10.66.0.1/24\nMTU = 1400\nTable = off\nSaveConfig = true\nPostUp = true %i\n\n[Peer]\nPublicKey = ${peer1.publicKey}\nAllowedIPs = 10.66.0.2/32\n`,
     );
-    await quickOk(ns, 'up', config);
+    await h.quickOk(ns, 'up', config);
     const routes = await ipJson<{ dst: string; protocol: string }>(ns, ['-4', 'route', 'show', 'dev', iface]);
     assert.deepEqual(routes.map((r) => [r.dst, r.protocol]), [['10.66.0.0/24', 'kernel']], 'Table = off adds no route');
 
     await ns.exec('wg', ['set', iface, 'peer', peer2.publicKey, 'allowed-ips', '10.67.0.0/24', 'endpoint', '192.0.2.9:4000']);
     await ns.exec('ip', ['address', 'add', '10.68.0.1/16', 'dev', iface]);
     await ns.exec('ip', ['link', 'set', 'dev', iface, 'mtu', '1350']);
-    await quickOk(ns, 'down', config);
+    await h.quickOk(ns, 'down', config);
     await assertGone(ns, iface);
 
     assert.equal((await stat(config)).mode & 0o777, 0o600);
@@ -281,51 +197,51 @@ AllowedIPs = 10.63.1.0/24
     assert.deepEqual(peers.get(peer2.publicKey)?.allowedIps.map(formatPrefix), ['10.67.0.0/24']);
     assert.deepEqual(peers.get(peer2.publicKey)?.endpoint, { host: '192.0.2.9', port: 4000 });
 
-    await quickOk(ns, 'up', config);
+    await h.quickOk(ns, 'up', config);
     assert.match(await ns.exec('wg', ['show', iface, 'peers']), new RegExp(peer2.publicKey.replace(/[+/]/g, '\\$&')));
     const [link] = await ipJson<{ mtu: number }>(ns, ['link', 'show', 'dev', iface]);
     assert.equal(link.mtu, 1350);
-    await quickOk(ns, 'down', config);
+    await h.quickOk(ns, 'down', config);
     await assertGone(ns, iface);
   });
 
   it('a numbered Table takes every route, the default ones included, without policy rules; DNS through resolvconf', async () => {
-    const ns = await namespace('qkt');
-    const iface = interfaceName('qkt');
+    const ns = await h.namespace('qkt');
+    const iface = h.interfaceName('qkt');
     const [own, peer] = await Promise.all([keyPair(), keyPair()]);
-    const stubDir = join(dir, `${iface}.bin`);
-    const record = join(dir, `${iface}.resolvconf`);
+    const stubDir = join(h.dir, `${iface}.bin`);
+    const record = join(h.dir, `${iface}.resolvconf`);
     await mkdir(stubDir);
     await writeFile(join(stubDir, 'resolvconf'), `#!/bin/bash\n{ echo "args: $*"; cat; } >> ${record}\n`, { mode: 0o755 });
-    const config = await writeConfig(
+    const config = await h.writeConfig(
       iface,
       `[Interface]\nPrivateKey = ${own.privateKey}\nAddress = 10.69.0.1/24\nDNS = 10.69.0.53, corp.example\nTable = 1234\n\n[Peer]\nPublicKey = ${peer.publicKey}\nAllowedIPs = 0.0.0.0/0, 10.70.0.0/16\n`,
     );
     const env = { PATH: `${stubDir}:${process.env.PATH}` };
     const baseline = await ruleTables(ns, '-4');
-    await quickOk(ns, 'up', config, env);
+    await h.quickOk(ns, 'up', config, env);
     const routes = await ipJson<{ dst: string; dev: string }>(ns, ['-4', 'route', 'show', 'table', '1234']);
     assert.deepEqual(routes.map((r) => r.dst).sort(), ['10.70.0.0/16', 'default']);
     assert.deepEqual(await ruleTables(ns, '-4'), baseline, 'no policy rules');
     assert.equal((await ns.exec('wg', ['show', iface, 'fwmark'])).trim(), 'off');
     assert.equal(await readFile(record, 'utf8'), `args: -a ${iface} -m 0 -x\nnameserver 10.69.0.53\nsearch corp.example\n`);
 
-    await quickOk(ns, 'down', config, env);
+    await h.quickOk(ns, 'down', config, env);
     await assertGone(ns, iface);
     assert.equal(await readFile(record, 'utf8'), `args: -a ${iface} -m 0 -x\nnameserver 10.69.0.53\nsearch corp.example\nargs: -d ${iface} -f\n`);
   });
 
   it('SIGINT during up undoes what up did, as wg-quick\'s trap does', async () => {
-    const ns = await namespace('qki');
-    const iface = interfaceName('qki');
+    const ns = await h.namespace('qki');
+    const iface = h.interfaceName('qki');
     const [own, peer] = await Promise.all([keyPair(), keyPair()]);
-    const marker = join(dir, `${iface}.postup`);
-    const config = await writeConfig(
+    const marker = join(h.dir, `${iface}.postup`);
+    const config = await h.writeConfig(
       iface,
       `[Interface]\nPrivateKey = ${own.privateKey}\nAddress = 10.72.0.1/24\nPostUp = touch ${marker}; sleep 1\n\n[Peer]\nPublicKey = ${peer.publicKey}\nAllowedIPs = 10.73.0.0/16\n`,
     );
     // `ip netns exec` and `env` exec in turn, so the child's pid ends up being Node's.
-    const child = spawn('ip', ['netns', 'exec', ns.name, 'env', `WG_QUICK_USERSPACE_IMPLEMENTATION=${wireguardGo}`, process.execPath, QUICK_MAIN, 'up', config], {
+    const child = spawn('ip', ['netns', 'exec', ns.name, 'env', `WG_QUICK_USERSPACE_IMPLEMENTATION=${h.wireguardGo}`, process.execPath, QUICK_MAIN, 'up', config], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -347,38 +263,38 @@ AllowedIPs = 10.63.1.0/24
   });
 
   it('failures: a daemon that fails or is missing is one clear line and leaves nothing', async () => {
-    const ns = await namespace('qkd');
-    const iface = interfaceName('qkd');
+    const ns = await h.namespace('qkd');
+    const iface = h.interfaceName('qkd');
     const { privateKey } = await keyPair();
-    const config = await writeConfig(iface, `[Interface]\nPrivateKey = ${privateKey}\nAddress = 10.76.0.1/24\n`);
-    const failing = await quick(ns, 'up', config, { WG_QUICK_USERSPACE_IMPLEMENTATION: 'false' });
+    const config = await h.writeConfig(iface, `[Interface]\nPrivateKey = ${privateKey}\nAddress = 10.76.0.1/24\n`);
+    const failing = await h.quick(ns, 'up', config, { WG_QUICK_USERSPACE_IMPLEMENTATION: 'false' });
     assert.equal(failing.code, 1);
     assert.equal(failing.stderr.trim().split('\n').pop(), `viaguard up: the daemon \`false ${iface}' failed with exit status 1`);
     assert.doesNotMatch(failing.stderr, /Warning/);
-    const missing = await quick(ns, 'up', config, { WG_QUICK_USERSPACE_IMPLEMENTATION: `no-such-daemon-${iface}` });
+    const missing = await h.quick(ns, 'up', config, { WG_QUICK_USERSPACE_IMPLEMENTATION: `no-such-daemon-${iface}` });
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr.trim().split('\n').pop(), `viaguard up: cannot run \`no-such-daemon-${iface}': not found`);
     await assertGone(ns, iface);
   });
 
   it('failures: DNS without resolvconf changes nothing; a failing PostUp undoes everything', async () => {
-    const ns = await namespace('qkf');
-    const iface = interfaceName('qkf');
+    const ns = await h.namespace('qkf');
+    const iface = h.interfaceName('qkf');
     const [own, peer] = await Promise.all([keyPair(), keyPair()]);
-    const emptyPath = join(dir, `${iface}.empty`);
+    const emptyPath = join(h.dir, `${iface}.empty`);
     await mkdir(emptyPath);
-    const dnsConfig = await writeConfig(iface, `[Interface]\nPrivateKey = ${own.privateKey}\nAddress = 10.71.0.1/24\nDNS = 10.71.0.53\n`);
-    const noResolvconf = await quick(ns, 'up', dnsConfig, { PATH: emptyPath });
+    const dnsConfig = await h.writeConfig(iface, `[Interface]\nPrivateKey = ${own.privateKey}\nAddress = 10.71.0.1/24\nDNS = 10.71.0.53\n`);
+    const noResolvconf = await h.quick(ns, 'up', dnsConfig, { PATH: emptyPath });
     assert.equal(noResolvconf.code, 1);
     assert.equal(noResolvconf.stderr, 'viaguard up: DNS is set in the config but resolvconf(8) is not installed (install resolvconf or openresolv, or remove DNS from the config)\n');
     assert.equal(existsSync(socketPath(iface)), false, 'no daemon was started');
 
-    const hookConfig = await writeConfig(
+    const hookConfig = await h.writeConfig(
       iface,
       `[Interface]\nPrivateKey = ${own.privateKey}\nAddress = 10.71.0.1/24\nPostUp = exit 7\n\n[Peer]\nPublicKey = ${peer.publicKey}\nAllowedIPs = 0.0.0.0/0\n`,
     );
     const baseline = { '-4': await ruleTables(ns, '-4'), '-6': await ruleTables(ns, '-6') };
-    const failed = await quick(ns, 'up', hookConfig);
+    const failed = await h.quick(ns, 'up', hookConfig);
     assert.equal(failed.code, 1);
     const lines = failed.stderr.trim().split('\n');
     assert.equal(lines.pop(), 'viaguard up: PostUp failed with exit status 7: exit 7');
