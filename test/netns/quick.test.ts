@@ -165,6 +165,35 @@ AllowedIPs = 10.63.1.0/24
     await a.exec('ping', ['-c', '1', '-W', '3', '198.51.100.2']);
   });
 
+  it('two full tunnels: the second takes the next free table, and taking the first down leaves the second\'s rules', async () => {
+    const ns = await h.namespace('qk2');
+    const [first, second] = [h.interfaceName('qk2a'), h.interfaceName('qk2b')];
+    const configs: string[] = [];
+    for (const iface of [first, second]) {
+      const [own, peer] = await Promise.all([keyPair(), keyPair()]);
+      configs.push(await h.writeConfig(iface, `[Interface]\nPrivateKey = ${own.privateKey}\n[Peer]\nPublicKey = ${peer.publicKey}\nAllowedIPs = 0.0.0.0/0\n`));
+    }
+    const baseline = await ruleTables(ns, '-4');
+    await h.quickOk(ns, 'up', configs[0]);
+    await h.quickOk(ns, 'up', configs[1]);
+    assert.equal((await ns.exec('wg', ['show', second, 'fwmark'])).trim(), '0xca6d');
+    const both = await ruleTables(ns, '-4');
+    assert.equal(both.filter((t) => t === '51820').length, 1);
+    assert.equal(both.filter((t) => t === '51821').length, 1);
+
+    await h.quickOk(ns, 'down', configs[0]);
+    const rules = await ipJson<{ table: string; fwmark?: string; suppress_prefixlen?: number }>(ns, ['-4', 'rule', 'show']);
+    assert.deepEqual(rules.filter((r) => r.table === '51820'), []);
+    assert.equal(rules.filter((r) => r.table === '51821' && r.fwmark === '0xca6d').length, 1);
+    assert.equal(rules.filter((r) => r.table === 'main' && r.suppress_prefixlen === 0).length, 1, 'the second tunnel keeps its suppress_prefixlength rule');
+    assert.deepEqual((await ipJson<{ dev: string }>(ns, ['route', 'get', '192.0.2.1']))[0].dev, second);
+
+    await h.quickOk(ns, 'down', configs[1]);
+    assert.deepEqual(await ruleTables(ns, '-4'), baseline);
+    await assertGone(ns, first);
+    await assertGone(ns, second);
+  });
+
   it('SaveConfig: down writes back the running peers, addresses and MTU; the saved file brings it up again', async () => {
     const ns = await h.namespace('qks');
     const iface = h.interfaceName('qks');
