@@ -304,6 +304,13 @@ AllowedIPs = 10.63.1.0/24
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr.trim().split('\n').pop(), `viaguard up: cannot run \`no-such-daemon-${iface}': not found`);
     await assertGone(ns, iface);
+
+    // wireguard-go refuses viaguard's own UAPI key; the interface it made is removed again.
+    await h.writeConfig(iface, `[Interface]\nPrivateKey = ${privateKey}\nAddress = 10.76.0.1/24\nSourceCheck = off\n`);
+    const refused = await h.quick(ns, 'up', config);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr.trim().split('\n').pop(), `viaguard up: ${iface}: the daemon rejected the configuration (errno=-22) (SourceCheck needs viaguardd)`);
+    await assertGone(ns, iface);
   });
 
   it('failures: DNS without resolvconf changes nothing; a failing PostUp undoes everything', async () => {
