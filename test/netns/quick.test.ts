@@ -260,6 +260,21 @@ AllowedIPs = 10.63.1.0/24
     assert.equal(await readFile(record, 'utf8'), `args: -a ${iface} -m 0 -x\nnameserver 10.69.0.53\nsearch corp.example\nargs: -d ${iface} -f\n`);
   });
 
+  it('PeerSelection reaches the daemon as VIAGUARD_PEER_SELECTION and survives SaveConfig', async () => {
+    const ns = await h.namespace('qkp');
+    const iface = h.interfaceName('qkp');
+    const record = join(h.dir, `${iface}.env`);
+    const wrapper = join(h.dir, `${iface}-daemon`);
+    await writeFile(wrapper, `#!/bin/bash\necho "$VIAGUARD_PEER_SELECTION $1" > ${record}\nexec ${h.wireguardGo} "$@"\n`, { mode: 0o755 });
+    const { privateKey } = await keyPair();
+    const config = await h.writeConfig(iface, `[Interface]\nPrivateKey = ${privateKey}\nPeerSelection = route\nSaveConfig = true\n`);
+    await h.quickOk(ns, 'up', config, { WG_QUICK_USERSPACE_IMPLEMENTATION: wrapper });
+    assert.equal(await readFile(record, 'utf8'), `route ${iface}\n`);
+    await h.quickOk(ns, 'down', config);
+    await assertGone(ns, iface);
+    assert.equal(parseWgConfig(await readFile(config, 'utf8')).interface.peerSelection, 'route');
+  });
+
   it('SIGINT during up undoes what up did, as wg-quick\'s trap does', async () => {
     const ns = await h.namespace('qki');
     const iface = h.interfaceName('qki');
