@@ -1,6 +1,7 @@
-// The command-line face of up/down for the `viaguard` dispatcher: argv after the subcommand in,
+// The command-line face of up, down and save for the `viaguard` dispatcher: argv after the subcommand in,
 // an exit status out; progress and errors on stderr, an error as one line, never a stack trace.
 import { down } from './down.js';
+import { save } from './save.js';
 import { up } from './up.js';
 
 export interface CliIo {
@@ -13,7 +14,9 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
-function usage(command: 'up' | 'down'): string {
+type Command = 'up' | 'down' | 'save';
+
+function usage(command: Command): string {
   return [
     `Usage: viaguard ${command} CONFIG_FILE | INTERFACE`,
     '',
@@ -26,7 +29,7 @@ function usage(command: 'up' | 'down'): string {
   ].join('\n');
 }
 
-async function runCommand(command: 'up' | 'down', argv: readonly string[], io: CliIo): Promise<number> {
+async function runCommand(command: Command, argv: readonly string[], io: CliIo): Promise<number> {
   if (argv.length === 1 && ['-h', '--help', 'help'].includes(argv[0])) {
     io.stdout(usage(command));
     return 0;
@@ -45,7 +48,8 @@ async function runCommand(command: 'up' | 'down', argv: readonly string[], io: C
   }
   try {
     if (command === 'up') await up({ config: argv[0], log, signal: interrupt.signal });
-    else await down({ config: argv[0], log });
+    else if (command === 'down') await down({ config: argv[0], log });
+    else await save({ config: argv[0], log });
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -63,4 +67,9 @@ export function runUp(argv: readonly string[], io: CliIo = processIo): Promise<n
 
 export function runDown(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   return runCommand('down', argv, io);
+}
+
+/** `viaguard save`: the running interface written back to its config file, as `wg-quick save`. */
+export function runSave(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  return runCommand('save', argv, io);
 }

@@ -4,18 +4,15 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RtnlClient } from '../netlink/client.js';
-import { UapiClient } from '../uapi/client.js';
-import { configFromStatus } from '../uapi/status-config.js';
 import { socketPath } from '../uapi/socket-path.js';
-import type { DeviceSnapshot } from '../uapi/status.js';
 import { Resolvconf } from './dns.js';
-import { QuickError } from './errors.js';
 import { runHooks } from './hooks.js';
-import { loadConfig, type LoadedConfig } from './load.js';
+import { loadConfig } from './load.js';
 import { stderrLog, type QuickOptions } from './options.js';
 import { fullTunnelRulesToRemove, ruleCommand, ruleSelector } from './plan.js';
 import { requireRoot } from './privileges.js';
-import { addressesToSave, configToSave, writeConfigFile } from './save-config.js';
+import { runningDevice } from './running-device.js';
+import { saveRunningConfig } from './save.js';
 import { Steps, type Log } from './steps.js';
 
 const SOCKET_GONE_TIMEOUT_MS = 5000;
@@ -26,10 +23,7 @@ export async function down(options: QuickOptions): Promise<void> {
   const loaded = await loadConfig(options.config, options.configDir, log);
   requireRoot('viaguard down');
   const { iface, config, table } = loaded;
-  const uapi = new UapiClient(iface);
-  await uapi.get().catch((error: Error) => {
-    throw new QuickError(`\`${iface}' is not a WireGuard interface (${error.message})`, { cause: error });
-  });
+  const { uapi } = await runningDevice(iface);
 
   const nl = new RtnlClient();
   const steps = new Steps(log);
@@ -37,7 +31,7 @@ export async function down(options: QuickOptions): Promise<void> {
     await runHooks('PreDown', config.interface.preDown, iface, env, log);
     // Read after PreDown, which may have changed the device.
     const device = await uapi.get();
-    if (config.interface.saveConfig) await saveConfig(nl, steps, loaded, device);
+    if (config.interface.saveConfig) await saveRunningConfig(nl, steps, loaded, device);
     const hasDefaultRoute = device.peers.some((peer) => [...peer.allowedIps].some((prefix) => prefix.cidr === 0));
     if (table.kind === 'auto' && device.fwmark && hasDefaultRoute) await removeFullTunnelRules(nl, steps, device.fwmark);
     await steps.run(`ip link delete dev ${iface}`, () => nl.deleteLink(iface));
@@ -47,15 +41,6 @@ export async function down(options: QuickOptions): Promise<void> {
   } finally {
     nl.close();
   }
-}
-
-async function saveConfig(nl: RtnlClient, steps: Steps, loaded: LoadedConfig, device: DeviceSnapshot): Promise<void> {
-  const { iface, path, config } = loaded;
-  await steps.run(`wg showconf ${iface} > ${path}`, async () => {
-    const link = await nl.getLink(iface);
-    const addresses = addressesToSave(await nl.listAddresses({ dev: iface }), config.interface.addresses);
-    await writeConfigFile(path, configToSave(configFromStatus(device), config.interface, { addresses, mtu: link.mtu }));
-  });
 }
 
 async function removeFullTunnelRules(nl: RtnlClient, steps: Steps, table: number): Promise<void> {

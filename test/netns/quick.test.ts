@@ -194,7 +194,7 @@ AllowedIPs = 10.63.1.0/24
     await assertGone(ns, second);
   });
 
-  it('SaveConfig: down writes back the running peers, addresses and MTU; the saved file brings it up again', async () => {
+  it('SaveConfig: save and down write back the running peers, addresses and MTU; the saved file brings it up again', async () => {
     const ns = await h.namespace('qks');
     const iface = h.interfaceName('qks');
     const [own, peer1, peer2] = await Promise.all([keyPair(), keyPair(), keyPair()]);
@@ -209,6 +209,11 @@ AllowedIPs = 10.63.1.0/24
     await ns.exec('wg', ['set', iface, 'peer', peer2.publicKey, 'allowed-ips', '10.67.0.0/24', 'endpoint', '192.0.2.9:4000']);
     await ns.exec('ip', ['address', 'add', '10.68.0.1/16', 'dev', iface]);
     await ns.exec('ip', ['link', 'set', 'dev', iface, 'mtu', '1350']);
+    // `save` writes the running state without taking the interface down.
+    await h.quickOk(ns, 'save', config);
+    assert.equal(await linkExists(ns, iface), true);
+    assert.match(await readFile(config, 'utf8'), /AllowedIPs = 10\.67\.0\.0\/24/);
+    await ns.exec('wg', ['set', iface, 'peer', peer2.publicKey, 'allowed-ips', '10.67.0.0/24,10.69.9.0/24']);
     await h.quickOk(ns, 'down', config);
     await assertGone(ns, iface);
 
@@ -223,7 +228,7 @@ AllowedIPs = 10.63.1.0/24
     assert.equal(Buffer.from(saved.interface.privateKey!).toString('base64'), own.privateKey);
     const peers = new Map(saved.peers.map((p) => [Buffer.from(p.publicKey).toString('base64'), p]));
     assert.deepEqual(peers.get(peer1.publicKey)?.allowedIps.map(formatPrefix), ['10.66.0.2/32']);
-    assert.deepEqual(peers.get(peer2.publicKey)?.allowedIps.map(formatPrefix), ['10.67.0.0/24']);
+    assert.deepEqual(peers.get(peer2.publicKey)?.allowedIps.map(formatPrefix), ['10.67.0.0/24', '10.69.9.0/24'], 'down saved again');
     assert.deepEqual(peers.get(peer2.publicKey)?.endpoint, { host: '192.0.2.9', port: 4000 });
 
     await h.quickOk(ns, 'up', config);

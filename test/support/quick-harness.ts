@@ -94,14 +94,14 @@ export class QuickHarness {
     return path;
   }
 
-  /** `viaguard up|down CONFIG` inside the namespace, wireguard-go as the daemon unless env says otherwise. */
-  quick(ns: Namespace, command: 'up' | 'down', config: string, env: Record<string, string> = {}): Promise<RunResult> {
+  /** `viaguard up|down|save CONFIG` inside the namespace, wireguard-go as the daemon unless env says otherwise. */
+  quick(ns: Namespace, command: 'up' | 'down' | 'save', config: string, env: Record<string, string> = {}): Promise<RunResult> {
     const assignments = Object.entries({ WG_QUICK_USERSPACE_IMPLEMENTATION: this.wireguardGo, ...env }).map(([k, v]) => `${k}=${v}`);
     return run('ip', ['netns', 'exec', ns.name, 'env', ...assignments, process.execPath, QUICK_MAIN, command, config]);
   }
 
   /** As quick(), insisting on success; returns the progress written to stderr. */
-  async quickOk(ns: Namespace, command: 'up' | 'down', config: string, env?: Record<string, string>): Promise<string> {
+  async quickOk(ns: Namespace, command: 'up' | 'down' | 'save', config: string, env?: Record<string, string>): Promise<string> {
     const result = await this.quick(ns, command, config, env);
     assert.equal(result.code, 0, `viaguard ${command} failed: ${result.stderr}`);
     return result.stderr;

@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIp } from '../../src/net/ip.js';
-import { runDown, runUp, type CliIo } from '../../src/quick/cli.js';
+import { runDown, runSave, runUp, type CliIo } from '../../src/quick/cli.js';
 import { bundledViaguardd, daemonCommand } from '../../src/quick/daemon.js';
 import { findInPath, interfaceOrderPrefix, Resolvconf, resolvconfInput } from '../../src/quick/dns.js';
 import { QuickError } from '../../src/quick/errors.js';
@@ -105,7 +105,7 @@ describe('quick: daemon, hooks, resolvconf and the command line', () => {
     });
   });
 
-  describe('runUp / runDown', () => {
+  describe('runUp / runDown / runSave', () => {
     it('help on stdout with status 0; a wrong argument count prints the usage with status 1', async () => {
       const help = captureIo();
       assert.equal(await runUp(['--help'], help), 0);
@@ -114,6 +114,9 @@ describe('quick: daemon, hooks, resolvconf and the command line', () => {
       assert.equal(await runDown([], wrong), 1);
       assert.match(wrong.err, /^Usage: viaguard down CONFIG_FILE \| INTERFACE/);
       assert.equal(await runDown(['a', 'b'], wrong), 1);
+      const save = captureIo();
+      assert.equal(await runSave([], save), 1);
+      assert.match(save.err, /^Usage: viaguard save CONFIG_FILE \| INTERFACE/);
     });
 
     it('an error is one line on stderr and status 1', async () => {
