@@ -29,7 +29,7 @@ function usage(command: Command): string {
   ].join('\n');
 }
 
-async function runCommand(command: Command, argv: readonly string[], io: CliIo): Promise<number> {
+async function runSubcommand(command: Command, argv: readonly string[], io: CliIo): Promise<number> {
   if (argv.length === 1 && ['-h', '--help', 'help'].includes(argv[0])) {
     io.stdout(usage(command));
     return 0;
@@ -62,14 +62,14 @@ async function runCommand(command: Command, argv: readonly string[], io: CliIo):
 }
 
 export function runUp(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  return runCommand('up', argv, io);
+  return runSubcommand('up', argv, io);
 }
 
 export function runDown(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  return runCommand('down', argv, io);
+  return runSubcommand('down', argv, io);
 }
 
 /** `viaguard save`: the running interface written back to its config file, as `wg-quick save`. */
 export function runSave(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  return runCommand('save', argv, io);
+  return runSubcommand('save', argv, io);
 }

@@ -52,7 +52,7 @@ export async function up(options: QuickOptions): Promise<UpResult> {
     await runHooks('PreUp', settings.preUp, iface, env, log);
 
     const uapi = new UapiClient(iface);
-    await steps.run(`wg setconf ${iface} <(viaguard strip ${path})`, async () => {
+    await steps.run(`wg setconf ${iface} <${path} without wg-quick's keys>`, async () => {
       const tx = await configToSetTransaction(config, { replace: true, resolve: resolveEndpoint });
       const errno = await uapi.apply(tx);
       if (errno !== 0) {
