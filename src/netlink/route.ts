@@ -152,6 +152,20 @@ export function routeDumpBody(family?: IpFamily, filter: { table?: number; index
   };
 }
 
+// rtm_flags: report the table the route was found in (linux/rtnetlink.h). `ip route get` asks
+// for it on IPv4 only; IPv6's strict checking rejects it (its replies carry the table anyway).
+const RTM_F_LOOKUP_TABLE = 0x1000;
+
+/** RTM_GETROUTE for one destination (`ip route get ADDR`): the kernel's routing decision. */
+export function routeGetBody(destination: IpAddress): (w: WireWriter) => void {
+  checkAddress('route lookup destination', destination);
+  return (w) => {
+    w.u8(afOf(destination.family)).u8(destination.bytes.length * 8).u8(0).u8(0);
+    w.u8(RT_TABLE.UNSPEC).u8(0).u8(0).u8(0).u32(destination.family === 4 ? RTM_F_LOOKUP_TABLE : 0);
+    w.attrBytes(RTA.DST, destination.bytes);
+  };
+}
+
 function decodeGateway(attrs: Map<number, Uint8Array>, family: IpFamily): IpAddress | undefined {
   const gw = attrs.get(RTA.GATEWAY);
   if (gw) return addressFromBytes(family, gw);
