@@ -8,6 +8,7 @@ import { SET_USAGE } from './set-args.js';
 import { setCommand } from './set.js';
 import { showCommand, SHOW_HELP, SHOW_USAGE } from './show.js';
 import { showconfCommand, SHOWCONF_USAGE } from './showconf.js';
+import { QUICK_USAGE, runDown, runSave, runUp } from '../quick/cli.js';
 import { watchCommand, WATCH_HELP, WATCH_USAGE } from './watch.js';
 
 export interface Command {
@@ -30,6 +31,9 @@ export const COMMANDS = new Map<string, Command>([
   ['syncconf', { summary: 'Synchronizes a configuration file to a WireGuard interface', usage: CONF_USAGE('syncconf'), run: confCommand('syncconf') }],
   ['genkey', { summary: 'Generates a new private key and writes it to stdout', usage: 'genkey', run: genkeyCommand(true) }],
   ['genpsk', { summary: 'Generates a new preshared key and writes it to stdout', usage: 'genpsk', run: genkeyCommand(false) }],
+  ['up', { summary: 'Brings an interface up from a wg-quick style config file, with viaguard\'s own keys', usage: QUICK_USAGE('up'), run: runUp }],
+  ['down', { summary: 'Takes down an interface brought up with `up`', usage: QUICK_USAGE('down'), run: runDown }],
+  ['save', { summary: 'Writes a running interface back to its config file, as wg-quick save', usage: QUICK_USAGE('save'), run: runSave }],
   ['watch', { summary: 'Prints changes to a viaguardd interface as they happen, one JSON object per line', usage: WATCH_USAGE, help: WATCH_HELP, run: watchCommand }],
   ['pubkey', { summary: 'Reads a private key from stdin and writes a public key to stdout', usage: 'pubkey', run: pubkeyCommand }],
 ]);

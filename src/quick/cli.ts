@@ -1,24 +1,17 @@
 // The command-line face of up, down and save for the `viaguard` dispatcher: argv after the subcommand in,
 // an exit status out; progress and errors on stderr, an error as one line, never a stack trace.
+import type { CliIo } from '../cli/cli-io.js';
 import { down } from './down.js';
 import { save } from './save.js';
 import { up } from './up.js';
 
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
 type Command = 'up' | 'down' | 'save';
+
+export const QUICK_USAGE = (command: Command) => `${command} CONFIG_FILE | INTERFACE`;
 
 function usage(command: Command): string {
   return [
-    `Usage: viaguard ${command} CONFIG_FILE | INTERFACE`,
+    `Usage: viaguard ${QUICK_USAGE(command)}`,
     '',
     '  CONFIG_FILE is a configuration file whose name is the interface name followed by',
     '  `.conf\'; INTERFACE alone means /etc/wireguard/INTERFACE.conf. The file is what wg-quick(8)',
@@ -31,14 +24,14 @@ function usage(command: Command): string {
 
 async function runSubcommand(command: Command, argv: readonly string[], io: CliIo): Promise<number> {
   if (argv.length === 1 && ['-h', '--help', 'help'].includes(argv[0])) {
-    io.stdout(usage(command));
+    io.write(usage(command));
     return 0;
   }
   if (argv.length !== 1 || argv[0] === '') {
-    io.stderr(usage(command));
+    io.warn(usage(command));
     return 1;
   }
-  const log = (line: string) => io.stderr(`${line}\n`);
+  const log = (line: string) => io.warn(`${line}\n`);
   // An interrupted `up` undoes what it did; `down` runs to its end, as in wg-quick.
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
@@ -53,7 +46,7 @@ async function runSubcommand(command: Command, argv: readonly string[], io: CliI
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`viaguard ${command}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    io.warn(`viaguard ${command}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);
@@ -61,15 +54,15 @@ async function runSubcommand(command: Command, argv: readonly string[], io: CliI
   }
 }
 
-export function runUp(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export function runUp(argv: readonly string[], io: CliIo): Promise<number> {
   return runSubcommand('up', argv, io);
 }
 
-export function runDown(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export function runDown(argv: readonly string[], io: CliIo): Promise<number> {
   return runSubcommand('down', argv, io);
 }
 
 /** `viaguard save`: the running interface written back to its config file, as `wg-quick save`. */
-export function runSave(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export function runSave(argv: readonly string[], io: CliIo): Promise<number> {
   return runSubcommand('save', argv, io);
 }

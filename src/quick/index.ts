@@ -2,7 +2,7 @@
 export { up, type UpResult } from './up.js';
 export { down } from './down.js';
 export { save } from './save.js';
-export { runDown, runSave, runUp, type CliIo } from './cli.js';
+export { runDown, runSave, runUp } from './cli.js';
 export type { QuickOptions } from './options.js';
 export { QuickError } from './errors.js';
 export { DEFAULT_CONFIG_DIR, locateConfig } from './config-path.js';

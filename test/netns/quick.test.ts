@@ -1,5 +1,5 @@
 // `viaguard up`/`down` for real: runUp/runDown run inside fresh network namespaces (through
-// test/support/quick-main.js under `ip netns exec`, as the viaguard command runs them), with
+// the viaguard command under `ip netns exec`, as the viaguard command runs them), with
 // Debian's wireguard-go as the daemon, checked with ip(8) -j, wg(8) and ping.
 // Privileged: needs root, ip, wg, wireguard-go, ping, bash; fails (never skips) without them.
 import assert from 'node:assert/strict';

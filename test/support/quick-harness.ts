@@ -1,5 +1,5 @@
 // Shared by the privileged up/down tests: namespaces, interface names and config files that are
-// unique and cleaned up, `viaguard up|down` run inside a namespace (quick-main.js under
+// unique and cleaned up, `viaguard up|down` run inside a namespace (the viaguard command under
 // `ip netns exec`), and ip(8) -j queries.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -13,7 +13,8 @@ import { Namespace } from '../../src/testing/netns.js';
 import { socketPath } from '../../src/uapi/socket-path.js';
 import { requireRoot, run, runOk, uniqueName, type RunResult } from './run.js';
 
-export const QUICK_MAIN = fileURLToPath(new URL('./quick-main.js', import.meta.url));
+/** The viaguard command, whose up/down/save these tests drive. */
+export const QUICK_MAIN = fileURLToPath(new URL('../../src/cli/viaguard.js', import.meta.url));
 
 export interface Keys {
   privateKey: string;

@@ -5,7 +5,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIp } from '../../src/net/ip.js';
-import { runDown, runSave, runUp, type CliIo } from '../../src/quick/cli.js';
+import type { CliIo } from '../../src/cli/cli-io.js';
+import { runDown, runSave, runUp } from '../../src/quick/cli.js';
 import { bundledViaguardd, daemonCommand } from '../../src/quick/daemon.js';
 import { findInPath, interfaceOrderPrefix, Resolvconf, resolvconfInput } from '../../src/quick/dns.js';
 import { QuickError } from '../../src/quick/errors.js';
@@ -15,12 +16,18 @@ function captureIo(): CliIo & { out: string; err: string } {
   const io = {
     out: '',
     err: '',
-    stdout: (text: string) => {
+    write: (text: string) => {
       io.out += text;
     },
-    stderr: (text: string) => {
+    warn: (text: string) => {
       io.err += text;
     },
+    readStdin: async () => Buffer.alloc(0),
+    env: {},
+    stdoutIsTty: false,
+    stdoutIsWorldReadableFile: () => false,
+    now: () => 0,
+    socketDir: '/nonexistent',
   };
   return io;
 }
