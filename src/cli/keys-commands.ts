@@ -6,7 +6,7 @@ import { clampPrivateKey, keyToBase64 } from '../config/keys.js';
 import type { CliIo } from './cli-io.js';
 import { CliError } from './errors.js';
 import { parseKeyFile } from './key-file.js';
-import { publicKeyFromPrivate } from './public-key.js';
+import { publicKeyFromPrivate } from '../config/public-key.js';
 
 function noArguments(name: string, args: string[]): void {
   if (args.length) throw new CliError(`${name} takes no arguments; usage: viaguard ${name}`);

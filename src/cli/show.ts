@@ -5,7 +5,7 @@ import type { DeviceSnapshot } from '../uapi/status.js';
 import type { CliIo } from './cli-io.js';
 import { getDevice, listInterfaces } from './device-access.js';
 import { CliError, describeError } from './errors.js';
-import { publicKeyFromPrivate } from './public-key.js';
+import { publicKeyFromPrivate } from '../config/public-key.js';
 import { deviceJson } from './show-json.js';
 import { fieldText, prettyDevice, SHOW_FIELDS, type ShowField, type ShownDevice } from './show-format.js';
 import { colorWanted, stripAnsi } from './terminal.js';

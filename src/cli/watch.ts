@@ -1,7 +1,6 @@
 // `viaguard watch IFACE`: the daemon's change events (uapi/watch.ts), one JSON object per line,
 // until the daemon goes away or the user interrupts. Keys are base64 as wg prints them.
-import { keyFromHex, keyToBase64 } from '../config/keys.js';
-import type { WatchEvent } from '../uapi/watch.js';
+import { watchEventJson } from '../uapi/watch-json.js';
 import type { CliIo } from './cli-io.js';
 import { watchDevice } from './device-access.js';
 import { CliError } from './errors.js';
@@ -14,24 +13,6 @@ export const WATCH_HELP = `Prints one JSON object per line for each change, as i
   {"time":"…","event":"endpoint"|"session","public_key":"…","endpoint":"1.2.3.4:51820"}
   {"time":"…","event":"handshake_failed","public_key":"…"}
   {"time":"…","event":"resync","dropped":N}   (events were lost: read the state again)`;
-
-const NUMERIC = new Set(['added', 'removed', 'dropped']);
-
-export function watchEventJson(event: WatchEvent, time: Date): Record<string, unknown> {
-  const out: Record<string, unknown> = { time: time.toISOString(), event: event.name };
-  for (const [key, value] of event.fields) {
-    if (key === 'public_key') {
-      const raw = keyFromHex(value);
-      out.public_key = raw ? keyToBase64(raw) : value;
-    } else if (key === 'allowed_ip') {
-      const list = value.startsWith('-') ? 'allowed_ips_removed' : 'allowed_ips_added';
-      ((out[list] ??= []) as string[]).push(value.replace(/^[+-]/, ''));
-    } else {
-      out[key] = NUMERIC.has(key) ? Number(value) : value;
-    }
-  }
-  return out;
-}
 
 export async function watchCommand(args: string[], io: CliIo): Promise<number> {
   if (args.length !== 1) throw new CliError(`usage: viaguard ${WATCH_USAGE}`);

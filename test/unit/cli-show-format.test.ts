@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { keyFromHex, keyToBase64 } from '../../src/config/keys.js';
-import { publicKeyFromPrivate } from '../../src/cli/public-key.js';
+import { publicKeyFromPrivate } from '../../src/config/public-key.js';
 import { ago, bytes, dumpDevice, every, fieldText, prettyDevice, prettyTime, sortPeersByHandshake, type ShownDevice } from '../../src/cli/show-format.js';
 import { deviceJson } from '../../src/cli/show-json.js';
 import { showconfText } from '../../src/cli/showconf-format.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatWatchEvent, WatchEventParser, WatchStream, type WatchEvent } from '../../src/uapi/watch.js';
-import { watchEventJson } from '../../src/cli/watch.js';
+import { watchEventJson } from '../../src/uapi/watch-json.js';
 
 describe('uapi/watch', () => {
   it('writes events as key=value blocks and reads them back', () => {

@@ -1,7 +1,7 @@
 // Curve25519 public keys from private keys, as `wg pubkey` and `wg show` derive them (the private
 // key is clamped first, RFC 7748). OpenSSL through node:crypto does the scalar multiplication.
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { KEY_LENGTH } from '../config/keys.js';
+import { KEY_LENGTH } from './keys.js';
 
 // PKCS#8 wrapping of a raw X25519 private key (RFC 8410): the fixed DER header, then 32 bytes.
 const PKCS8_X25519_HEADER = Buffer.from('302e020100300506032b656e04220420', 'hex');
