@@ -60,7 +60,8 @@ export function deviceStatus(device: Device): DeviceStatus {
     fwmark: device.fwmark,
     sourceCheck: device.sourceCheck,
     peerSelection: 'allowed-ips',
-    extra: Object.entries(device.counters()).map(([name, value]) => [counterKey(name), String(value)] as const),
+    // Counters that are still 0 are left out: a healthy device's `viaguard show` stays short.
+    extra: Object.entries(device.counters()).flatMap(([name, value]) => (value ? [[counterKey(name), String(value)] as const] : [])),
     peers: device.peers().map(
       (peer): PeerStatus => ({
         publicKey: peer.publicKey,

@@ -123,6 +123,16 @@ describe('wg and wg-quick on viaguardd', function () {
       assert.equal((await dump(ours)).length, 2);
     });
 
+    it('viaguard show, dump and showconf print what wg prints for viaguardd, plus its own keys', async () => {
+      const viaguard = (...args: string[]) => ns.exec(process.execPath, [VIAGUARDD_PATH.replace(/viaguardd\.js$/, 'viaguard.js'), ...args]);
+      assert.equal(await viaguard('show', ours, 'dump'), await wg('show', ours, 'dump'));
+      assert.equal(await viaguard('show', ours, 'allowed-ips'), await wg('show', ours, 'allowed-ips'));
+      const pretty = await viaguard('show', ours);
+      assert.ok(pretty.startsWith((await wg('show', ours)).split('\n\n')[0].split('\n').slice(0, 4).join('\n')), pretty);
+      assert.match(pretty, /source check: allowed-ips/);
+      assert.equal((await viaguard('showconf', ours)).replace(/^SourceCheck = .*\n|^PeerSelection = .*\n/gm, ''), await wg('showconf', ours));
+    });
+
     it('answers a bad set with errno=-22, applies none of it, and keeps the connection usable', async () => {
       const before = await wg('showconf', ours);
       const socket = connectUnix(`/var/run/wireguard/${ours}.sock`);
