@@ -159,24 +159,25 @@ class AllowedIpsWrap : public Napi::ObjectWrap<AllowedIpsWrap> {
  private:
   // insert(family, address, cidr, peer) -> previous owner or 0
   Napi::Value Insert(const Napi::CallbackInfo& info) {
-    CheckArgumentCount(info, 4);
-    const Family family = ToFamily(info[0]);
-    const uint8_t* address = ToAddress(info[1], family);
-    const uint32_t cidr = ToU32(info[2], "cidr", 0, AddressBytes(family) * 8);
-    const PeerId peer = ToPeer(info[3]);
+    const Entry e = PrefixArguments(info);
     std::unique_lock lock(shared_->mutex);
-    return Napi::Number::New(info.Env(), shared_->table.Insert(family, address, static_cast<uint8_t>(cidr), peer));
+    return Napi::Number::New(info.Env(), shared_->table.Insert(e.family, e.address, e.cidr, e.peer));
   }
 
   // remove(family, address, cidr, peer) -> whether peer owned that exact prefix
   Napi::Value Remove(const Napi::CallbackInfo& info) {
+    const Entry e = PrefixArguments(info);
+    std::unique_lock lock(shared_->mutex);
+    return Napi::Boolean::New(info.Env(), shared_->table.Remove(e.family, e.address, e.cidr, e.peer));
+  }
+
+  // The (family, address, cidr, peer) arguments of insert and remove, checked.
+  static Entry PrefixArguments(const Napi::CallbackInfo& info) {
     CheckArgumentCount(info, 4);
     const Family family = ToFamily(info[0]);
     const uint8_t* address = ToAddress(info[1], family);
     const uint32_t cidr = ToU32(info[2], "cidr", 0, AddressBytes(family) * 8);
-    const PeerId peer = ToPeer(info[3]);
-    std::unique_lock lock(shared_->mutex);
-    return Napi::Boolean::New(info.Env(), shared_->table.Remove(family, address, static_cast<uint8_t>(cidr), peer));
+    return {family, static_cast<uint8_t>(cidr), address, ToPeer(info[3])};
   }
 
   Napi::Value RemoveAll(const Napi::CallbackInfo& info) {
