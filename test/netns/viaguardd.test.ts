@@ -67,6 +67,21 @@ describe('viaguardd with wireguard-go', function () {
     assert.ok(rx > 148 + 4 * 84 && tx > 92 + 4 * 84, `transfer rx ${rx} tx ${tx}`);
   });
 
+  it('follows a peer that roams to another address and port (authenticated packets only)', async () => {
+    pair = await createTunnelPair(viaguardd, wireguardGo, { index: 34 });
+    const { left, right } = pair;
+    await right.ns.exec('ping', ['-c', '1', '-W', '5', left.tunnel4]);
+    const veth = (await right.ns.exec('ip', ['-o', 'link', 'show', 'type', 'veth'])).split(':')[1].trim().split('@')[0];
+    // Deleting a primary address takes its secondaries along: delete first, then add.
+    await right.ns.exec('ip', ['addr', 'del', '192.0.2.2/24', 'dev', veth]);
+    await right.ns.exec('ip', ['addr', 'add', '192.0.2.77/24', 'dev', veth]);
+    await right.ns.exec('wg', ['set', right.ifname, 'listen-port', '51999']);
+    await right.ns.exec('ping', ['-c', '2', '-W', '5', left.tunnel4]);
+    const endpoint = (await left.ns.exec('wg', ['show', left.ifname, 'endpoints'])).trim().split('\t')[1];
+    assert.equal(endpoint, '192.0.2.77:51999');
+    await left.ns.exec('ping', ['-c', '1', '-W', '5', right.tunnel4]);
+  });
+
   it('initiates to wireguard-go over IPv6 outer addresses', async () => {
     pair = await createTunnelPair(viaguardd, wireguardGo, { index: 32, outer: 6 });
     const { left, right } = pair;
