@@ -82,6 +82,21 @@ describe('viaguardd with wireguard-go', function () {
     await left.ns.exec('ping', ['-c', '1', '-W', '5', right.tunnel4]);
   });
 
+  it('sends persistent keepalives on its own, and handshakes first when there is no session', async () => {
+    pair = await createTunnelPair(viaguardd, wireguardGo, { index: 35 });
+    const { left, right } = pair;
+    const peer = (await left.ns.exec('wg', ['show', left.ifname, 'peers'])).trim();
+    const received = async () => Number((await right.ns.exec('wg', ['show', right.ifname, 'transfer'])).trim().split('\t')[1]);
+    assert.equal(await received(), 0);
+    await left.ns.exec('wg', ['set', left.ifname, 'peer', peer, 'persistent-keepalive', '1']);
+    await new Promise((r) => setTimeout(r, 3500));
+    const first = await received();
+    // A handshake initiation (148 B) and then keepalives (32 B each), unprompted by any traffic.
+    assert.ok(first >= 148 + 2 * 32, `wireguard-go received ${first} B`);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok((await received()) >= first + 32, 'keepalives keep coming');
+  });
+
   it('initiates to wireguard-go over IPv6 outer addresses', async () => {
     pair = await createTunnelPair(viaguardd, wireguardGo, { index: 32, outer: 6 });
     const { left, right } = pair;
