@@ -4,6 +4,7 @@
 // whole, already validated transaction; what can still fail at apply time (the port being
 // taken) is done first, so a failed set changes nothing.
 import type { Logger } from '../log.js';
+import { formatMac } from '../native/dataplane.js';
 import type { NativeSystemError } from '../native/native.js';
 import { UAPI_ERRNO, UapiError } from '../uapi/errors.js';
 import type { UapiHandler } from '../uapi/server.js';
@@ -24,7 +25,7 @@ export function deviceStatus(device: Device): DeviceStatus {
     listenPort: device.listenPort,
     fwmark: device.fwmark,
     sourceCheck: device.sourceCheck,
-    peerSelection: 'allowed-ips',
+    peerSelection: device.peerSelection,
     extra: Object.entries(device.counters()).map(([name, value]) => [counterKey(name), String(value)] as const),
     peers: device.peers().map(
       (peer): PeerStatus => ({
@@ -37,10 +38,19 @@ export function deviceStatus(device: Device): DeviceStatus {
         rxBytes: BigInt(peer.rxBytes),
         persistentKeepaliveInterval: peer.persistentKeepalive,
         allowedIps: device.allowedIpsOf(peer.id),
-        extra: [['source_check_drops', String(peer.sourceCheckDrops)]],
+        extra: peerExtra(device, peer.id, peer.sourceCheckDrops),
       }),
     ),
   };
+}
+
+/** viaguard's own peer keys: the source check's drops; in route mode the peer's MAC and learnt addresses. */
+function peerExtra(device: Device, id: number, sourceCheckDrops: number): [string, string][] {
+  const extra: [string, string][] = [['source_check_drops', String(sourceCheckDrops)]];
+  if (device.peerSelection !== 'route') return extra;
+  extra.push(['peer_mac', formatMac(device.peerMacOf(id))]);
+  for (const address of device.learntAddressesOf(id)) extra.push(['learnt_ip', address]);
+  return extra;
 }
 
 /** droppedGarbage -> dropped_garbage; handshakeDropped.invalidMac1 -> handshake_dropped_invalid_mac1. */
@@ -49,9 +59,6 @@ function counterKey(name: string): string {
 }
 
 function applySet(device: Device, tx: SetTransaction, log: Logger): void {
-  if (tx.sourceCheck === 'route') {
-    throw new UapiError(UAPI_ERRNO.EINVAL, 'source_check=route is not available on this interface (it needs route peer selection)');
-  }
   if (tx.listenPort !== undefined) bindPort(device, tx.listenPort);
   if (tx.privateKey) device.setPrivateKey(tx.privateKey);
   if (tx.fwmark !== undefined) device.setFwmark(tx.fwmark);

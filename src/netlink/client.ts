@@ -9,6 +9,7 @@ import { decodeLink, Link, linkDeleteBody, linkDumpBody, linkGetBody, LinkSettin
 import { NetlinkError, NetlinkMessage } from './message.js';
 import { decodeNeighbour, Neighbour, neighbourBody, neighbourDumpBody, NeighbourSpec } from './neighbour.js';
 import { decodeRoute, NextHop, Route, routeBody, routeDumpBody, RouteSpec } from './route.js';
+import { RouteQuery, routeGetBody } from './route-get.js';
 import { decodeRule, Rule, ruleBody, ruleDumpBody, RuleSpec } from './rule.js';
 
 /** A device by index or by name. */
@@ -135,6 +136,13 @@ export class RtnlClient {
         (filter.table === undefined || r.table === filter.table) &&
         (index === undefined || r.index === index || (r.multipath ?? []).some((h) => h.index === index)),
     );
+  }
+
+  /** `ip route get [fibmatch] ADDR [from SRC] [mark M]`; rejects (ENETUNREACH...) when there is no route. */
+  async getRoute(query: RouteQuery): Promise<Route> {
+    const [route] = decodeAll(await this.conn.request(RTM.GETROUTE, 0, routeGetBody(query)), RTM.NEWROUTE, decodeRoute);
+    if (!route) throw new Error('netlink: no RTM_NEWROUTE reply to RTM_GETROUTE');
+    return route;
   }
 
   /** `ip route add`; EEXIST when an identical route exists. */
