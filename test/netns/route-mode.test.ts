@@ -1,0 +1,218 @@
+// Route mode with the seed's mesh: node A runs viaguardd --peer-selection route with three
+// Debian wireguard-go peers, each in its own namespace and owning only its tunnel address in
+// A's AllowedIPs. Every peer also holds the same destination 10.99.0.1 (and P3 fd99::1), so
+// only Linux routing on A decides which one a packet reaches: the main table, an `ip rule`
+// on source, an `ip rule` on fwmark (via an IPv6 gateway), ECMP and IPv6 gateways. A's per-peer
+// transmit counters prove which peer carried each flow.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { peerMac, formatMac } from '../../src/native/dataplane.js';
+import { Namespace, connect, uniqueSuffix } from '../../src/testing/netns.js';
+import { VIAGUARDD_PATH } from '../../src/testing/tunnel-pair.js';
+import { UapiClient } from '../../src/uapi/client.js';
+import { requireRoot } from '../support/run.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function wgKeyPair(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const b64 = (s: string) => Buffer.from(s, 'base64url').toString('base64');
+  return { privateKey: b64(privateKey.export({ format: 'jwk' }).d!), publicKey: b64(publicKey.export({ format: 'jwk' }).x!) };
+}
+
+interface MeshPeer {
+  ns: Namespace;
+  ifname: string;
+  keys: { privateKey: string; publicKey: string };
+  tunnel4: string;
+  tunnel6: string;
+}
+
+describe('route mode: Linux routing picks the peer (viaguardd + three wireguard-go peers)', function () {
+  this.timeout(120_000);
+  const suffix = uniqueSuffix();
+  const ifname = `rtA${suffix}`;
+  const aKeys = wgKeyPair();
+  let a: Namespace | undefined;
+  const peers: MeshPeer[] = [];
+
+  const inA = (cmd: string, args: string[]) => a!.exec(cmd, args);
+  async function txByPeer(): Promise<Map<string, number>> {
+    const lines = (await inA('wg', ['show', ifname, 'transfer'])).trim().split('\n');
+    return new Map(lines.map((l) => l.split('\t')).map(([key, , tx]) => [key, Number(tx)]));
+  }
+  /** Runs traffic and returns how many bytes A sent to each peer (by index) meanwhile. */
+  async function carried(traffic: () => Promise<unknown>): Promise<number[]> {
+    const before = await txByPeer();
+    await traffic();
+    const after = await txByPeer();
+    return peers.map((p) => (after.get(p.keys.publicKey) ?? 0) - (before.get(p.keys.publicKey) ?? 0));
+  }
+  /** Asserts that the flow went through peer `index` only (1 KB pings; strays are small multicast). */
+  function assertCarriedBy(deltas: number[], index: number, what: string): void {
+    deltas.forEach((d, i) => {
+      if (i === index) assert.ok(d >= 5000, `${what}: peer ${i + 1} should carry the flow, sent ${deltas.join('/')} bytes`);
+      else assert.ok(d < 2000, `${what}: peer ${i + 1} should not carry the flow, sent ${deltas.join('/')} bytes`);
+    });
+  }
+  const ping = (args: string[]) => inA('ping', ['-c', '5', '-i', '0.2', '-s', '1000', '-W', '5', ...args]);
+  async function uapi(): Promise<Map<string, string>> {
+    const status = await new UapiClient(ifname).get();
+    return new Map([['peer_selection', status.peerSelection ?? ''], ['source_check', status.sourceCheck ?? '']]);
+  }
+  async function sourceCheckDrops(): Promise<number[]> {
+    const status = await new UapiClient(ifname).get();
+    return peers.map((p) => {
+      const peer = status.peers.find((s) => Buffer.from(s.publicKey).toString('base64') === p.keys.publicKey);
+      return Number(peer?.extra.find(([k]) => k === 'source_check_drops')?.[1] ?? NaN);
+    });
+  }
+  async function setSourceCheck(mode: 'off' | 'allowed-ips' | 'route'): Promise<void> {
+    assert.equal(await new UapiClient(ifname).set([`source_check=${mode}`]), 0);
+  }
+  async function neighbourMac(address: string): Promise<string | undefined> {
+    const out = await inA('ip', ['-j', 'neigh', 'show', address, 'dev', ifname]);
+    const entries = JSON.parse(out) as { lladdr?: string }[];
+    return entries[0]?.lladdr;
+  }
+  async function waitFor(what: string, check: () => Promise<boolean>, ms = 2000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+      await sleep(20);
+    }
+  }
+
+  before(async () => {
+    requireRoot();
+    a = await Namespace.create('rtA');
+    for (let i = 1; i <= 3; i++) {
+      const ns = await Namespace.create(`rtP${i}`);
+      const { aDev } = await connect(a, ns, { a4: `172.16.${i}.1`, b4: `172.16.${i}.2`, a6: `fd16:${i}::1`, b6: `fd16:${i}::2` });
+      assert.ok(aDev);
+      peers.push({ ns, ifname: `rtP${i}${suffix}`, keys: wgKeyPair(), tunnel4: `100.64.0.${i + 1}`, tunnel6: `fd64::${i + 1}` });
+    }
+    await inA(process.execPath, [VIAGUARDD_PATH, '--peer-selection', 'route', ifname]);
+    await inA('bash', ['-c', `wg set ${ifname} private-key <(echo ${aKeys.privateKey}) listen-port 51820`]);
+    for (const [i, p] of peers.entries()) {
+      await inA('wg', ['set', ifname, 'peer', p.keys.publicKey, 'endpoint', `172.16.${i + 1}.2:51820`, 'allowed-ips', `${p.tunnel4}/32,${p.tunnel6}/128`]);
+      await p.ns.exec('wireguard-go', [p.ifname]);
+      await p.ns.exec('bash', ['-c', `wg set ${p.ifname} private-key <(echo ${p.keys.privateKey}) listen-port 51820`]);
+      await p.ns.exec('wg', ['set', p.ifname, 'peer', aKeys.publicKey, 'endpoint', `172.16.${i + 1}.1:51820`, 'allowed-ips', '0.0.0.0/0,::/0']);
+      await p.ns.exec('ip', ['addr', 'add', `${p.tunnel4}/24`, 'dev', p.ifname]);
+      await p.ns.exec('ip', ['addr', 'add', `${p.tunnel6}/64`, 'dev', p.ifname, 'nodad']);
+      await p.ns.exec('ip', ['link', 'set', p.ifname, 'up']);
+      await p.ns.exec('ip', ['route', 'add', 'default', 'dev', p.ifname]);
+      await p.ns.exec('ip', ['-6', 'route', 'add', 'default', 'dev', p.ifname]);
+      await p.ns.exec('ip', ['addr', 'add', '10.99.0.1/32', 'dev', 'lo']);
+      await p.ns.exec('ip', ['addr', 'add', 'fd99::1/128', 'dev', 'lo']);
+    }
+    await inA('ip', ['addr', 'add', '100.64.0.1/24', 'dev', ifname]);
+    await inA('ip', ['addr', 'add', 'fd64::1/64', 'dev', ifname, 'nodad']);
+    await inA('ip', ['link', 'set', ifname, 'up']);
+    // Replies come from 10.99.0.1, which no AllowedIPs hold: this part is about peer selection.
+    await setSourceCheck('off');
+  });
+
+  after(async () => {
+    for (const p of peers) await p.ns.destroy();
+    await a?.destroy();
+  });
+
+  it('reports peer_selection=route and answers ARP with the MAC derived from the owner\'s key', async () => {
+    assert.equal((await uapi()).get('peer_selection'), 'route');
+    assert.equal((await inA('cat', [`/sys/class/net/${ifname}/type`])).trim(), '1', 'an Ethernet (TAP) interface');
+    await inA('ping', ['-c', '1', '-W', '5', peers[0].tunnel4]);
+    assert.equal(await neighbourMac(peers[0].tunnel4), formatMac(peerMac(Buffer.from(peers[0].keys.publicKey, 'base64'))));
+    await inA('ping', ['-6', '-c', '1', '-W', '5', peers[2].tunnel6]);
+    assert.equal(await neighbourMac(peers[2].tunnel6), formatMac(peerMac(Buffer.from(peers[2].keys.publicKey, 'base64'))));
+  });
+
+  it('sends one destination to three peers by main table, source rule and fwmark rule (via inet6)', async () => {
+    await inA('ip', ['route', 'add', '10.99.0.0/24', 'via', peers[0].tunnel4, 'dev', ifname]);
+    await inA('ip', ['addr', 'add', '100.64.9.1/32', 'dev', 'lo']);
+    await inA('ip', ['rule', 'add', 'from', '100.64.9.1', 'lookup', '101']);
+    await inA('ip', ['route', 'add', '10.99.0.0/24', 'via', peers[1].tunnel4, 'dev', ifname, 'table', '101']);
+    await inA('ip', ['rule', 'add', 'fwmark', '153', 'lookup', '102']);
+    await inA('ip', ['route', 'add', '10.99.0.0/24', 'via', 'inet6', peers[2].tunnel6, 'dev', ifname, 'table', '102']);
+
+    assertCarriedBy(await carried(() => ping(['10.99.0.1'])), 0, 'main table');
+    assertCarriedBy(await carried(() => ping(['-I', '100.64.9.1', '10.99.0.1'])), 1, 'ip rule from');
+    assertCarriedBy(await carried(() => ping(['-m', '153', '10.99.0.1'])), 2, 'ip rule fwmark, IPv4 via an IPv6 gateway');
+  });
+
+  it('follows an IPv6 gateway route, and a route change with no AllowedIPs change', async () => {
+    await inA('ip', ['-6', 'route', 'add', 'fd99::/64', 'via', peers[2].tunnel6, 'dev', ifname]);
+    assertCarriedBy(await carried(() => ping(['-6', 'fd99::1'])), 2, 'IPv6 gateway');
+    await inA('ip', ['-6', 'route', 'replace', 'fd99::/64', 'via', peers[1].tunnel6, 'dev', ifname]);
+    assertCarriedBy(await carried(() => ping(['-6', 'fd99::1'])), 1, 'IPv6 gateway after ip route replace');
+    await inA('ip', ['route', 'replace', '10.99.0.0/24', 'via', peers[2].tunnel4, 'dev', ifname]);
+    assertCarriedBy(await carried(() => ping(['10.99.0.1'])), 2, 'main table after ip route replace');
+  });
+
+  it('spreads an ECMP route across peers', async () => {
+    await inA('ip', ['route', 'replace', '10.99.0.0/24', 'nexthop', 'via', peers[0].tunnel4, 'dev', ifname, 'nexthop', 'via', peers[1].tunnel4, 'dev', ifname]);
+    const sources = Array.from({ length: 16 }, (_, i) => `100.64.8.${i + 1}`);
+    for (const s of sources) await inA('ip', ['addr', 'add', `${s}/32`, 'dev', 'lo']);
+    const pingFrom = (s: string) => inA('ping', ['-c', '2', '-i', '0.2', '-s', '1000', '-W', '5', '-I', s, '10.99.0.1']);
+    const deltas = await carried(() => Promise.all(sources.map(pingFrom)));
+    assert.ok(deltas[0] >= 2000 && deltas[1] >= 2000, `both ECMP peers carry flows: ${deltas.join('/')}`);
+    assert.ok(deltas[2] < 2000, `the third peer is not a next hop: ${deltas.join('/')}`);
+  });
+
+  it('sends link-local multicast to every peer', async () => {
+    const deltas = await carried(() => inA('ping', ['-6', '-c', '3', '-i', '0.2', '-s', '1000', '-W', '1', '-I', ifname, 'ff02::1']).catch(() => ''));
+    deltas.forEach((d, i) => assert.ok(d >= 3000, `peer ${i + 1} got the multicast: ${deltas.join('/')}`));
+  });
+
+  it('rewrites the kernel\'s neighbour entry at once when an address changes owner, and deletes it when nobody owns it', async () => {
+    const [p1, p2] = peers;
+    await inA('ping', ['-c', '1', '-W', '5', p1.tunnel4]);
+    assert.equal(await neighbourMac(p1.tunnel4), formatMac(peerMac(Buffer.from(p1.keys.publicKey, 'base64'))));
+    await inA('wg', ['set', ifname, 'peer', p2.keys.publicKey, 'allowed-ips', `${p2.tunnel4}/32,${p2.tunnel6}/128,${p1.tunnel4}/32`]);
+    const p2Mac = formatMac(peerMac(Buffer.from(p2.keys.publicKey, 'base64')));
+    await waitFor('neighbour moved to peer 2', async () => (await neighbourMac(p1.tunnel4)) === p2Mac, 1000);
+    await inA('wg', ['set', ifname, 'peer', p2.keys.publicKey, 'allowed-ips', `${p2.tunnel4}/32,${p2.tunnel6}/128`]);
+    await inA('wg', ['set', ifname, 'peer', p1.keys.publicKey, 'allowed-ips', p1.tunnel6 + '/128']);
+    await waitFor('neighbour deleted', async () => (await neighbourMac(p1.tunnel4)) === undefined, 1000);
+    await inA('wg', ['set', ifname, 'peer', p1.keys.publicKey, 'allowed-ips', `${p1.tunnel4}/32,${p1.tunnel6}/128`]);
+  });
+
+  it('source check: off accepts, allowed-ips drops, route accepts from the routed peer and drops spoofs (counted per peer)', async () => {
+    const [p1, p2] = peers;
+    await inA('ip', ['route', 'replace', '10.99.0.0/24', 'via', p1.tunnel4, 'dev', ifname]);
+    const setCheck = setSourceCheck;
+
+    await setCheck('allowed-ips');
+    assert.equal((await uapi()).get('source_check'), 'allowed-ips');
+    let drops = await sourceCheckDrops();
+    await assert.rejects(inA('ping', ['-c', '2', '-i', '0.2', '-W', '1', '10.99.0.1']), 'replies from outside AllowedIPs are dropped');
+    let after = await sourceCheckDrops();
+    assert.ok(after[0] - drops[0] >= 2, `peer 1's drops counted: ${drops} -> ${after}`);
+
+    await setCheck('route');
+    drops = after;
+    await inA('ping', ['-c', '3', '-i', '0.2', '-W', '5', '10.99.0.1']);
+    after = await sourceCheckDrops();
+    assert.equal(after[0], drops[0], 'replies from the peer the route leads to are accepted');
+
+    // Peer 2 sends from 10.99.0.1, whose route on A leads to peer 1: a spoof.
+    await p2.ns.exec('ping', ['-c', '3', '-i', '0.2', '-W', '1', '-I', '10.99.0.1', '100.64.0.1']).catch(() => '');
+    after = await sourceCheckDrops();
+    assert.ok(after[1] - drops[1] >= 3, `peer 2's spoofed packets dropped and counted: ${drops} -> ${after}`);
+
+    // Moving the route makes peer 2 the right one at once (the verdict cache is cleared).
+    await inA('ip', ['route', 'replace', '10.99.0.0/24', 'via', p2.tunnel4, 'dev', ifname]);
+    await sleep(100);
+    drops = after;
+    await p2.ns.exec('ping', ['-c', '3', '-i', '0.2', '-W', '5', '-I', '10.99.0.1', '100.64.0.1']);
+    after = await sourceCheckDrops();
+    assert.equal(after[1], drops[1], 'after the route change peer 2 is accepted');
+
+    await setCheck('off');
+    drops = after;
+    await p1.ns.exec('ping', ['-c', '2', '-i', '0.2', '-W', '1', '-I', '10.99.0.1', '100.64.0.1']).catch(() => '');
+    after = await sourceCheckDrops();
+    assert.deepEqual(after, drops, 'off drops nothing');
+  });
+});
