@@ -9,6 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { peerMac, formatMac } from '../../src/native/dataplane.js';
 import { Namespace, connect, uniqueSuffix } from '../../src/testing/netns.js';
 import { VIAGUARDD_PATH } from '../../src/testing/tunnel-pair.js';
+import type { RouteReport } from '../../src/device/route-report.js';
 import { UapiClient } from '../../src/uapi/client.js';
 import { requireRoot } from '../support/run.js';
 
@@ -214,5 +215,23 @@ describe('route mode: Linux routing picks the peer (viaguardd + three wireguard-
     await p1.ns.exec('ping', ['-c', '2', '-i', '0.2', '-W', '1', '-I', '10.99.0.1', '100.64.0.1']).catch(() => '');
     after = await sourceCheckDrops();
     assert.deepEqual(after, drops, 'off drops nothing');
+  });
+
+  it('lists every route through the interface with the peer it resolves to, or none and why (viaguard routes --json)', async () => {
+    await inA('ip', ['route', 'add', '10.98.0.0/24', 'via', '100.64.0.77', 'dev', ifname, 'table', '103']);
+    const routesJs = new URL('../../src/cli/routes.js', import.meta.url).href;
+    const script = `const m = await import(${JSON.stringify(routesJs)}); process.exitCode = await m.runRoutes([${JSON.stringify(ifname)}, '--json']);`;
+    const out = JSON.parse(await inA(process.execPath, ['--input-type=module', '-e', script])) as { peerSelection: string; routes: RouteReport[] };
+    assert.equal(out.peerSelection, 'route');
+    const find = (destination: string, table: string) => out.routes.find((r) => r.destination === destination && r.table === table);
+    const key = (i: number) => peers[i].keys.publicKey;
+    assert.deepEqual(find('10.99.0.0/24', 'main')?.hops, [{ gateway: peers[1].tunnel4, peer: key(1), by: 'allowed-ips' }]);
+    assert.deepEqual(find('10.99.0.0/24', '101')?.hops, [{ gateway: peers[1].tunnel4, peer: key(1), by: 'allowed-ips' }]);
+    assert.deepEqual(find('10.99.0.0/24', '102')?.hops, [{ gateway: peers[2].tunnel6, peer: key(2), by: 'allowed-ips' }]);
+    assert.deepEqual(find('fd99::/64', 'main')?.hops, [{ gateway: peers[1].tunnel6, peer: key(1), by: 'allowed-ips' }]);
+    const unowned = find('10.98.0.0/24', '103')?.hops[0];
+    assert.equal(unowned?.peer, undefined);
+    assert.match(unowned?.reason ?? '', /no peer owns the gateway 100\.64\.0\.77/);
+    assert.match(find('100.64.0.0/24', 'main')?.hops[0].reason ?? '', /on-link/);
   });
 });
