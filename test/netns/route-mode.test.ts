@@ -234,4 +234,14 @@ describe('route mode: Linux routing picks the peer (viaguardd + three wireguard-
     assert.match(unowned?.reason ?? '', /no peer owns the gateway 100\.64\.0\.77/);
     assert.match(find('100.64.0.0/24', 'main')?.hops[0].reason ?? '', /on-link/);
   });
+
+  it('takes the peer selection from VIAGUARD_PEER_SELECTION (as wg-quick starts it) and refuses a bad one', async () => {
+    const other = `rtE${suffix}`;
+    await inA('env', ['VIAGUARD_PEER_SELECTION=route', process.execPath, VIAGUARDD_PATH, other]);
+    assert.equal((await inA('cat', [`/sys/class/net/${other}/type`])).trim(), '1', 'a TAP device');
+    assert.equal((await new UapiClient(other).get()).peerSelection, 'route');
+    await inA('ip', ['link', 'del', other]);
+    await assert.rejects(inA(process.execPath, [VIAGUARDD_PATH, '--peer-selection', 'gateway', `rtF${suffix}`]), /--peer-selection: expected allowed-ips or route, got "gateway"/);
+    await assert.rejects(inA('env', ['VIAGUARD_PEER_SELECTION=tap', process.execPath, VIAGUARDD_PATH, `rtF${suffix}`]), /VIAGUARD_PEER_SELECTION: expected allowed-ips or route/);
+  });
 });
