@@ -740,6 +740,11 @@ DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& hea
   }
   if (owner == peer.id) return SourceResult::kAccept;
   if (mode == SourceCheck::kAllowedIps) return SourceResult::kDrop;
+  // MLD reports and the like, sent before an address exists: nobody's address is claimed.
+  if (ethernet_ && IsUnspecified(header.family, header.source) &&
+      IsLinkLocalMulticast(header.family, header.destination)) {
+    return SourceResult::kAccept;
+  }
   if (learnable) {
     PeerId known = learnt_.Lookup(source);
     if (owner != kNoPeer || (known != kNoPeer && known != peer.id)) return SourceResult::kDrop;

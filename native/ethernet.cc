@@ -123,6 +123,10 @@ bool IsLinkLocalMulticast(Family family, const uint8_t* destination) {
   return destination[0] == 0xff && destination[1] == 0x02;
 }
 
+bool IsUnspecified(Family family, const uint8_t* address) {
+  return AllZero(address, family == Family::kIpv4 ? 4 : 16);
+}
+
 bool IsLinkLocalUnicast(Family family, const uint8_t* address) {
   if (family == Family::kIpv4) return address[0] == 169 && address[1] == 254;
   return address[0] == 0xfe && (address[1] & 0xc0) == 0x80;

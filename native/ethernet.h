@@ -49,6 +49,9 @@ FrameKind ClassifyFrame(const uint8_t* frame, size_t length, NeighbourQuery* que
 // Link-local multicast, which route mode sends to every peer: 224.0.0.0/24 and ff02::/16.
 bool IsLinkLocalMulticast(Family family, const uint8_t* destination);
 
+// 0.0.0.0 or ::, the source of packets sent before an address is configured (MLD, DHCP).
+bool IsUnspecified(Family family, const uint8_t* address);
+
 // Addresses that a peer's authenticated packets can teach us: fe80::/10 and 169.254.0.0/16.
 bool IsLinkLocalUnicast(Family family, const uint8_t* address);
 

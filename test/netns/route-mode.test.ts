@@ -5,21 +5,14 @@
 // on source, an `ip rule` on fwmark (via an IPv6 gateway), ECMP and IPv6 gateways. A's per-peer
 // transmit counters prove which peer carried each flow.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { peerMac, formatMac } from '../../src/native/dataplane.js';
 import { Namespace, connect, uniqueSuffix } from '../../src/testing/netns.js';
-import { VIAGUARDD_PATH } from '../../src/testing/tunnel-pair.js';
+import { VIAGUARDD_PATH, wgKeyPair } from '../../src/testing/tunnel-pair.js';
 import type { RouteReport } from '../../src/device/route-report.js';
 import { UapiClient } from '../../src/uapi/client.js';
 import { requireRoot } from '../support/run.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function wgKeyPair(): { privateKey: string; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const b64 = (s: string) => Buffer.from(s, 'base64url').toString('base64');
-  return { privateKey: b64(privateKey.export({ format: 'jwk' }).d!), publicKey: b64(publicKey.export({ format: 'jwk' }).x!) };
-}
 
 interface MeshPeer {
   ns: Namespace;
