@@ -223,7 +223,7 @@ void DataPath::SettleSources(const std::vector<SourceVerdict>& verdicts) {
   uint64_t now = MonotonicNs();
   for (const SourceVerdict& v : verdicts) {
     std::vector<std::vector<uint8_t>> held =
-        verdicts_.Settle(v.source, v.peer, v.accept, v.generation);
+        verdicts_.Settle(v.source, v.destination, v.peer, v.accept, v.generation);
     std::shared_ptr<Peer> peer = peers_.Find(v.peer);
     if (!peer || held.empty()) continue;
     if (!v.accept) {
@@ -751,7 +751,8 @@ DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& hea
     Learn(source, peer.id, events);
     return SourceResult::kAccept;
   }
-  switch (verdicts_.Lookup(source, peer.id)) {
+  AddressKey destination(header.family, header.destination);
+  switch (verdicts_.Lookup(source, destination, peer.id)) {
     case SourceVerdicts::Verdict::kAccept:
       return SourceResult::kAccept;
     case SourceVerdicts::Verdict::kReject:
@@ -760,12 +761,13 @@ DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& hea
       break;
   }
   uint64_t generation = verdicts_.Generation();
-  switch (verdicts_.Pend(source, peer.id, out, outLength)) {
+  switch (verdicts_.Pend(source, destination, peer.id, out, outLength)) {
     case SourceVerdicts::PendResult::kAsk: {
       counters_.Add(Counter::kSourceLookups);
       DataPathEvent e(DataPathEvent::Type::kResolveSource);
       e.peer = peer.id;
       e.address = source;
+      e.destination = destination;
       e.generation = generation;
       events.push_back(std::move(e));
       break;

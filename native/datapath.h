@@ -39,6 +39,7 @@ enum class SourceCheck : uint8_t { kAllowedIps, kRoute, kOff };
 
 struct SourceVerdict {
   AddressKey source;
+  AddressKey destination;  // ours: the packet's destination
   PeerId peer;
   bool accept;
   uint64_t generation;  // from the kResolveSource event

@@ -4,17 +4,19 @@
 
 namespace viaguard {
 
-SourceVerdicts::Verdict SourceVerdicts::Lookup(const AddressKey& source, PeerId peer) const {
+SourceVerdicts::Verdict SourceVerdicts::Lookup(const AddressKey& source,
+                                               const AddressKey& destination, PeerId peer) const {
   std::shared_lock lock(mu_);
-  auto it = verdicts_.find(Key{source, peer});
+  auto it = verdicts_.find(Key{source, destination, peer});
   if (it == verdicts_.end()) return Verdict::kUnknown;
   return it->second ? Verdict::kAccept : Verdict::kReject;
 }
 
-SourceVerdicts::PendResult SourceVerdicts::Pend(const AddressKey& source, PeerId peer,
+SourceVerdicts::PendResult SourceVerdicts::Pend(const AddressKey& source,
+                                                const AddressKey& destination, PeerId peer,
                                                 const uint8_t* packet, size_t length) {
   std::unique_lock lock(mu_);
-  Key key{source, peer};
+  Key key{source, destination, peer};
   auto it = pending_.find(key);
   if (it == pending_.end()) {
     if (pending_.size() >= kMaxPendingPairs) return PendResult::kFull;
@@ -26,10 +28,12 @@ SourceVerdicts::PendResult SourceVerdicts::Pend(const AddressKey& source, PeerId
   return PendResult::kQueued;
 }
 
-std::vector<std::vector<uint8_t>> SourceVerdicts::Settle(const AddressKey& source, PeerId peer,
-                                                         bool accept, uint64_t generation) {
+std::vector<std::vector<uint8_t>> SourceVerdicts::Settle(const AddressKey& source,
+                                                         const AddressKey& destination,
+                                                         PeerId peer, bool accept,
+                                                         uint64_t generation) {
   std::unique_lock lock(mu_);
-  Key key{source, peer};
+  Key key{source, destination, peer};
   if (generation == generation_) {
     if (verdicts_.size() >= kMaxVerdicts) verdicts_.clear();
     verdicts_[key] = accept;

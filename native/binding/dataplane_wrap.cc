@@ -136,6 +136,7 @@ Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
       o.Set("type", "resolveSource");
       o.Set("peer", e.peer);
       o.Set("address", e.address.Text());
+      o.Set("destination", e.destination.Text());
       o.Set("generation", static_cast<double>(e.generation));
       break;
     case DataPathEvent::Type::kAddressLearnt:
@@ -416,7 +417,8 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     return out;
   }
 
-  // settleSources([{ address, peer, accept, generation }]): answers to resolveSource events
+  // settleSources([{ address, destination, peer, accept, generation }]): answers to
+  // resolveSource events
   void SettleSources(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "verdicts must be an array");
@@ -439,7 +441,8 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
           !(gen >= 0 && gen <= 9007199254740991.0) || std::trunc(gen) != gen) {
         throw Napi::RangeError::New(env, "verdict peer must be 1..2^32-1 and generation a safe integer");
       }
-      verdicts.push_back({AddressArg(env, o.Get("address"), "verdict address"), static_cast<PeerId>(peerId),
+      verdicts.push_back({AddressArg(env, o.Get("address"), "verdict address"),
+                          AddressArg(env, o.Get("destination"), "verdict destination"), static_cast<PeerId>(peerId),
                           accept.As<Napi::Boolean>().Value(), static_cast<uint64_t>(gen)});
     }
     Open(info).SettleSources(verdicts);

@@ -233,6 +233,7 @@ export class DataPlane {
         if (typeof v.accept !== 'boolean') throw new TypeError('verdict.accept must be a boolean');
         return {
           address: checkAddress(v.address),
+          destination: checkAddress(v.destination),
           peer: checkPeer(v.peer),
           accept: v.accept,
           generation: checkInteger(v.generation, 'verdict.generation', 0, Number.MAX_SAFE_INTEGER),

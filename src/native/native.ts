@@ -58,14 +58,15 @@ export type NativeDataPlaneEvent =
   | { type: 'keypairConfirmed'; peer: number; localIndex: number }
   | { type: 'endpointChanged'; peer: number; address: string; port: number; localAddress?: string }
   | { type: 'closed'; reason: string }
-  /** `route` source check: may peer send from address? Answer with settleSources (same generation). */
-  | { type: 'resolveSource'; peer: number; address: string; generation: number }
+  /** `route` source check: may peer send from address to destination (ours)? Answer with settleSources (same generation). */
+  | { type: 'resolveSource'; peer: number; address: string; destination: string; generation: number }
   /** Route mode: peer's authenticated packets came from this link-local address, which it now owns. */
   | { type: 'addressLearnt'; peer: number; address: string };
 
 /** An answer to a resolveSource event. */
 export interface NativeSourceVerdict {
   address: string;
+  destination: string;
   peer: number;
   accept: boolean;
   generation: number;

@@ -190,6 +190,12 @@ describe('route mode: Linux routing picks the peer (viaguardd + three wireguard-
     after = await sourceCheckDrops();
     assert.equal(after[0], drops[0], 'replies from the peer the route leads to are accepted');
 
+    // The route back is looked up from our address, so `ip rule from` applies to replies too:
+    // replies to 100.64.9.1 are expected from peer 2 (table 101), not peer 1 (main).
+    await inA('ping', ['-c', '3', '-i', '0.2', '-W', '5', '-I', '100.64.9.1', '10.99.0.1']);
+    after = await sourceCheckDrops();
+    assert.deepEqual(after, drops, 'replies through a source rule are accepted from that rule\'s peer');
+
     // Peer 2 sends from 10.99.0.1, whose route on A leads to peer 1: a spoof.
     await p2.ns.exec('ping', ['-c', '3', '-i', '0.2', '-W', '1', '-I', '10.99.0.1', '100.64.0.1']).catch(() => '');
     after = await sourceCheckDrops();
