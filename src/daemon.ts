@@ -3,6 +3,7 @@
 // data plane stops, and always removes its socket on the way out.
 import type { PeerSelection } from './config/wg-config.js';
 import { Device } from './device/device.js';
+import { logDrops } from './device/drop-log.js';
 import { watchLink, type LinkWatch } from './device/link-watch.js';
 import { watchRoutes, type RouteWatch } from './device/route-watch.js';
 import { createUapiHandler } from './device/uapi-handler.js';
@@ -57,6 +58,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     throw error;
   }
 
+  const drops = logDrops(device, log);
   let finish: (reason: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => (finish = resolve));
   let stopping = false;
@@ -69,6 +71,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     process.off('SIGTERM', onSignal);
     link?.close();
     routes?.close();
+    drops.close();
     device.close(reason);
     void (server?.close() ?? Promise.resolve()).finally(() => finish(reason));
   }
