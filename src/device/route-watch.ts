@@ -1,7 +1,8 @@
 // The routing side of a running device: answers the `route` source check's questions, clears
 // its cached verdicts when routes, rules or ownership change (rtnetlink notifications and the
 // device's own events), and in route mode keeps the kernel's neighbour entries in sync with
-// ownership. No copy of the routing table is kept: a million routes cost nothing here.
+// ownership. No copy of the routing table is kept, and route notifications are only listened
+// to once the source check has asked something: until then a million routes cost nothing here.
 import type { Logger } from '../log.js';
 import { RtnlClient } from '../netlink/client.js';
 import { RtnlMonitor } from '../netlink/monitor.js';
@@ -25,12 +26,24 @@ export async function watchRoutes(device: Device, log: Logger): Promise<RouteWat
     client.close();
     throw error;
   }
-  const monitor = new RtnlMonitor({ groups: ['ipv4-route', 'ipv6-route', 'ipv4-rule', 'ipv6-rule'] }).unref();
+  let monitor: RtnlMonitor | undefined;
+  const watchRouteChanges = () => {
+    monitor = new RtnlMonitor({ groups: ['ipv4-route', 'ipv6-route', 'ipv4-rule', 'ipv6-rule'] }).unref();
+    monitor.on('change', (event) => {
+      // A neighbour or address change never alters where a route leads; routes and rules do.
+      if (event.kind === 'route' || event.kind === 'rule') device.clearSourceVerdicts();
+    });
+    monitor.on('overflow', () => device.clearSourceVerdicts());
+    monitor.on('error', (error) => log.error(`route monitor: ${error.message}`));
+  };
   const resolver = new SourceResolver(device, client, ifindex, log);
   const neighbours = device.peerSelection === 'route' ? new NeighbourSync(device, client, ifindex, log) : undefined;
 
   const onRouting = (event: RoutingEvent) => {
-    if (event.type === 'resolveSource') resolver.ask(event);
+    if (event.type === 'resolveSource') {
+      if (!monitor) watchRouteChanges();
+      resolver.ask(event);
+    }
     else if (event.type === 'addressLearnt') void neighbours?.schedule();
   };
   const onDeviceEvent = (event: DeviceEvent) => {
@@ -38,12 +51,6 @@ export async function watchRoutes(device: Device, log: Logger): Promise<RouteWat
     device.clearSourceVerdicts();
     void neighbours?.schedule();
   };
-  monitor.on('change', (event) => {
-    // A neighbour or address change never alters where a route leads; routes and rules do.
-    if (event.kind === 'route' || event.kind === 'rule') device.clearSourceVerdicts();
-  });
-  monitor.on('overflow', () => device.clearSourceVerdicts());
-  monitor.on('error', (error) => log.error(`route monitor: ${error.message}`));
   device.on('routing', onRouting);
   device.on('event', onDeviceEvent);
   return {
@@ -51,7 +58,7 @@ export async function watchRoutes(device: Device, log: Logger): Promise<RouteWat
     close: () => {
       device.off('routing', onRouting);
       device.off('event', onDeviceEvent);
-      monitor.close();
+      monitor?.close();
       client.close();
     },
   };

@@ -6,41 +6,30 @@
 // transmit counters prove which peer carried each flow.
 import assert from 'node:assert/strict';
 import { peerMac, formatMac } from '../../src/native/dataplane.js';
-import { Namespace, connect, uniqueSuffix } from '../../src/testing/netns.js';
-import { VIAGUARDD_PATH, wgKeyPair } from '../../src/testing/tunnel-pair.js';
+import { uniqueSuffix, type Namespace } from '../../src/testing/netns.js';
+import { createRouteMesh, type MeshPeer, type RouteMesh } from '../../src/testing/route-mesh.js';
+import { VIAGUARDD_PATH } from '../../src/testing/tunnel-pair.js';
 import type { RouteReport } from '../../src/device/route-report.js';
 import { UapiClient } from '../../src/uapi/client.js';
 import { requireRoot } from '../support/run.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface MeshPeer {
-  ns: Namespace;
-  ifname: string;
-  keys: { privateKey: string; publicKey: string };
-  tunnel4: string;
-  tunnel6: string;
-}
-
 describe('route mode: Linux routing picks the peer (viaguardd + three wireguard-go peers)', function () {
   this.timeout(120_000);
   const suffix = uniqueSuffix();
-  const ifname = `rtA${suffix}`;
-  const aKeys = wgKeyPair();
+  let mesh: RouteMesh | undefined;
   let a: Namespace | undefined;
-  const peers: MeshPeer[] = [];
+  let ifname = '';
+  let peers: MeshPeer[] = [];
 
   const inA = (cmd: string, args: string[]) => a!.exec(cmd, args);
-  async function txByPeer(): Promise<Map<string, number>> {
-    const lines = (await inA('wg', ['show', ifname, 'transfer'])).trim().split('\n');
-    return new Map(lines.map((l) => l.split('\t')).map(([key, , tx]) => [key, Number(tx)]));
-  }
   /** Runs traffic and returns how many bytes A sent to each peer (by index) meanwhile. */
   async function carried(traffic: () => Promise<unknown>): Promise<number[]> {
-    const before = await txByPeer();
+    const before = await mesh!.txByPeer();
     await traffic();
-    const after = await txByPeer();
-    return peers.map((p) => (after.get(p.keys.publicKey) ?? 0) - (before.get(p.keys.publicKey) ?? 0));
+    const after = await mesh!.txByPeer();
+    return after.map((tx, i) => tx - before[i]);
   }
   /** Asserts that the flow went through peer `index` only (1 KB pings; strays are small multicast). */
   function assertCarriedBy(deltas: number[], index: number, what: string): void {
@@ -79,38 +68,14 @@ describe('route mode: Linux routing picks the peer (viaguardd + three wireguard-
 
   before(async () => {
     requireRoot();
-    a = await Namespace.create('rtA');
-    for (let i = 1; i <= 3; i++) {
-      const ns = await Namespace.create(`rtP${i}`);
-      const { aDev } = await connect(a, ns, { a4: `172.16.${i}.1`, b4: `172.16.${i}.2`, a6: `fd16:${i}::1`, b6: `fd16:${i}::2` });
-      assert.ok(aDev);
-      peers.push({ ns, ifname: `rtP${i}${suffix}`, keys: wgKeyPair(), tunnel4: `100.64.0.${i + 1}`, tunnel6: `fd64::${i + 1}` });
-    }
-    await inA(process.execPath, [VIAGUARDD_PATH, '--peer-selection', 'route', ifname]);
-    await inA('bash', ['-c', `wg set ${ifname} private-key <(echo ${aKeys.privateKey}) listen-port 51820`]);
-    for (const [i, p] of peers.entries()) {
-      await inA('wg', ['set', ifname, 'peer', p.keys.publicKey, 'endpoint', `172.16.${i + 1}.2:51820`, 'allowed-ips', `${p.tunnel4}/32,${p.tunnel6}/128`]);
-      await p.ns.exec('wireguard-go', [p.ifname]);
-      await p.ns.exec('bash', ['-c', `wg set ${p.ifname} private-key <(echo ${p.keys.privateKey}) listen-port 51820`]);
-      await p.ns.exec('wg', ['set', p.ifname, 'peer', aKeys.publicKey, 'endpoint', `172.16.${i + 1}.1:51820`, 'allowed-ips', '0.0.0.0/0,::/0']);
-      await p.ns.exec('ip', ['addr', 'add', `${p.tunnel4}/24`, 'dev', p.ifname]);
-      await p.ns.exec('ip', ['addr', 'add', `${p.tunnel6}/64`, 'dev', p.ifname, 'nodad']);
-      await p.ns.exec('ip', ['link', 'set', p.ifname, 'up']);
-      await p.ns.exec('ip', ['route', 'add', 'default', 'dev', p.ifname]);
-      await p.ns.exec('ip', ['-6', 'route', 'add', 'default', 'dev', p.ifname]);
-      await p.ns.exec('ip', ['addr', 'add', '10.99.0.1/32', 'dev', 'lo']);
-      await p.ns.exec('ip', ['addr', 'add', 'fd99::1/128', 'dev', 'lo']);
-    }
-    await inA('ip', ['addr', 'add', '100.64.0.1/24', 'dev', ifname]);
-    await inA('ip', ['addr', 'add', 'fd64::1/64', 'dev', ifname, 'nodad']);
-    await inA('ip', ['link', 'set', ifname, 'up']);
+    mesh = await createRouteMesh(3, 'rt');
+    ({ a, ifname, peers } = mesh);
     // Replies come from 10.99.0.1, which no AllowedIPs hold: this part is about peer selection.
     await setSourceCheck('off');
   });
 
   after(async () => {
-    for (const p of peers) await p.ns.destroy();
-    await a?.destroy();
+    await mesh?.destroy();
   });
 
   it('reports peer_selection=route and answers ARP with the MAC derived from the owner\'s key', async () => {
