@@ -185,6 +185,11 @@ export class Device extends EventEmitter<DeviceEventMap> {
     this.dataPlane.setMtu(mtu);
   }
 
+  /** The interface's MAC changed (`ip link set address`): a TAP data plane re-reads it. */
+  linkAddressChanged(): void {
+    if (!this.closed && this.dataPlane.ethernet) this.dataPlane.hardwareAddress();
+  }
+
   /**
    * Sets our static private key (clamped by the caller), or removes it with undefined / all
    * zero. Setting the key we already have changes nothing (sessions survive, as in

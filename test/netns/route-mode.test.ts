@@ -208,4 +208,10 @@ describe('route mode: Linux routing picks the peer (viaguardd + three wireguard-
     await assert.rejects(inA(process.execPath, [VIAGUARDD_PATH, '--peer-selection', 'gateway', `rtF${suffix}`]), /--peer-selection: expected allowed-ips or route, got "gateway"/);
     await assert.rejects(inA('env', ['VIAGUARD_PEER_SELECTION=tap', process.execPath, VIAGUARDD_PATH, `rtF${suffix}`]), /VIAGUARD_PEER_SELECTION: expected allowed-ips or route/);
   });
+
+  it('keeps delivering after the interface\'s MAC is changed', async () => {
+    await inA('ip', ['link', 'set', 'dev', ifname, 'address', '02:5a:11:22:33:44']);
+    await sleep(200);
+    await inA('ping', ['-c', '2', '-i', '0.2', '-W', '5', peers[0].tunnel4]);
+  });
 });
