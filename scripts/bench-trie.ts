@@ -3,6 +3,7 @@
 // memory per prefix. Human-readable lines, then one JSON line of figures.
 import { performance } from 'node:perf_hooks';
 import { AllowedIps, PrefixBatch } from '../src/allowedips.js';
+import { buildInternetTable, randomIpv4, randomIpv6 } from '../src/testing/internet-table.js';
 import { prng } from '../src/testing/prng.js';
 
 const IPV4_PREFIXES = 1_000_000;
@@ -11,64 +12,6 @@ const PEERS = 4;
 const LOOKUPS = 1_000_000;
 const ROUNDS = 5;
 const SINGLE_LOOKUPS = 200_000;
-
-// Picks from [value, weight] pairs.
-function weighted(random: () => number, table: [number, number][]): number {
-  const total = table.reduce((sum, [, w]) => sum + w, 0);
-  let r = random() * total;
-  for (const [value, w] of table) {
-    r -= w;
-    if (r < 0) return value;
-  }
-  return table[table.length - 1][0];
-}
-
-// Roughly the global IPv4 table: /24 dominates, then /22, /23, /20, /21, ...
-const IPV4_LENGTHS: [number, number][] = [
-  [24, 60], [23, 9], [22, 10], [21, 5], [20, 5], [19, 3], [18, 1.5], [17, 0.5], [16, 1],
-  [32, 2], [8, 0.2], [12, 0.3], [14, 0.5], [15, 0.5], [25, 0.5], [26, 0.4], [27, 0.3], [28, 0.3], [29, 0.2], [30, 0.2], [31, 0.1],
-];
-// Roughly the global IPv6 table: /48 and /32..44 dominate.
-const IPV6_LENGTHS: [number, number][] = [
-  [48, 45], [32, 20], [36, 5], [40, 8], [44, 8], [46, 3], [29, 2], [33, 1], [56, 3], [64, 3], [128, 2],
-];
-
-function mask(bytes: Uint8Array, cidr: number): void {
-  for (let bit = cidr; bit < bytes.length * 8; bit++) bytes[bit >> 3] &= ~(0x80 >> (bit & 7));
-}
-
-function randomIpv4(random: () => number): Uint8Array {
-  const value = 0x01000000 + Math.floor(random() * (0xe0000000 - 0x01000000)); // 1.0.0.0 - 223.255.255.255
-  return Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
-}
-
-function randomIpv6(random: () => number): Uint8Array {
-  const bytes = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) bytes[i] = Math.floor(random() * 256);
-  bytes[0] = 0x20 | (bytes[0] & 0x1f); // 2000::/3
-  return bytes;
-}
-
-function buildTable(random: () => number): { batch: PrefixBatch; v4: number; v6: number } {
-  const batch = new PrefixBatch(IPV4_PREFIXES + IPV6_PREFIXES);
-  const seen = new Set<string>();
-  const addDistinct = (family: 4 | 6, count: number, lengths: [number, number][]) => {
-    let added = 0;
-    while (added < count) {
-      const bytes = family === 4 ? randomIpv4(random) : randomIpv6(random);
-      const cidr = weighted(random, lengths);
-      mask(bytes, cidr);
-      const key = `${Buffer.from(bytes).toString('hex')}/${cidr}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      batch.add({ family, bytes, cidr }, 1 + Math.floor(random() * PEERS));
-      added++;
-    }
-  };
-  addDistinct(4, IPV4_PREFIXES, IPV4_LENGTHS);
-  addDistinct(6, IPV6_PREFIXES, IPV6_LENGTHS);
-  return { batch, v4: IPV4_PREFIXES, v6: IPV6_PREFIXES };
-}
 
 function packedAddresses(random: () => number, family: 4 | 6, count: number): Uint8Array {
   const size = family === 4 ? 4 : 16;
@@ -108,7 +51,7 @@ function millions(rate: number): string {
 
 const random = prng(0x5eed);
 console.log(`building ${IPV4_PREFIXES} IPv4 + ${IPV6_PREFIXES} IPv6 distinct prefixes over ${PEERS} peers (seeded)...`);
-const { batch } = buildTable(random);
+const batch = buildInternetTable(random, IPV4_PREFIXES, IPV6_PREFIXES, PEERS);
 const lookups4 = packedAddresses(random, 4, LOOKUPS);
 const lookups6 = packedAddresses(random, 6, LOOKUPS);
 const hits4 = hitAddresses(random, batch, LOOKUPS);

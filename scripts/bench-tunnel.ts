@@ -4,7 +4,7 @@
 // Usage: npm run bench:tunnel [-- --seconds 5 --rounds 3 --only wireguard-go]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createTunnelPair, viaguardd, wireguardGo, type Implementation, type TunnelPair } from '../src/testing/tunnel-pair.js';
+import { createTunnelPair, daemonPid, residentBytes, viaguardd, wireguardGo, type Implementation, type TunnelPair } from '../src/testing/tunnel-pair.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,28 +26,18 @@ async function iperf(pair: TunnelPair): Promise<number> {
   return report.end.sum_received.bits_per_second / 1e6;
 }
 
-async function daemonPid(pair: TunnelPair): Promise<number> {
-  const pids = await pair.left.ns.exec('ip', ['netns', 'pids', pair.left.ns.name]).catch(() => '');
-  for (const pid of pids.split(/\s+/).filter(Boolean)) {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmdline.includes('viaguardd')) return Number(pid);
-  }
-  throw new Error('viaguardd process not found');
-}
-
 function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(fields[11]) + Number(fields[12]); // utime + stime, after the comm field
 }
 
 async function idleFigures(pair: TunnelPair): Promise<{ rssMiB: number; idleCpuPercent: number }> {
-  const pid = await daemonPid(pair);
+  const pid = await daemonPid(pair.left);
   const before = cpuTicks(pid);
   const idleSeconds = 10; // CPU time is counted in 10 ms ticks: a long window resolves 0.1%
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
   const ticks = cpuTicks(pid) - before;
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-  return { rssMiB: rssKiB / 1024, idleCpuPercent: (ticks / 100 / idleSeconds) * 100 };
+  return { rssMiB: residentBytes(pid) / 2 ** 20, idleCpuPercent: (ticks / 100 / idleSeconds) * 100 };
 }
 
 const results = new Map<string, number[]>(impls.map((i) => [i.label, []]));

@@ -22,6 +22,8 @@ export interface DaemonOptions {
   /** Default allowed-ips; route makes the interface a TAP device (route mode). */
   peerSelection?: PeerSelection;
   log: Logger;
+  /** Stop on SIGINT/SIGTERM (default true; a library embedding the daemon leaves signals to its host). */
+  handleSignals?: boolean;
 }
 
 export interface RunningDaemon {
@@ -75,8 +77,10 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     device.close(reason);
     void (server?.close() ?? Promise.resolve()).finally(() => finish(reason));
   }
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  if (options.handleSignals ?? true) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   device.on('closed', (reason) => stop(`data plane stopped (${reason})`));
   if (stopping) throw new Error(`interface ${ifname} went away during setup`);
   server.on('socketRemoved', () => stop('UAPI socket removed'));

@@ -1,11 +1,12 @@
-// Packs AllowedIPs entries for the native bulk calls, in the 22-byte layout both sides share:
-// u8 family (4|6), u8 cidr, 16 address bytes (IPv4 in the first 4, rest zero), u32 LE peer id.
-// Built for streaming a million prefixes: one growable buffer, no object per entry.
-import { maxCidr, parsePrefix, type IpFamily, type IpPrefix } from './net/ip.js';
+// AllowedIPs entries packed for the native trie's bulk calls, in the 22-byte layout both sides
+// share: u8 family (4|6), u8 cidr, 16 address bytes (IPv4 in the first 4, rest zero), u32 LE
+// peer id. Host bits are cleared on the way in. Built for streaming a million prefixes (a UAPI
+// set, a config file, a walk of the trie): one growable buffer, no object per entry.
 import { checkInteger } from './checks.js';
+import { formatPrefix, maxCidr, parsePrefix, type IpFamily, type IpPrefix } from './net/ip.js';
 
 export const PREFIX_ENTRY_BYTES = 22;
-
+const PEER_ID_OFFSET = 18;
 const MAX_PEER = 0xffffffff;
 
 /** Throws unless peer is a valid peer id: an integer in 1..2^32-1. */
@@ -41,12 +42,12 @@ export interface PrefixEntry {
   peer: number;
 }
 
-export class PrefixBatch {
+export class PrefixBatch implements Iterable<IpPrefix> {
   #buffer: Uint8Array;
   #view: DataView;
   #length = 0;
 
-  constructor(initialEntries = 1024) {
+  constructor(initialEntries = 16) {
     if (!Number.isInteger(initialEntries) || initialEntries < 1) {
       throw new RangeError(`initialEntries must be a positive integer, got ${initialEntries}`);
     }
@@ -54,7 +55,7 @@ export class PrefixBatch {
     this.#view = new DataView(this.#buffer.buffer);
   }
 
-  /** Wraps packed entries (e.g. from walk) for reading; the bytes are copied. */
+  /** Wraps packed entries (e.g. from walk) for reading; the bytes are copied and checked. */
   static fromBytes(bytes: Uint8Array): PrefixBatch {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array');
     if (bytes.length % PREFIX_ENTRY_BYTES !== 0) {
@@ -63,7 +64,7 @@ export class PrefixBatch {
     const batch = new PrefixBatch(Math.max(1, bytes.length / PREFIX_ENTRY_BYTES));
     batch.#buffer.set(bytes);
     batch.#length = bytes.length / PREFIX_ENTRY_BYTES;
-    for (let i = 0; i < batch.#length; i++) batch.entry(i);  // rejects malformed entries now
+    for (let i = 0; i < batch.#length; i++) batch.#checkEntry(i); // rejects malformed entries now
     return batch;
   }
 
@@ -72,55 +73,166 @@ export class PrefixBatch {
     return this.#length;
   }
 
-  /** The packed entries (a view, valid until the next add or clear). */
+  /** The packed entries (a view, valid until the next add, push or clear). */
   get bytes(): Uint8Array {
     return this.#buffer.subarray(0, this.#length * PREFIX_ENTRY_BYTES);
   }
 
+  /** Appends a prefix given as text or an IpPrefix, checked; throws on anything malformed. */
   add(prefix: string | IpPrefix, peer: number): this {
-    const { family, bytes, cidr } = toPrefix(prefix);
-    checkPeer(peer);
-    this.#reserve(this.#length + 1);
-    const offset = this.#length * PREFIX_ENTRY_BYTES;
-    const buffer = this.#buffer;
-    buffer[offset] = family;
-    buffer[offset + 1] = cidr;
-    buffer.fill(0, offset + 2, offset + 18);
-    buffer.set(bytes, offset + 2);
-    this.#view.setUint32(offset + 18, peer, true);
-    this.#length++;
+    this.push(toPrefix(prefix), checkPeer(peer));
     return this;
+  }
+
+  /** Appends an already well-formed prefix (peer 0: to be stamped later with setPeerId). */
+  push(prefix: IpPrefix, peerId = 0): void {
+    const size = prefix.family === 4 ? 4 : 16;
+    if (prefix.bytes.length < size || !(prefix.cidr >= 0 && prefix.cidr <= size * 8)) {
+      throw new RangeError(`not an IPv${prefix.family} prefix: ${prefix.bytes.length} bytes /${prefix.cidr}`);
+    }
+    const at = this.#reserve();
+    const buffer = this.#buffer;
+    buffer[at] = prefix.family;
+    buffer[at + 1] = prefix.cidr;
+    const whole = prefix.cidr >> 3;
+    const partialMask = (0xff00 >> (prefix.cidr & 7)) & 0xff;
+    for (let i = 0; i < 16; i++) {
+      buffer[at + 2 + i] = i >= size ? 0 : i < whole ? prefix.bytes[i] : i === whole ? prefix.bytes[i] & partialMask : 0;
+    }
+    this.#view.setUint32(at + PEER_ID_OFFSET, peerId, true);
+    this.#length++;
+  }
+
+  /**
+   * Parses "addr/cidr" (or a bare address) exactly as parsePrefix does and appends it; false when
+   * text is not a prefix. Canonical IPv4 text, the bulk of a full table, is read straight into
+   * the buffer: parsePrefix's objects cost more than everything else in a million-line set.
+   */
+  pushText(text: string, peerId = 0): boolean {
+    const ipv4 = readIpv4Prefix(text);
+    if (ipv4 < 0) {
+      const prefix = parsePrefix(text);
+      if (!prefix) return false;
+      this.push(prefix, peerId);
+      return true;
+    }
+    const cidr = ipv4 % 64;
+    const mask = cidr === 0 ? 0 : (0xffffffff << (32 - cidr)) >>> 0;
+    const address = (Math.floor(ipv4 / 64) & mask) >>> 0;
+    const at = this.#reserve();
+    this.#buffer.fill(0, at, at + PREFIX_ENTRY_BYTES);
+    this.#buffer[at] = 4;
+    this.#buffer[at + 1] = cidr;
+    this.#view.setUint32(at + 2, address, false);
+    this.#view.setUint32(at + PEER_ID_OFFSET, peerId, true);
+    this.#length++;
+    return true;
+  }
+
+  /** Stamps every entry with peerId (the daemon numbers peers only when it applies a change). */
+  setPeerId(peerId: number): void {
+    checkInteger(peerId, 'peer id', 0, MAX_PEER);
+    for (let i = 0; i < this.#length; i++) this.#view.setUint32(i * PREFIX_ENTRY_BYTES + PEER_ID_OFFSET, peerId, true);
   }
 
   clear(): void {
     this.#length = 0;
   }
 
+  /** Entry `index` as objects, checking the packed data (it may come from fromBytes). */
   entry(index: number): PrefixEntry {
-    if (!Number.isInteger(index) || index < 0 || index >= this.#length) {
-      throw new RangeError(`entry index ${index} out of range 0..${this.#length - 1}`);
-    }
-    const offset = index * PREFIX_ENTRY_BYTES;
-    const family = this.#buffer[offset];
-    if (family !== 4 && family !== 6) throw new RangeError(`entry ${index}: family ${family} is not 4 or 6`);
-    const cidr = this.#buffer[offset + 1];
-    if (cidr > maxCidr(family as IpFamily)) throw new RangeError(`entry ${index}: cidr ${cidr} out of range`);
-    const size = family === 4 ? 4 : 16;
-    return {
-      prefix: { family, bytes: this.#buffer.slice(offset + 2, offset + 2 + size), cidr },
-      peer: this.#view.getUint32(offset + 18, true),
-    };
+    this.#checkIndex(index);
+    this.#checkEntry(index);
+    return { prefix: this.prefixAt(index), peer: this.peerIdAt(index) };
   }
 
   *entries(): IterableIterator<PrefixEntry> {
     for (let i = 0; i < this.#length; i++) yield this.entry(i);
   }
 
-  #reserve(entries: number): void {
-    if (entries * PREFIX_ENTRY_BYTES <= this.#buffer.length) return;
-    const grown = new Uint8Array(Math.max(entries, this.#length * 2) * PREFIX_ENTRY_BYTES);
-    grown.set(this.bytes);
-    this.#buffer = grown;
-    this.#view = new DataView(grown.buffer);
+  prefixAt(index: number): IpPrefix {
+    this.#checkIndex(index);
+    const at = index * PREFIX_ENTRY_BYTES;
+    const family = this.#buffer[at] as IpFamily;
+    const bytes = this.#buffer.slice(at + 2, at + 2 + (family === 4 ? 4 : 16));
+    return { family, bytes, cidr: this.#buffer[at + 1] };
   }
+
+  /** The entry as text ("10.0.0.0/8", "fd00::/64"), as formatPrefix writes it. */
+  formatAt(index: number): string {
+    this.#checkIndex(index);
+    const at = index * PREFIX_ENTRY_BYTES;
+    const b = this.#buffer;
+    if (b[at] === 4) return `${b[at + 2]}.${b[at + 3]}.${b[at + 4]}.${b[at + 5]}/${b[at + 1]}`;
+    return formatPrefix(this.prefixAt(index));
+  }
+
+  peerIdAt(index: number): number {
+    this.#checkIndex(index);
+    return this.#view.getUint32(index * PREFIX_ENTRY_BYTES + PEER_ID_OFFSET, true);
+  }
+
+  /** The prefixes, without their peers. */
+  *[Symbol.iterator](): Iterator<IpPrefix> {
+    for (let i = 0; i < this.#length; i++) yield this.prefixAt(i);
+  }
+
+  #checkEntry(index: number): void {
+    const offset = index * PREFIX_ENTRY_BYTES;
+    const family = this.#buffer[offset];
+    if (family !== 4 && family !== 6) throw new RangeError(`entry ${index}: family ${family} is not 4 or 6`);
+    const cidr = this.#buffer[offset + 1];
+    if (cidr > maxCidr(family as IpFamily)) throw new RangeError(`entry ${index}: cidr ${cidr} out of range`);
+  }
+
+  #checkIndex(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.#length) {
+      throw new RangeError(`entry index ${index} out of range 0..${this.#length - 1}`);
+    }
+  }
+
+  /** Byte offset of a new entry at the end, growing the buffer when full. */
+  #reserve(): number {
+    const needed = (this.#length + 1) * PREFIX_ENTRY_BYTES;
+    if (needed > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, this.#buffer.length * 2));
+      grown.set(this.bytes);
+      this.#buffer = grown;
+      this.#view = new DataView(grown.buffer);
+    }
+    return this.#length * PREFIX_ENTRY_BYTES;
+  }
+}
+
+/**
+ * Canonical "a.b.c.d/n" (no leading zeros, n written with 1-2 digits, n <= 32) as
+ * address * 64 + n, or -1 for anything else (which parsePrefix then judges).
+ */
+function readIpv4Prefix(text: string): number {
+  let address = 0;
+  let i = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    const start = i;
+    let value = 0;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && text.charCodeAt(start) === 48)) return -1;
+    address = address * 256 + value;
+    if (text.charCodeAt(i) !== (octet < 3 ? 46 : 47)) return -1; // '.' between octets, then '/'
+    i++;
+  }
+  const rest = text.length - i;
+  if (rest < 1 || rest > 2 || (rest === 2 && text.charCodeAt(i) === 48)) return -1;
+  let cidr = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    cidr = cidr * 10 + (c - 48);
+  }
+  return cidr > 32 ? -1 : address * 64 + cidr;
 }

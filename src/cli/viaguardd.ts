@@ -8,12 +8,12 @@ import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PEER_SELECTIONS, type PeerSelection } from '../config/wg-config.js';
 import { createLogger, parseLogLevel, type Logger } from '../log.js';
+// wg-quick starts the daemon with the interface name only: the environment carries the choice.
+import { PEER_SELECTION_ENV } from '../quick/daemon.js';
 import { runDaemon } from '../daemon.js';
 import { checkInterfaceName } from '../uapi/socket-path.js';
 
 const USAGE = 'usage: viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] IFACE';
-// wg-quick starts the daemon with the interface name only: the environment carries the choice.
-const PEER_SELECTION_ENV = 'VIAGUARD_PEER_SELECTION';
 // The daemonized child reports readiness ("ok") or the setup error on this inherited pipe.
 const READY_FD_ENV = 'VIAGUARD_READY_FD';
 

@@ -16,8 +16,7 @@ import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/cryp
 import { ProtocolDevice } from '../protocol/device.js';
 import { formatEndpoint, type Endpoint } from '../protocol/endpoint.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
-import type { PrefixBatch as PackedPrefixes } from '../uapi/prefix-batch.js';
-import type { DeviceEvent } from './events.js';
+import { LISTED_PREFIXES_LIMIT, type DeviceEvent } from './events.js';
 import { syncKeypairs } from './keypair-sync.js';
 
 export const DEFAULT_MTU = 1420;
@@ -263,27 +262,40 @@ export class Device extends EventEmitter<DeviceEventMap> {
     for (const id of [...this.records.keys()]) this.removePeer(id);
   }
 
-  /** Adds prefixes to the peer (each moves from any other owner); returns how many were added. */
-  addAllowedIps(id: number, prefixes: PackedPrefixes): number {
-    this.record(id);
+  /** Gives the peer these prefixes (each moves from any other owner); returns how many were new in the table. */
+  addAllowedIps(id: number, prefixes: PrefixBatch): number {
+    const peer = this.record(id).peer.publicKey;
     prefixes.setPeerId(id);
-    const added = this.allowedIps.insertMany(PrefixBatch.fromBytes(prefixes.bytes()));
-    this.emit('event', { type: 'allowedIps', peer: this.record(id).peer.publicKey, added: prefixes.length, removed: 0 });
+    const added = this.allowedIps.insertMany(prefixes);
+    const listed = prefixes.length <= LISTED_PREFIXES_LIMIT ? { added: listPrefixes(prefixes), removed: [] } : undefined;
+    this.emit('event', { type: 'allowedIps', peer, added: prefixes.length, removed: 0, prefixes: listed });
     return added;
   }
 
   /** Removes those of the prefixes the peer owns exactly; returns how many were removed. */
-  removeAllowedIps(id: number, prefixes: PackedPrefixes): number {
-    this.record(id);
+  removeAllowedIps(id: number, prefixes: PrefixBatch): number {
+    const peer = this.record(id).peer.publicKey;
     prefixes.setPeerId(id);
-    const removed = this.allowedIps.removeMany(PrefixBatch.fromBytes(prefixes.bytes()));
-    this.emit('event', { type: 'allowedIps', peer: this.record(id).peer.publicKey, added: 0, removed });
-    return removed;
+    if (prefixes.length > LISTED_PREFIXES_LIMIT) {
+      const removed = this.allowedIps.removeMany(prefixes);
+      if (removed) this.emit('event', { type: 'allowedIps', peer, added: 0, removed });
+      return removed;
+    }
+    // Few enough to say exactly which ones this peer really owned.
+    const removedList: string[] = [];
+    for (let i = 0; i < prefixes.length; i++) {
+      if (this.allowedIps.remove(prefixes.prefixAt(i), id)) removedList.push(prefixes.formatAt(i));
+    }
+    if (removedList.length) this.emit('event', { type: 'allowedIps', peer, added: 0, removed: removedList.length, prefixes: { added: [], removed: removedList } });
+    return removedList.length;
   }
 
   clearAllowedIps(id: number): number {
+    const peer = this.record(id).peer.publicKey;
+    const owned = this.allowedIps.walkBatch(id);
     const removed = this.allowedIps.removeAll(id);
-    if (removed) this.emit('event', { type: 'allowedIps', peer: this.record(id).peer.publicKey, added: 0, removed });
+    const listed = removed <= LISTED_PREFIXES_LIMIT ? { added: [], removed: listPrefixes(owned) } : undefined;
+    if (removed) this.emit('event', { type: 'allowedIps', peer, added: 0, removed, prefixes: listed });
     return removed;
   }
 
@@ -502,6 +514,10 @@ export class Device extends EventEmitter<DeviceEventMap> {
     const record = this.records.get(id);
     if (record) fn(record);
   }
+}
+
+function listPrefixes(prefixes: PrefixBatch): string[] {
+  return Array.from({ length: prefixes.length }, (_, i) => prefixes.formatAt(i));
 }
 
 function stripScope(address: string): string {

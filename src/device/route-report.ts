@@ -2,7 +2,7 @@
 // each next hop resolves to, or none and why. Pure: it takes the routes (netlink) and the
 // device's UAPI status and reasons as the data plane does (route mode: the peer owning the
 // gateway, by AllowedIPs or learnt; allowed-ips mode: the destination's AllowedIPs owner).
-import { AllowedIps, PrefixBatch } from '../allowedips.js';
+import { AllowedIps } from '../allowedips.js';
 import { formatEndpoint } from '../config/endpoint.js';
 import { formatIp, formatPrefix, type IpAddress } from '../net/ip.js';
 import { RT_TABLE } from '../netlink/constants.js';
@@ -44,7 +44,7 @@ class Owners {
   constructor(readonly peers: PeerSnapshot[]) {
     peers.forEach((peer, i) => {
       peer.allowedIps.setPeerId(i + 1);
-      this.table.insertMany(PrefixBatch.fromBytes(peer.allowedIps.bytes()));
+      this.table.insertMany(peer.allowedIps);
       for (const [key, value] of peer.extra) if (key === 'learnt_ip') this.learnt.set(value, i + 1);
     });
   }

@@ -84,11 +84,11 @@ export class SourceResolver {
   private async lookup(source: IpAddress, local: IpAddress): Promise<Route> {
     if (isUnicast(local)) {
       try {
-        return await this.client.getRoute({ destination: source, source: local, fibMatch: true });
+        return await this.client.getRoute(source, { source: local, fibMatch: true });
       } catch {
         // fall through to the plain lookup
       }
     }
-    return this.client.getRoute({ destination: source, fibMatch: true });
+    return this.client.getRoute(source, { fibMatch: true });
   }
 }

@@ -3,6 +3,8 @@
 // `remove` drops one, `replace_allowed_ips` clears before adding. The server hands over a
 // whole, already validated transaction; what can still fail at apply time (the port being
 // taken) is done first, so a failed set changes nothing.
+import { formatEndpoint } from '../config/endpoint.js';
+import { keyToHex } from '../config/keys.js';
 import type { Logger } from '../log.js';
 import { formatMac } from '../native/dataplane.js';
 import type { NativeSystemError } from '../native/native.js';
@@ -10,13 +12,46 @@ import { UAPI_ERRNO, UapiError } from '../uapi/errors.js';
 import type { UapiHandler } from '../uapi/server.js';
 import type { PeerChange, SetTransaction } from '../uapi/set-request.js';
 import { formatGetResponse, type DeviceStatus, type PeerStatus } from '../uapi/status.js';
+import type { WatchEvent } from '../uapi/watch.js';
 import type { Device } from './device.js';
+import type { DeviceEvent } from './events.js';
 
 export function createUapiHandler(device: Device, log: Logger): UapiHandler {
   return {
     get: () => formatGetResponse(deviceStatus(device)),
     set: async (tx) => applySet(device, tx, log),
+    watch: (listener) => {
+      const forward = (event: DeviceEvent) => listener(watchEvent(event));
+      device.on('event', forward);
+      return () => device.off('event', forward);
+    },
   };
+}
+
+/** A device event in the UAPI's watch format (uapi/watch.ts): keys in hex, as in a get reply. */
+export function watchEvent(event: DeviceEvent): WatchEvent {
+  const fields: WatchEvent['fields'] = [['public_key', keyToHex(event.peer)]];
+  switch (event.type) {
+    case 'peerAdded':
+      return { name: 'peer_added', fields };
+    case 'peerChanged':
+      return { name: 'peer_changed', fields };
+    case 'peerRemoved':
+      return { name: 'peer_removed', fields };
+    case 'handshakeFailed':
+      return { name: 'handshake_failed', fields };
+    case 'endpoint':
+      fields.push(['endpoint', formatEndpoint(event.endpoint)]);
+      return { name: 'endpoint', fields };
+    case 'session':
+      if (event.endpoint) fields.push(['endpoint', formatEndpoint(event.endpoint)]);
+      return { name: 'session', fields };
+    case 'allowedIps':
+      fields.push(['added', String(event.added)], ['removed', String(event.removed)]);
+      for (const prefix of event.prefixes?.added ?? []) fields.push(['allowed_ip', `+${prefix}`]);
+      for (const prefix of event.prefixes?.removed ?? []) fields.push(['allowed_ip', `-${prefix}`]);
+      return { name: 'allowed_ips', fields };
+  }
 }
 
 export function deviceStatus(device: Device): DeviceStatus {
@@ -26,7 +61,8 @@ export function deviceStatus(device: Device): DeviceStatus {
     fwmark: device.fwmark,
     sourceCheck: device.sourceCheck,
     peerSelection: device.peerSelection,
-    extra: Object.entries(device.counters()).map(([name, value]) => [counterKey(name), String(value)] as const),
+    // Counters that are still 0 are left out: a healthy device's `viaguard show` stays short.
+    extra: Object.entries(device.counters()).flatMap(([name, value]) => (value ? [[counterKey(name), String(value)] as const] : [])),
     peers: device.peers().map(
       (peer): PeerStatus => ({
         publicKey: peer.publicKey,
@@ -37,7 +73,7 @@ export function deviceStatus(device: Device): DeviceStatus {
         txBytes: BigInt(peer.txBytes),
         rxBytes: BigInt(peer.rxBytes),
         persistentKeepaliveInterval: peer.persistentKeepalive,
-        allowedIps: device.allowedIpsOf(peer.id),
+        allowedIps: device.allowedIps.walkBatch(peer.id),
         extra: peerExtra(device, peer.id, peer.sourceCheckDrops),
       }),
     ),

@@ -1,15 +1,14 @@
 // The rtnetlink client: typed operations on links, addresses, routes, rules and neighbours,
 // the subset `ip` offers that wg-quick and route mode need. Devices may be named or indexed;
 // names are resolved with RTM_GETLINK first.
-import type { IpFamily, IpPrefix } from '../net/ip.js';
+import type { IpAddress, IpFamily, IpPrefix } from '../net/ip.js';
 import { NLM_F, NUD, RTM } from './constants.js';
 import { Address, addressBody, addressDumpBody, decodeAddress } from './address.js';
 import { ConnectionOptions, NetlinkConnection } from './connection.js';
 import { decodeLink, Link, linkDeleteBody, linkDumpBody, linkGetBody, LinkSettings, linkSetBody } from './link.js';
 import { NetlinkError, NetlinkMessage } from './message.js';
 import { decodeNeighbour, Neighbour, neighbourBody, neighbourDumpBody, NeighbourSpec } from './neighbour.js';
-import { decodeRoute, NextHop, Route, routeBody, routeDumpBody, RouteSpec } from './route.js';
-import { RouteQuery, routeGetBody } from './route-get.js';
+import { decodeRoute, NextHop, Route, routeBody, routeDumpBody, routeGetBody, RouteLookupOptions, RouteSpec } from './route.js';
 import { decodeRule, Rule, ruleBody, ruleDumpBody, RuleSpec } from './rule.js';
 
 /** A device by index or by name. */
@@ -138,10 +137,13 @@ export class RtnlClient {
     );
   }
 
-  /** `ip route get [fibmatch] ADDR [from SRC] [mark M]`; rejects (ENETUNREACH...) when there is no route. */
-  async getRoute(query: RouteQuery): Promise<Route> {
-    const [route] = decodeAll(await this.conn.request(RTM.GETROUTE, 0, routeGetBody(query)), RTM.NEWROUTE, decodeRoute);
-    if (!route) throw new Error('netlink: no RTM_NEWROUTE reply to RTM_GETROUTE');
+  /**
+   * `ip route get [fibmatch] ADDR [from SRC] [mark M]`: the route the kernel would take; rejects
+   * with ENETUNREACH when none.
+   */
+  async getRoute(destination: IpAddress, options: RouteLookupOptions = {}): Promise<Route> {
+    const [route] = decodeAll(await this.conn.request(RTM.GETROUTE, 0, routeGetBody(destination, options)), RTM.NEWROUTE, decodeRoute);
+    if (!route) throw new Error('netlink: no RTM_NEWROUTE reply to a route lookup');
     return route;
   }
 

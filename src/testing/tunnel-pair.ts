@@ -3,7 +3,7 @@
 // exist; viaguardd keeps it), configured with the real `wg` and `ip`. Used by the privileged
 // tests, the demo and bench:tunnel.
 import { generateKeyPairSync } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,4 +99,19 @@ export async function createTunnelPair(leftImpl: Implementation, rightImpl: Impl
     await destroy();
     throw err;
   }
+}
+
+/** The pid of the daemon serving end's interface (its command line names the interface). */
+export async function daemonPid(end: TunnelEnd): Promise<number> {
+  const pids = await end.ns.exec('ip', ['netns', 'pids', end.ns.name]).catch(() => '');
+  for (const pid of pids.split(/\s+/).filter(Boolean)) {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (argv.includes(end.ifname)) return Number(pid);
+  }
+  throw new Error(`no ${end.impl.label} process for ${end.ifname} in ${end.ns.name}`);
+}
+
+/** Resident memory of a process, in bytes. */
+export function residentBytes(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 }

@@ -5,6 +5,7 @@ import { LineSplitter, OVERLONG } from './line-splitter.js';
 import { UAPI_ERRNO, UapiError } from './errors.js';
 import { DEFAULT_SOCKET_DIR, socketPath } from './socket-path.js';
 import { GetResponseParser, type DeviceSnapshot } from './status.js';
+import { WatchEventParser, type WatchEvent } from './watch.js';
 import { formatSetTransaction } from './set-format.js';
 import type { SetTransaction } from './set-request.js';
 
@@ -16,6 +17,12 @@ export interface UapiClientOptions {
 }
 
 const WRITE_CHUNK = 64 * 1024;
+
+export interface WatchSubscription {
+  /** Settles when the stream ends; rejects when it broke the protocol. */
+  ended: Promise<void>;
+  close(): void;
+}
 
 export class UapiClient {
   readonly path: string;
@@ -46,6 +53,48 @@ export class UapiClient {
     });
     if (errno === undefined) throw new UapiError(UAPI_ERRNO.EPROTO, 'set reply: no errno line');
     return errno;
+  }
+
+  /**
+   * Subscribes to the daemon's change events (watch.ts). Resolves once the daemon accepted the
+   * subscription; `ended` settles when either side closes the stream (rejects on a protocol error).
+   */
+  async watch(onEvent: (event: WatchEvent) => void): Promise<WatchSubscription> {
+    const socket = await this.open();
+    socket.setTimeout(0);
+    const splitter = new LineSplitter();
+    const parser = new WatchEventParser(onEvent);
+    // The reply is `errno=N` and a blank line; events follow only after errno=0.
+    let errnoLine: number | undefined;
+    let streaming = false;
+    let acknowledge: (errno: number) => void = () => undefined;
+    const acknowledged = new Promise<number>((resolve) => (acknowledge = resolve));
+    const ended = (async () => {
+      for await (const chunk of socket as AsyncIterable<Buffer>) {
+        for (const line of splitter.push(chunk)) {
+          if (line === OVERLONG) throw new UapiError(UAPI_ERRNO.EPROTO, 'watch stream: line too long');
+          if (streaming) {
+            parser.line(line);
+          } else if (errnoLine === undefined) {
+            const match = /^errno=(-?\d+)$/.exec(line);
+            if (!match) throw new UapiError(UAPI_ERRNO.EPROTO, `watch reply: unexpected line ${JSON.stringify(line)}`);
+            errnoLine = Number(match[1]);
+          } else {
+            streaming = true;
+            acknowledge(errnoLine);
+          }
+        }
+      }
+    })();
+    const done = ended.finally(() => acknowledge(UAPI_ERRNO.EPROTO));
+    done.catch(() => undefined);
+    socket.write('watch=1\n\n');
+    const errno = await acknowledged;
+    if (errno !== 0) {
+      socket.destroy();
+      throw new UapiError(errno, `interface ${this.iface}: the daemon refused watch=1 (errno=${errno})`);
+    }
+    return { ended: done, close: () => socket.destroy() };
   }
 
   /** set() of a transaction. */

@@ -5,7 +5,7 @@
 import { parseIpEndpoint, type Endpoint, type IpEndpoint } from '../config/endpoint.js';
 import { clampPrivateKey, KEY_LENGTH } from '../config/keys.js';
 import type { WgConfig } from '../config/wg-config.js';
-import { PrefixBatch } from './prefix-batch.js';
+import { PrefixBatch } from '../prefix-batch.js';
 import type { PeerChange, SetTransaction } from './set-request.js';
 
 export interface ConfigTransactionOptions {
@@ -26,7 +26,7 @@ export async function configToSetTransaction(config: WgConfig, options: ConfigTr
   if (fwmark !== undefined) tx.fwmark = fwmark;
   if (iface.sourceCheck) tx.sourceCheck = iface.sourceCheck;
   for (const peer of config.peers) {
-    const prefixes = new PrefixBatch(peer.allowedIps.length);
+    const prefixes = new PrefixBatch(Math.max(1, peer.allowedIps.length));
     for (const prefix of peer.allowedIps) prefixes.push(prefix);
     const change: PeerChange = {
       publicKey: peer.publicKey,

@@ -14,13 +14,19 @@ import { dirname } from 'node:path';
 import { UAPI_ERRNO, UapiError } from './errors.js';
 import { LineSplitter, OVERLONG } from './line-splitter.js';
 import { SetRequestParser, type SetTransaction } from './set-request.js';
+import { WatchStream, type WatchEvent } from './watch.js';
 import { DEFAULT_SOCKET_DIR, socketPath } from './socket-path.js';
 
 export interface UapiHandler {
-  /** The get reply's lines, without '\n' and without the closing errno line. */
+  /**
+   * The get reply without its closing errno line: each string is one line, or several joined by
+   * '\n' (a million allowed_ip lines go faster in blocks), never with an empty line or a final '\n'.
+   */
   get(): Iterable<string> | AsyncIterable<string>;
   /** Applies a whole transaction or nothing; throw a UapiError to choose the errno. */
   set(tx: SetTransaction): Promise<void>;
+  /** Subscribes to change events (`watch=1`, see watch.ts); returns the unsubscribe function. Absent: watch=1 is EINVAL. */
+  watch?(listener: (event: WatchEvent) => void): () => void;
 }
 
 export interface UapiServerOptions {
@@ -195,7 +201,7 @@ function answers(path: string): Promise<boolean> {
 
 type Request =
   | { kind: 'idle' }
-  | { kind: 'get'; error?: UapiError }
+  | { kind: 'get' | 'watch'; error?: UapiError }
   | { kind: 'set'; parser: SetRequestParser };
 
 /** One client connection: reads requests, answers each in turn. */
@@ -214,7 +220,10 @@ class Connection {
     // Iterating the socket pauses reading while a request is being answered (backpressure).
     for await (const chunk of this.socket as AsyncIterable<Buffer>) {
       for (const line of this.lines.push(chunk)) {
-        if (!(await this.onLine(line))) {
+        // Most lines (a million allowed_ip lines of a set) are handled synchronously: awaiting
+        // only real work keeps a microtask per line off the bulk path.
+        const handled = this.onLine(line);
+        if (!(typeof handled === 'boolean' ? handled : await handled)) {
           this.socket.end();
           return;
         }
@@ -222,34 +231,35 @@ class Connection {
     }
   }
 
-  /** False when the connection must close. */
-  private async onLine(line: string | typeof OVERLONG): Promise<boolean> {
+  /** False (or a promise of false) when the connection must close. */
+  private onLine(line: string | typeof OVERLONG): boolean | Promise<boolean> {
     const request = this.request;
     switch (request.kind) {
       case 'idle':
         if (line === 'get=1') this.request = { kind: 'get' };
+        else if (line === 'watch=1') this.request = { kind: 'watch' };
         else if (line === 'set=1') this.request = { kind: 'set', parser: new SetRequestParser() };
         else {
           const shown = line === OVERLONG ? 'an overlong line' : JSON.stringify(line);
-          await this.fail(new UapiError(UAPI_ERRNO.EINVAL, `unknown operation ${shown}`, 1));
-          return false;
+          return this.fail(new UapiError(UAPI_ERRNO.EINVAL, `unknown operation ${shown}`, 1)).then(() => false);
         }
         return true;
       case 'get':
+      case 'watch':
         if (line !== '') {
-          request.error ??= new UapiError(UAPI_ERRNO.EINVAL, 'get=1 must be followed by a blank line', 2);
+          request.error ??= new UapiError(UAPI_ERRNO.EINVAL, `${request.kind}=1 must be followed by a blank line`, 2);
           return true;
         }
         this.request = { kind: 'idle' };
-        if (request.error) await this.fail(request.error);
-        else await this.answerGet();
-        return true;
+        if (request.error) return this.fail(request.error).then(() => true);
+        if (request.kind === 'get') return this.answerGet().then(() => true);
+        return this.startWatch();
       case 'set':
         if (line === OVERLONG) request.parser.fail(UAPI_ERRNO.EPROTO, 'line too long');
         else if (line !== '') request.parser.line(line);
         else {
           this.request = { kind: 'idle' };
-          await this.answerSet(request.parser);
+          return this.answerSet(request.parser).then(() => true);
         }
         return true;
     }
@@ -260,7 +270,9 @@ class Connection {
       let buffer = '';
       try {
         for await (const line of this.handler.get()) {
-          if (line.includes('\n')) throw new UapiError(UAPI_ERRNO.EIO, `handler produced a line with a line break: ${JSON.stringify(line)}`);
+          if (line === '' || line.endsWith('\n') || line.includes('\n\n')) {
+            throw new UapiError(UAPI_ERRNO.EIO, `handler produced an empty line: ${JSON.stringify(line.slice(0, 80))}`);
+          }
           buffer += `${line}\n`;
           if (buffer.length >= WRITE_CHUNK) {
             await this.write(buffer);
@@ -273,6 +285,23 @@ class Connection {
         await this.fail(asUapiError(error));
       }
     });
+  }
+
+  /** From here on the connection only carries events; false ends reading requests from it. */
+  private async startWatch(): Promise<boolean> {
+    if (!this.handler.watch) {
+      await this.fail(new UapiError(UAPI_ERRNO.EINVAL, 'this daemon has no change notifications', 1));
+      return true;
+    }
+    const stream = new WatchStream(this.socket);
+    // Subscribed inside the queue: no set can slip between the errno=0 and the first event.
+    await this.serialized(async () => {
+      const unsubscribe = this.handler.watch!((event) => stream.send(event));
+      this.socket.once('close', unsubscribe);
+      await this.write('errno=0\n\n');
+    });
+    for await (const chunk of this.socket as AsyncIterable<Buffer>) void chunk; // input is ignored until the watcher hangs up
+    return false;
   }
 
   private async answerSet(parser: SetRequestParser): Promise<void> {

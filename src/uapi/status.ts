@@ -6,7 +6,7 @@ import { isZeroKey, KEY_LENGTH, keyFromHex, keyToHex } from '../config/keys.js';
 import { PEER_SELECTIONS, SOURCE_CHECKS, type PeerSelection, type SourceCheck } from '../config/wg-config.js';
 import { formatPrefix, type IpPrefix } from '../net/ip.js';
 import { UAPI_ERRNO, UapiError } from './errors.js';
-import { PrefixBatch } from './prefix-batch.js';
+import { PrefixBatch } from '../prefix-batch.js';
 
 /** Extra key=value pairs, after the standard keys; `wg` skips them. */
 export type ExtraKeys = Iterable<readonly [key: string, value: string]>;
@@ -73,11 +73,23 @@ export function* formatGetResponse(status: DeviceStatus): Generator<string> {
     yield `rx_bytes=${peer.rxBytes}`;
     yield `persistent_keepalive_interval=${peer.persistentKeepaliveInterval}`;
     if (peer.allowedIps instanceof PrefixBatch) {
-      for (let i = 0; i < peer.allowedIps.length; i++) yield `allowed_ip=${peer.allowedIps.formatAt(i)}`;
+      yield* allowedIpBlocks(peer.allowedIps);
     } else {
       for (const prefix of peer.allowedIps) yield `allowed_ip=${formatPrefix(prefix)}`;
     }
     yield* formatExtra(peer.extra);
+  }
+}
+
+const LINES_PER_BLOCK = 4096;
+
+/** allowed_ip lines in blocks joined by '\n': one string per line would dominate a full-table get. */
+function* allowedIpBlocks(prefixes: PrefixBatch): Generator<string> {
+  for (let first = 0; first < prefixes.length; first += LINES_PER_BLOCK) {
+    const end = Math.min(prefixes.length, first + LINES_PER_BLOCK);
+    let block = `allowed_ip=${prefixes.formatAt(first)}`;
+    for (let i = first + 1; i < end; i++) block += `\nallowed_ip=${prefixes.formatAt(i)}`;
+    yield block;
   }
 }
 

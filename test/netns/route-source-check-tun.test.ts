@@ -40,7 +40,7 @@ describe('route source check on a TUN interface', function () {
     // picks peers by AllowedIPs, not by route (that is route mode's job).
     await left.ns.exec('ip', ['route', 'add', '10.77.0.0/24', 'via', right.tunnel4, 'dev', left.ifname]);
     const middle = await drops(left.ifname);
-    const noRoute = async () => Number((await new UapiClient(left.ifname).get()).extra.find(([k]) => k === 'dropped_no_route_to_peer')?.[1]);
+    const noRoute = async () => Number((await new UapiClient(left.ifname).get()).extra.find(([k]) => k === 'dropped_no_route_to_peer')?.[1] ?? 0);
     const repliesBefore = await noRoute();
     await right.ns.exec('ping', ['-c', '2', '-i', '0.2', '-W', '1', '-I', '10.77.0.1', '10.77.9.1']).catch(() => '');
     assert.equal(await drops(left.ifname), middle, 'accepted');

@@ -1,7 +1,7 @@
 // The real `wg` and `wg-quick` driving viaguardd. Configuration is checked differentially:
 // the same commands go to a wireguard-go in the same namespace and both must read back alike.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect as connectUnix } from 'node:net';
 import { join } from 'node:path';
@@ -123,6 +123,16 @@ describe('wg and wg-quick on viaguardd', function () {
       assert.equal((await dump(ours)).length, 2);
     });
 
+    it('viaguard show, dump and showconf print what wg prints for viaguardd, plus its own keys', async () => {
+      const viaguard = (...args: string[]) => ns.exec(process.execPath, [VIAGUARDD_PATH.replace(/viaguardd\.js$/, 'viaguard.js'), ...args]);
+      assert.equal(await viaguard('show', ours, 'dump'), await wg('show', ours, 'dump'));
+      assert.equal(await viaguard('show', ours, 'allowed-ips'), await wg('show', ours, 'allowed-ips'));
+      const pretty = await viaguard('show', ours);
+      assert.ok(pretty.startsWith((await wg('show', ours)).split('\n\n')[0].split('\n').slice(0, 4).join('\n')), pretty);
+      assert.match(pretty, /source check: allowed-ips/);
+      assert.equal((await viaguard('showconf', ours)).replace(/^SourceCheck = .*\n|^PeerSelection = .*\n/gm, ''), await wg('showconf', ours));
+    });
+
     it('answers a bad set with errno=-22, applies none of it, and keeps the connection usable', async () => {
       const before = await wg('showconf', ours);
       const socket = connectUnix(`/var/run/wireguard/${ours}.sock`);
@@ -150,7 +160,7 @@ describe('wg and wg-quick on viaguardd', function () {
     });
   });
 
-  describe('wg-quick with WG_QUICK_USERSPACE_IMPLEMENTATION=viaguardd', () => {
+  describe('wg-quick with WG_QUICK_USERSPACE_IMPLEMENTATION=viaguardd, and viaguard up/down', () => {
     let left: Namespace;
     let right: Namespace;
     let rightIf: string;
@@ -179,7 +189,14 @@ describe('wg and wg-quick on viaguardd', function () {
       await right.destroy();
     });
 
-    async function upDown(allowedIps: string, check: (ifname: string) => Promise<void>): Promise<void> {
+    const VIAGUARD = VIAGUARDD_PATH.replace(/viaguardd\.js$/, 'viaguard.js');
+    /** wg-quick with viaguardd as its userspace implementation, or viaguard's own up/down (viaguardd by default). */
+    const tools = {
+      'wg-quick': (verb: string, file: string) => ['env', `WG_QUICK_USERSPACE_IMPLEMENTATION=${VIAGUARDD_PATH}`, 'wg-quick', verb, file],
+      viaguard: (verb: string, file: string) => [process.execPath, VIAGUARD, verb, file],
+    };
+
+    async function upDown(allowedIps: string, check: (ifname: string) => Promise<void>, tool: keyof typeof tools = 'wg-quick'): Promise<void> {
       const ifname = uniqueName('vgq');
       const file = join(dir, `${ifname}.conf`);
       writeFileSync(
@@ -196,14 +213,13 @@ describe('wg and wg-quick on viaguardd', function () {
         ].join('\n'),
         { mode: 0o600 },
       );
-      const env = ['env', `WG_QUICK_USERSPACE_IMPLEMENTATION=${VIAGUARDD_PATH}`];
-      const up = await run('ip', ['netns', 'exec', left.name, ...env, 'wg-quick', 'up', file]);
+      const up = await run('ip', ['netns', 'exec', left.name, ...tools[tool]('up', file)]);
       assert.equal(up.code, 0, up.stderr);
-      assert.match(up.stderr, /Missing WireGuard kernel module/);
+      if (tool === 'wg-quick') assert.match(up.stderr, /Missing WireGuard kernel module/);
       try {
         await check(ifname);
       } finally {
-        const down = await run('ip', ['netns', 'exec', left.name, ...env, 'wg-quick', 'down', file]);
+        const down = await run('ip', ['netns', 'exec', left.name, ...tools[tool]('down', file)]);
         assert.equal(down.code, 0, down.stderr);
       }
       const deadline = Date.now() + 5000;
@@ -221,6 +237,19 @@ describe('wg and wg-quick on viaguardd', function () {
         const elsewhere = await run('ip', ['-n', left.name, 'route', 'get', '198.51.100.1']);
         assert.ok(elsewhere.code !== 0 || !elsewhere.stdout.includes(`dev ${ifname}`), elsewhere.stdout);
       });
+    });
+
+    it('viaguard up/down does the same with viaguardd as its default daemon', async () => {
+      await upDown(
+        '10.77.0.2/32, fd77::2/128',
+        async (ifname) => {
+          await left.exec('ping', ['-c', '2', '-W', '5', '10.77.0.2']);
+          assert.match(await left.exec('wg', ['show', ifname, 'listen-port']), /^\d+\n$/);
+          const pids = (await runOk('ip', ['netns', 'pids', left.name])).trim().split(/\s+/);
+          assert.ok(pids.some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('viaguardd')), 'viaguardd serves the interface');
+        },
+        'viaguard',
+      );
     });
 
     it('brings a full tunnel up and down: fwmark keeps the tunnel out of itself', async () => {

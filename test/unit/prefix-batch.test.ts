@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { PREFIX_ENTRY_BYTES, PrefixBatch } from '../../src/prefix-batch.js';
 
 describe('PrefixBatch', () => {
-  it('packs entries in the 22-byte layout (family, cidr, 16 address bytes, u32 LE peer)', () => {
+  it('packs entries in the 22-byte layout (family, cidr, 16 address bytes, u32 LE peer), host bits cleared', () => {
     const batch = new PrefixBatch(1).add('192.0.2.1/24', 0x01020304).add('2001:db8::/32', 0xffffffff);
     assert.equal(batch.length, 2);
     assert.equal(batch.bytes.length, 2 * PREFIX_ENTRY_BYTES);
     assert.deepEqual(
       Array.from(batch.bytes.subarray(0, 22)),
-      [4, 24, 192, 0, 2, 1, ...new Array(12).fill(0), 4, 3, 2, 1],
+      [4, 24, 192, 0, 2, 0, ...new Array(12).fill(0), 4, 3, 2, 1],
     );
     assert.deepEqual(Array.from(batch.bytes.subarray(22, 28)), [6, 32, 0x20, 0x01, 0x0d, 0xb8]);
     assert.deepEqual(Array.from(batch.bytes.subarray(40, 44)), [0xff, 0xff, 0xff, 0xff]);

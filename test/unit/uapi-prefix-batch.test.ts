@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { formatPrefix, maskPrefix, parsePrefix } from '../../src/net/ip.js';
-import { PREFIX_ENTRY_BYTES, PrefixBatch } from '../../src/uapi/prefix-batch.js';
+import { PREFIX_ENTRY_BYTES, PrefixBatch } from '../../src/prefix-batch.js';
 
 describe('uapi/prefix-batch', () => {
   it('packs the 22-byte layout with host bits cleared', () => {
     const batch = new PrefixBatch(1);
     batch.push(parsePrefix('10.1.2.3/12')!, 7);
     batch.push(parsePrefix('fd12:3456:789a::1/33')!, 0x01020304);
-    const bytes = batch.bytes();
+    const bytes = batch.bytes;
     assert.equal(bytes.length, 2 * PREFIX_ENTRY_BYTES);
     assert.deepEqual([...bytes.subarray(0, 22)], [4, 12, 10, 0, 0, 0, ...new Array(12).fill(0), 7, 0, 0, 0]);
     assert.deepEqual([...bytes.subarray(22, 44)], [6, 33, 0xfd, 0x12, 0x34, 0x56, 0x00, ...new Array(11).fill(0), 4, 3, 2, 1]);
@@ -47,7 +47,7 @@ describe('uapi/prefix-batch', () => {
       if (!expected) continue;
       const reference = new PrefixBatch(1);
       reference.push(maskPrefix(expected), 9);
-      assert.deepEqual(batch.bytes(), reference.bytes(), text);
+      assert.deepEqual(batch.bytes, reference.bytes, text);
       assert.equal(batch.formatAt(0), formatPrefix(maskPrefix(expected)), text);
     }
   });

@@ -88,7 +88,7 @@ describe('uapi/status', () => {
       { ...[...STATUS.peers][1], extra: [] },
     ];
     assert.deepEqual(plain, expected);
-    assert.deepEqual([...formatGetResponse(device)], LINES, 'a parsed device formats back to the same lines');
+    assert.deepEqual([...formatGetResponse(device)].join("\n").split("\n"), LINES, 'a parsed device formats back to the same lines');
   });
 
   it('turns errno into a UapiError and malformed replies into EPROTO', () => {

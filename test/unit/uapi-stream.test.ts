@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { UAPI_ERRNO, UapiError } from '../../src/uapi/errors.js';
 import { LineSplitter, OVERLONG } from '../../src/uapi/line-splitter.js';
-import { PREFIX_ENTRY_BYTES } from '../../src/uapi/prefix-batch.js';
+import { PREFIX_ENTRY_BYTES } from '../../src/prefix-batch.js';
 import { SetRequestParser, type SetTransaction } from '../../src/uapi/set-request.js';
 
 setFlagsFromString('--expose-gc');
@@ -79,7 +79,7 @@ describe('uapi/set-request streaming', function () {
     const runs = tx!.peers[0].allowedIps;
     assert.equal(runs.length, 1);
     assert.equal(runs[0].prefixes.length, LINES - 2);
-    assert.deepEqual([...runs[0].prefixes.bytes().subarray(0, 6)], [4, 32, 10, 0, 0, 0]);
+    assert.deepEqual([...runs[0].prefixes.bytes.subarray(0, 6)], [4, 32, 10, 0, 0, 0]);
     // ~22 MB of packed prefixes (twice that while growing); the ~30 MB of request text is
     // never held: the bound is far below text + one object per line (~150 MB).
     const packed = LINES * PREFIX_ENTRY_BYTES;
