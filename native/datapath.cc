@@ -80,8 +80,10 @@ DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
       name_(device_->Name()),
       notify_(std::move(notify)),
       mtu_(mtu),
+      ethernet_(device_->Ethernet()),
       allowed_(std::move(allowedIps)) {
   device_->SetMtu(mtu);
+  deviceMac_.store(device_->HardwareAddress());
   try {
     stopFd_ = MakeEventFd();
     txWakeFd_ = MakeEventFd();
@@ -165,13 +167,77 @@ void DataPath::SetMtu(int mtu) {
   mtu_.store(mtu);
 }
 
+void DataPath::RefreshDeviceMac() { deviceMac_.store(device_->HardwareAddress()); }
+
 bool DataPath::AddPeer(PeerId id) { return peers_.Add(id); }
 
 bool DataPath::RemovePeer(PeerId id) {
-  if (!peers_.Remove(id)) return false;
-  std::unique_lock lock(allowed_->mutex);
-  allowed_->table.RemoveAll(id);
+  std::shared_ptr<Peer> peer = peers_.Remove(id);
+  if (!peer) return false;
+  {
+    std::unique_lock lock(allowed_->mutex);
+    allowed_->table.RemoveAll(id);
+  }
+  {
+    std::unique_lock lock(macsMu_);
+    peerByMac_.erase(peer->mac.load());
+  }
+  learnt_.RemovePeer(id);
+  size_t held = verdicts_.RemovePeer(id);
+  if (held > 0) counters_.Add(Counter::kDroppedSourceCheck, held);
   return true;
+}
+
+bool DataPath::SetPeerMac(PeerId id, Mac mac) {
+  uint8_t bytes[kMacSize6];
+  MacToBytes(mac, bytes);
+  if (mac == 0 || IsGroupMac(bytes)) throw std::invalid_argument("a peer's MAC must be unicast");
+  std::shared_ptr<Peer> peer = peers_.Find(id);
+  if (!peer) return false;
+  std::unique_lock lock(macsMu_);
+  auto it = peerByMac_.find(mac);
+  if (it != peerByMac_.end() && it->second != id) {
+    throw std::invalid_argument("peer " + std::to_string(it->second) + " already has that MAC");
+  }
+  peerByMac_.erase(peer->mac.load());
+  peerByMac_[mac] = id;
+  peer->mac.store(mac);
+  return true;
+}
+
+PeerId DataPath::OwnerOf(const AddressKey& address) const {
+  PeerId owner;
+  {
+    std::shared_lock lock(allowed_->mutex);
+    owner = allowed_->table.Lookup(address.family, address.bytes);
+  }
+  return owner != kNoPeer ? owner : learnt_.Lookup(address);
+}
+
+void DataPath::DropForSource(Peer& peer, uint64_t packets) {
+  counters_.Add(Counter::kDroppedSourceCheck, packets);
+  peer.sourceCheckDrops.fetch_add(packets, std::memory_order_relaxed);
+}
+
+void DataPath::SettleSources(const std::vector<SourceVerdict>& verdicts) {
+  uint64_t now = MonotonicNs();
+  for (const SourceVerdict& v : verdicts) {
+    std::vector<std::vector<uint8_t>> held =
+        verdicts_.Settle(v.source, v.destination, v.peer, v.accept, v.generation);
+    std::shared_ptr<Peer> peer = peers_.Find(v.peer);
+    if (!peer || held.empty()) continue;
+    if (!v.accept) {
+      DropForSource(*peer, held.size());
+      continue;
+    }
+    for (const std::vector<uint8_t>& bytes : held) {
+      if (!device_->Write(bytes.data(), bytes.size())) {
+        counters_.Add(Counter::kDroppedTunWriteFailed);
+        continue;
+      }
+      peer->lastDataReceivedNs.store(now, std::memory_order_relaxed);
+    }
+  }
 }
 
 bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
@@ -323,9 +389,10 @@ void DataPath::QueueTxWork(PeerId id, TxWork work) {
 }
 
 // The transmit thread's buffers: kBatch slots, each holding one whole data message (header,
-// packet, padding, tag), and the sealed messages waiting for one sendmmsg.
+// packet, padding, tag), and the sealed messages waiting for one sendmmsg. One more slot is
+// the scratch space of multicast copies.
 struct DataPath::TxContext {
-  std::unique_ptr<uint8_t[]> memory{new uint8_t[kBatch * kTxSlotSize]};
+  std::unique_ptr<uint8_t[]> memory{new uint8_t[(kBatch + 1) * kTxSlotSize]};
   Datagram datagrams[kBatch];
   std::shared_ptr<Peer> peers[kBatch];
   bool data[kBatch];
@@ -371,20 +438,27 @@ void DataPath::TransmitLoop() {
 }
 
 bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& events) {
+  // A frame is read 14 bytes early so that its IP packet lands where Transmit wants it.
+  const size_t link = ethernet_ ? kEthernetHeaderSize : 0;
   PacketSlot packets[kBatch];
   for (size_t i = 0; i < kBatch; ++i) {
-    packets[i] = {tx.Slot(i) + kDataHeaderSize, kMaxIpPacket, 0};
+    packets[i] = {tx.Slot(i) + kDataHeaderSize - link, kMaxIpPacket + link, 0};
   }
   size_t filled = 0;
   std::string reason;
   IpDevice::ReadResult result = device_->ReadBatch(packets, kBatch, &filled, &reason);
   uint64_t now = MonotonicNs();
 
-  // One shared lock of AllowedIPs for the whole batch.
   PeerId owners[kBatch];
-  {
+  bool flood[kBatch] = {};
+  size_t lengths[kBatch];
+  if (ethernet_) {
+    ClassifyFrames(packets, filled, owners, flood, lengths);
+  } else {
+    // One shared lock of AllowedIPs for the whole batch.
     std::shared_lock lock(allowed_->mutex);
     for (size_t i = 0; i < filled; ++i) {
+      lengths[i] = packets[i].length;
       IpHeaderView header;
       if (!ParseIpHeader(packets[i].data, packets[i].length, &header)) {
         owners[i] = kNoPeer;
@@ -397,13 +471,17 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
   }
   std::shared_ptr<Peer> peer;
   for (size_t i = 0; i < filled; ++i) {
+    if (flood[i]) {
+      Flood(tx, tx.Slot(i) + kDataHeaderSize, lengths[i], now, events);
+      continue;
+    }
     if (owners[i] == kNoPeer) continue;
     if (!peer || peer->id != owners[i]) peer = peers_.Find(owners[i]);
     if (!peer) {
       counters_.Add(Counter::kDroppedNoRouteToPeer);
       continue;
     }
-    Transmit(tx, peer, tx.Slot(i), packets[i].length, now, events);
+    Transmit(tx, peer, tx.Slot(i), lengths[i], now, events);
   }
   FlushTx(tx);
   if (result == IpDevice::ReadResult::kClosed) {
@@ -413,6 +491,74 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
     return false;
   }
   return true;
+}
+
+void DataPath::ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
+                              size_t* packetLength) {
+  std::shared_lock lock(macsMu_);
+  for (size_t i = 0; i < count; ++i) {
+    owners[i] = kNoPeer;
+    const uint8_t* frame = frames[i].data;
+    NeighbourQuery query;
+    switch (ClassifyFrame(frame, frames[i].length, &query)) {
+      case FrameKind::kMalformed:
+        counters_.Add(Counter::kDroppedBadFrame);
+        continue;
+      case FrameKind::kIgnored:
+        continue;
+      case FrameKind::kNeighbourQuery:
+        AnswerNeighbour(query);
+        continue;
+      case FrameKind::kIp:
+        break;
+    }
+    IpHeaderView header;
+    if (!ParseIpHeader(frame + kEthernetHeaderSize, frames[i].length - kEthernetHeaderSize,
+                       &header)) {
+      counters_.Add(Counter::kDroppedBadInnerHeader);
+      continue;
+    }
+    packetLength[i] = header.totalLength;  // without any Ethernet padding
+    if (IsGroupMac(frame)) {
+      flood[i] = IsLinkLocalMulticast(header.family, header.destination);
+      if (!flood[i]) counters_.Add(Counter::kDroppedMulticast);
+      continue;
+    }
+    auto it = peerByMac_.find(MacFromBytes(frame));
+    if (it == peerByMac_.end()) {
+      counters_.Add(Counter::kDroppedUnknownMac);
+      continue;
+    }
+    owners[i] = it->second;
+  }
+}
+
+void DataPath::AnswerNeighbour(const NeighbourQuery& query) {
+  // Called with macsMu_ shared; OwnerOf takes the AllowedIPs and learnt-address locks.
+  PeerId owner = OwnerOf(AddressKey(query.family, query.target));
+  std::shared_ptr<Peer> peer = owner == kNoPeer ? nullptr : peers_.Find(owner);
+  Mac mac = peer ? peer->mac.load() : 0;
+  if (mac == 0) {
+    counters_.Add(Counter::kNeighbourUnanswered);
+    return;
+  }
+  uint8_t reply[kMaxNeighbourReply];
+  size_t length = BuildNeighbourReply(query, mac, reply);
+  counters_.Add(device_->Write(reply, length) ? Counter::kNeighbourReplies
+                                               : Counter::kDroppedTunWriteFailed);
+}
+
+void DataPath::Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
+                     std::vector<DataPathEvent>& events) {
+  std::vector<std::shared_ptr<Peer>> everyone = peers_.All();
+  // Each copy is sealed in the spare slot and sent before the next overwrites it.
+  uint8_t* message = tx.Slot(kBatch);
+  for (const std::shared_ptr<Peer>& peer : everyone) {
+    FlushTx(tx);
+    std::memcpy(message + kDataHeaderSize, packet, length);
+    Transmit(tx, peer, message, length, now, events);
+  }
+  FlushTx(tx);
 }
 
 void DataPath::RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events) {
@@ -574,6 +720,79 @@ void DataPath::ReceiveLoop() {
   }
 }
 
+DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& header,
+                                             const uint8_t* out, size_t outLength,
+                                             std::vector<DataPathEvent>& events) {
+  SourceCheck mode = sourceCheck_.load(std::memory_order_relaxed);
+  AddressKey source(header.family, header.source);
+  // Route mode learns the link-local addresses peers speak from (routing daemons' next hops):
+  // under `off` the latest speaker owns one; under `route` the first, unless AllowedIPs give
+  // it to another peer; any other peer using it is spoofing.
+  bool learnable = ethernet_ && IsLinkLocalUnicast(header.family, header.source);
+  if (mode == SourceCheck::kOff) {
+    if (learnable) Learn(source, peer.id, events);
+    return SourceResult::kAccept;
+  }
+  PeerId owner;
+  {
+    std::shared_lock lock(allowed_->mutex);
+    owner = allowed_->table.Lookup(header.family, header.source);
+  }
+  if (owner == peer.id) return SourceResult::kAccept;
+  if (mode == SourceCheck::kAllowedIps) return SourceResult::kDrop;
+  // MLD reports and the like, sent before an address exists: nobody's address is claimed.
+  if (ethernet_ && IsUnspecified(header.family, header.source) &&
+      IsLinkLocalMulticast(header.family, header.destination)) {
+    return SourceResult::kAccept;
+  }
+  if (learnable) {
+    PeerId known = learnt_.Lookup(source);
+    if (owner != kNoPeer || (known != kNoPeer && known != peer.id)) return SourceResult::kDrop;
+    Learn(source, peer.id, events);
+    return SourceResult::kAccept;
+  }
+  AddressKey destination(header.family, header.destination);
+  switch (verdicts_.Lookup(source, destination, peer.id)) {
+    case SourceVerdicts::Verdict::kAccept:
+      return SourceResult::kAccept;
+    case SourceVerdicts::Verdict::kReject:
+      return SourceResult::kDrop;
+    case SourceVerdicts::Verdict::kUnknown:
+      break;
+  }
+  uint64_t generation = verdicts_.Generation();
+  switch (verdicts_.Pend(source, destination, peer.id, out, outLength)) {
+    case SourceVerdicts::PendResult::kAsk: {
+      counters_.Add(Counter::kSourceLookups);
+      DataPathEvent e(DataPathEvent::Type::kResolveSource);
+      e.peer = peer.id;
+      e.address = source;
+      e.destination = destination;
+      e.generation = generation;
+      events.push_back(std::move(e));
+      break;
+    }
+    case SourceVerdicts::PendResult::kQueued:
+      break;
+    case SourceVerdicts::PendResult::kFull:
+      counters_.Add(Counter::kDroppedSourcePending);
+      break;
+  }
+  return SourceResult::kHeld;
+}
+
+void DataPath::Learn(const AddressKey& address, PeerId peer, std::vector<DataPathEvent>& events) {
+  LearntAddresses::LearnResult result = learnt_.Learn(address, peer);
+  if (result != LearntAddresses::LearnResult::kNew &&
+      result != LearntAddresses::LearnResult::kMoved) {
+    return;
+  }
+  DataPathEvent e(DataPathEvent::Type::kAddressLearnt);
+  e.peer = peer;
+  e.address = address;
+  events.push_back(std::move(e));
+}
+
 bool DataPath::VerifyMac1(const uint8_t* message, size_t length) {
   // mac1 = MAC(HASH("mac1----" || Spub_receiver), msg up to mac1), in the last 32 bytes'
   // first half (whitepaper §5.4.4).
@@ -719,19 +938,25 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
     counters_.Add(Counter::kDroppedBadInnerHeader);
     return;
   }
-  if (sourceCheck_.load(std::memory_order_relaxed) == SourceCheck::kAllowedIps) {
-    PeerId owner;
-    {
-      std::shared_lock lock(allowed_->mutex);
-      owner = allowed_->table.Lookup(header.family, header.source);
-    }
-    if (owner != peer.id) {
-      counters_.Add(Counter::kDroppedSourceCheck);
-      peer.sourceCheckDrops.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+  // On a TAP device the Ethernet header goes where the data message header was.
+  uint8_t* out = payload;
+  size_t outLength = header.totalLength;
+  if (ethernet_) {
+    out -= kEthernetHeaderSize;
+    outLength += kEthernetHeaderSize;
+    WriteEthernetHeader(out, header.family, header.destination, deviceMac_.load(),
+                        peer.mac.load(std::memory_order_relaxed));
   }
-  if (!device_->Write(payload, header.totalLength)) {
+  switch (CheckSource(peer, header, out, outLength, events)) {
+    case SourceResult::kDrop:
+      DropForSource(peer, 1);
+      return;
+    case SourceResult::kHeld:
+      return;
+    case SourceResult::kAccept:
+      break;
+  }
+  if (!device_->Write(out, outLength)) {
     counters_.Add(Counter::kDroppedTunWriteFailed);
     return;
   }

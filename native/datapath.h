@@ -1,6 +1,9 @@
 // The data plane engine: a transmit thread (TUN -> AllowedIPs -> peer -> encrypt -> UDP) and a
 // receive thread (UDP -> mac1 check / decrypt -> source check -> TUN), both blocking in
-// epoll_wait when idle. The control plane (JavaScript) configures it from its own thread and
+// epoll_wait when idle. On a TAP device (route mode) the transmit thread reads Ethernet frames
+// instead: the destination MAC names the peer (the kernel's routing chose it through ARP/NDP,
+// which the transmit thread answers itself), link-local multicast goes to every peer, and the
+// receive thread wraps decrypted packets in Ethernet from the peer's MAC. The control plane (JavaScript) configures it from its own thread and
 // receives batched events; no packet goes through it in steady state.
 #pragma once
 #include <atomic>
@@ -11,20 +14,36 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "allowedips.h"
+#include "address_key.h"
 #include "datapath_counters.h"
 #include "datapath_event.h"
 #include "ip_device.h"
+#include "ip_packet.h"
+#include "ethernet.h"
 #include "keypair.h"
+#include "learnt_addresses.h"
 #include "peer_table.h"
 #include "shared_allowed_ips.h"
+#include "source_verdicts.h"
 #include "udp.h"
 
 namespace viaguard {
 
-enum class SourceCheck : uint8_t { kAllowedIps, kOff };
+// allowed-ips: the source must be in the peer's AllowedIPs. route: or the kernel's route back to
+// it goes via the peer (SourceVerdicts). off: no check (rp_filter and the firewall decide).
+enum class SourceCheck : uint8_t { kAllowedIps, kRoute, kOff };
+
+struct SourceVerdict {
+  AddressKey source;
+  AddressKey destination;  // ours: the packet's destination
+  PeerId peer;
+  bool accept;
+  uint64_t generation;  // from the kResolveSource event
+};
 
 struct PeerStats {
   PeerId id;
@@ -61,6 +80,23 @@ class DataPath {
   void SetSourceCheck(SourceCheck mode) { sourceCheck_.store(mode); }
   void SetMtu(int mtu);
 
+  // Route mode (a TAP device): whether frames are exchanged, and the MAC of our interface.
+  bool Ethernet() const { return ethernet_; }
+  uint64_t DeviceMac() const { return deviceMac_.load(std::memory_order_relaxed); }
+  // Re-reads the interface's MAC (after `ip link set address`).
+  void RefreshDeviceMac();
+  // Sets the MAC that stands for the peer. Throws std::invalid_argument when another peer has
+  // it or it is not a unicast MAC; false for an unknown peer.
+  bool SetPeerMac(PeerId id, Mac mac);
+  // The peer that answers for address: its AllowedIPs, else an address it taught us.
+  PeerId OwnerOf(const AddressKey& address) const;
+  std::vector<AddressKey> LearntAddressesOf(PeerId id) const { return learnt_.OfPeer(id); }
+
+  // The `route` source check's answers (from kResolveSource events); held packets are written
+  // to the device or dropped (counted) at once. ClearSourceVerdicts makes every pair ask again.
+  void SettleSources(const std::vector<SourceVerdict>& verdicts);
+  void ClearSourceVerdicts() { verdicts_.Clear(); }
+
   bool AddPeer(PeerId id);
   bool HasPeer(PeerId id) const { return peers_.Find(id) != nullptr; }
   bool RemovePeer(PeerId id);  // also drops its keypairs, staged packets and AllowedIPs
@@ -89,6 +125,13 @@ class DataPath {
   void ReceiveLoop();
   void RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events);
   bool TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& events);
+  // Route mode: decides each frame's peer by its destination MAC (flood: every peer), answers
+  // ARP/NDP, and leaves packetLength[i] the IP packet's length.
+  void ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
+                      size_t* packetLength);
+  void AnswerNeighbour(const NeighbourQuery& query);
+  void Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
+             std::vector<DataPathEvent>& events);
   // Encrypts the packet of length bytes found at message + kDataHeaderSize in place and queues
   // it, or stages it when peer has no usable session.
   void Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
@@ -99,6 +142,13 @@ class DataPath {
   void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
   void ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
   bool VerifyMac1(const uint8_t* message, size_t length);
+  enum class SourceResult { kAccept, kDrop, kHeld };
+  // Applies the source check to a decrypted packet from peer; out/outLength are the bytes that
+  // would be written to the device (held for a verdict when it is pending).
+  SourceResult CheckSource(Peer& peer, const IpHeaderView& header, const uint8_t* out,
+                           size_t outLength, std::vector<DataPathEvent>& events);
+  void DropForSource(Peer& peer, uint64_t packets);
+  void Learn(const AddressKey& address, PeerId peer, std::vector<DataPathEvent>& events);
   void QueueTxWork(PeerId id, TxWork work);
   // The peer's local address was refused by the kernel (no longer ours): stop using it.
   void ForgetLocal(Peer& peer, const Endpoint& sentTo);
@@ -110,9 +160,15 @@ class DataPath {
   std::function<void()> notify_;
   std::atomic<int> mtu_;
   std::atomic<SourceCheck> sourceCheck_{SourceCheck::kAllowedIps};
+  const bool ethernet_;
+  std::atomic<uint64_t> deviceMac_{0};
 
   PeerTable peers_;
   std::shared_ptr<SharedAllowedIps> allowed_;  // edited by the control plane under its lock
+  mutable std::shared_mutex macsMu_;
+  std::unordered_map<Mac, PeerId> peerByMac_;
+  LearntAddresses learnt_;
+  SourceVerdicts verdicts_;
 
   mutable std::shared_mutex socketsMu_;  // I/O shares it; Bind/Close take it exclusively
   UdpSockets sockets_;

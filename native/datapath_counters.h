@@ -23,6 +23,13 @@ enum class Counter : size_t {
   kDroppedSendFailed,            // the UDP socket refused the datagram (or none is bound)
   kDroppedTunWriteFailed,        // the TUN device refused a decrypted packet
   kDroppedHandshakeBacklog,      // handshake message while the control plane has too many queued
+  kDroppedBadFrame,              // TAP frame too short, or a malformed ARP/NDP message
+  kDroppedUnknownMac,            // TAP frame to a unicast MAC that stands for no peer
+  kDroppedMulticast,             // TAP frame to broadcast/multicast beyond link-local groups
+  kDroppedSourcePending,         // `route` source check: too many packets awaiting a verdict
+  kNeighbourReplies,             // ARP/NDP requests answered with a peer's MAC
+  kNeighbourUnanswered,          // ARP/NDP requests for an address no peer owns
+  kSourceLookups,                // `route` source check: verdicts asked of the control plane
   kDataPacketsSent,              // data messages sent, keepalives included
   kDataPacketsReceived,          // authenticated data messages, keepalives included
   kHandshakeMessagesReceived,    // handshake messages past the mac1 check, and cookie replies
@@ -35,6 +42,9 @@ constexpr std::array<const char*, static_cast<size_t>(Counter::kCount)> kCounter
     "droppedExpiredKey",     "droppedNoRouteToPeer",   "droppedNoEndpoint",
     "droppedSourceCheck",    "droppedStagedOverflow",  "droppedBadInnerHeader",
     "droppedSendFailed",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
+    "droppedBadFrame",       "droppedUnknownMac",      "droppedMulticast",
+    "droppedSourcePending",  "neighbourReplies",       "neighbourUnanswered",
+    "sourceLookups",
     "dataPacketsSent",
     "dataPacketsReceived",   "handshakeMessagesReceived",
 };

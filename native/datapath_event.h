@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "address_key.h"
 #include "allowedips.h"
 #include "endpoint.h"
 
@@ -16,6 +17,8 @@ struct DataPathEvent {
     kKeypairConfirmed,  // peer's next keypair (localIndex) became current on first use
     kEndpointChanged,   // peer roamed: its authenticated packets now come from endpoint
     kClosed,            // the device went away (reason); the data plane should be closed
+    kResolveSource,     // `route` source check: may peer send from address to destination?
+    kAddressLearnt,     // route mode: peer's packets came from a link-local address it now owns
   };
   explicit DataPathEvent(Type eventType) : type(eventType) {}
 
@@ -25,6 +28,9 @@ struct DataPathEvent {
   Endpoint endpoint;
   std::vector<uint8_t> message;
   std::string reason;
+  AddressKey address;
+  AddressKey destination;  // kResolveSource: the packet's destination (one of ours)
+  uint64_t generation = 0;
 };
 
 }  // namespace viaguard

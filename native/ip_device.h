@@ -1,6 +1,6 @@
-// The data plane's view of its network device: a source and sink of IP packets. A TUN device
-// hands IP packets as they are; a TAP device (route mode) will implement the same interface by
-// stripping and adding Ethernet framing, so the encrypt/decrypt paths never see frames.
+// The data plane's view of its network device: a source and sink of packets. A TUN device
+// hands IP packets as they are; a TAP device (route mode) hands Ethernet frames, which the data
+// plane frames and unframes itself (the destination MAC names the peer, see ethernet.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -9,7 +9,7 @@
 namespace viaguard {
 
 struct PacketSlot {
-  uint8_t* data;    // where the IP packet starts
+  uint8_t* data;    // where the IP packet (TAP: the frame) starts
   size_t capacity;  // bytes available at data
   size_t length;    // bytes of the packet, set by ReadBatch
 };
@@ -22,6 +22,10 @@ class IpDevice {
   virtual int PollFd() const = 0;
   virtual const std::string& Name() const = 0;
   virtual void SetMtu(int mtu) = 0;
+  // True for a TAP device: ReadBatch and Write then carry Ethernet frames, not IP packets.
+  virtual bool Ethernet() const = 0;
+  // The interface's own MAC (TAP only), read from the kernel now.
+  virtual uint64_t HardwareAddress() const = 0;
 
   enum class ReadResult { kOk, kClosed };
   // Fills up to count slots without blocking; *filled says how many. kClosed means the
@@ -29,7 +33,7 @@ class IpDevice {
   virtual ReadResult ReadBatch(PacketSlot* slots, size_t count, size_t* filled,
                                std::string* reason) = 0;
 
-  // Writes one IP packet; false when the device refused it (it is then dropped).
+  // Writes one IP packet (TAP: one frame); false when the device refused it (it is then dropped).
   virtual bool Write(const uint8_t* packet, size_t length) = 0;
 };
 

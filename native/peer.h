@@ -38,6 +38,7 @@ struct Peer {
   std::atomic<uint64_t> txBytes{0};
   std::atomic<uint64_t> sourceCheckDrops{0};
   std::atomic<uint64_t> stagedCount{0};  // mirrors staged.size() for lock-free snapshots
+  std::atomic<uint64_t> mac{0};          // route mode: the MAC that stands for it (0: none yet)
 
   void NoteAuthenticatedSent(uint64_t nowNs, bool data) {
     lastAuthSentNs.store(nowNs, std::memory_order_relaxed);

@@ -103,6 +103,14 @@ bool PeerTable::ReceivedWith(Peer& peer, const Keypair* keypair) {
   return rotated;
 }
 
+std::vector<std::shared_ptr<Peer>> PeerTable::All() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::shared_ptr<Peer>> out;
+  out.reserve(peers_.size());
+  for (const auto& entry : peers_) out.push_back(entry.second);
+  return out;
+}
+
 void PeerTable::ForEach(const std::function<void(Peer&)>& visit) const {
   std::shared_lock lock(mu_);
   for (const auto& [id, peer] : peers_) visit(*peer);

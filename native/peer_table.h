@@ -31,6 +31,7 @@ class PeerTable {
   bool ReceivedWith(Peer& peer, const Keypair* keypair);
 
   void ForEach(const std::function<void(Peer&)>& visit) const;
+  std::vector<std::shared_ptr<Peer>> All() const;
 
  private:
   void UnregisterLocked(const std::vector<KeypairPtr>& keypairs);

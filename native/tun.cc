@@ -20,20 +20,21 @@ namespace {
 
 }  // namespace
 
-int CreateTunFd(const std::string& name, std::string* actual) {
+int CreateTunFd(const std::string& name, std::string* actual, DeviceKind kind) {
   if (name.size() >= IFNAMSIZ) {
     throw std::system_error(ENAMETOOLONG, std::generic_category(),
-                            "TUN name '" + name + "' is longer than 15 bytes");
+                            "interface name '" + name + "' is longer than 15 bytes");
   }
   int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) ThrowErrno("open /dev/net/tun");
   ifreq ifr{};
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = static_cast<short>((kind == DeviceKind::kTap ? IFF_TAP : IFF_TUN) | IFF_NO_PI);
   std::memcpy(ifr.ifr_name, name.data(), name.size());
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
     close(fd);
-    throw std::system_error(err, std::generic_category(), "TUNSETIFF " + name);
+    throw std::system_error(err, std::generic_category(),
+                            std::string(kind == DeviceKind::kTap ? "TUNSETIFF (TAP) " : "TUNSETIFF ") + name);
   }
   *actual = std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
   return fd;
@@ -44,10 +45,12 @@ Tun::Tun(int fd) : fd_(fd) {
   if (ioctl(fd_, TUNGETIFF, &ifr) < 0) {
     throw std::system_error(errno, std::generic_category(), "TUNGETIFF: not an attached TUN fd");
   }
-  if ((ifr.ifr_flags & (IFF_TUN | IFF_TAP)) != IFF_TUN || !(ifr.ifr_flags & IFF_NO_PI)) {
+  int type = ifr.ifr_flags & (IFF_TUN | IFF_TAP);
+  if ((type != IFF_TUN && type != IFF_TAP) || !(ifr.ifr_flags & IFF_NO_PI)) {
     throw std::system_error(EINVAL, std::generic_category(),
-                            "the fd is not an IFF_TUN | IFF_NO_PI device");
+                            "the fd is not an IFF_TUN or IFF_TAP device with IFF_NO_PI");
   }
+  kind_ = type == IFF_TAP ? DeviceKind::kTap : DeviceKind::kTun;
   name_ = std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
   int flags = fcntl(fd_, F_GETFL);
   if (flags < 0 || fcntl(fd_, F_SETFL, flags | O_NONBLOCK) < 0 ||
@@ -70,6 +73,21 @@ void Tun::SetMtu(int mtu) {
   if (rc < 0) throw std::system_error(err, std::generic_category(), "SIOCSIFMTU " + name_);
 }
 
+uint64_t Tun::HardwareAddress() const {
+  if (kind_ != DeviceKind::kTap) return 0;
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) ThrowErrno("socket for SIOCGIFHWADDR");
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name_.data(), name_.size());
+  int rc = ioctl(sock, SIOCGIFHWADDR, &ifr);
+  int err = errno;
+  close(sock);
+  if (rc < 0) throw std::system_error(err, std::generic_category(), "SIOCGIFHWADDR " + name_);
+  uint64_t mac = 0;
+  for (int i = 0; i < 6; ++i) mac = mac << 8 | static_cast<uint8_t>(ifr.ifr_hwaddr.sa_data[i]);
+  return mac;
+}
+
 IpDevice::ReadResult Tun::ReadBatch(PacketSlot* slots, size_t count, size_t* filled,
                                     std::string* reason) {
   *filled = 0;
@@ -85,8 +103,9 @@ IpDevice::ReadResult Tun::ReadBatch(PacketSlot* slots, size_t count, size_t* fil
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return ReadResult::kOk;
     // EBADFD: the interface was deleted (the kernel detached the queue); EIO/EFAULT and EOF
     // mean the same for us: no more packets will come.
-    *reason = n == 0 ? std::string("TUN read returned end of file")
-                     : "TUN read failed: " + std::string(strerror(errno));
+    const char* what = kind_ == DeviceKind::kTap ? "TAP" : "TUN";
+    *reason = n == 0 ? std::string(what) + " read returned end of file"
+                     : std::string(what) + " read failed: " + strerror(errno);
     return ReadResult::kClosed;
   }
   return ReadResult::kOk;

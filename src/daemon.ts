@@ -1,8 +1,11 @@
 // A device served over the UAPI socket, with the lifetime of a wireguard-go daemon: it ends on
 // SIGINT/SIGTERM, when its interface is deleted, when its socket file is deleted or when the
 // data plane stops, and always removes its socket on the way out.
+import type { PeerSelection } from './config/wg-config.js';
 import { Device } from './device/device.js';
+import { logDrops } from './device/drop-log.js';
 import { watchLink, type LinkWatch } from './device/link-watch.js';
+import { watchRoutes, type RouteWatch } from './device/route-watch.js';
 import { createUapiHandler } from './device/uapi-handler.js';
 import type { Logger } from './log.js';
 import { UapiServer, uapiSocketInUse } from './uapi/server.js';
@@ -16,6 +19,8 @@ export interface DaemonOptions {
   uapiFd?: number;
   /** Default /var/run/wireguard. */
   socketDir?: string;
+  /** Default allowed-ips; route makes the interface a TAP device (route mode). */
+  peerSelection?: PeerSelection;
   log: Logger;
   /** Stop on SIGINT/SIGTERM (default true; a library embedding the daemon leaves signals to its host). */
   handleSignals?: boolean;
@@ -35,18 +40,27 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   if (options.uapiFd === undefined && (await uapiSocketInUse(ifname, options.socketDir))) {
     throw new Error(`interface ${ifname} is already served by a running daemon`);
   }
-  const device = await Device.open({ ifname: options.tunFd === undefined ? ifname : undefined, tunFd: options.tunFd, log });
+  const device = await Device.open({
+    ifname: options.tunFd === undefined ? ifname : undefined,
+    tunFd: options.tunFd,
+    peerSelection: options.peerSelection,
+    log,
+  });
   let server: UapiServer | undefined;
   let link: LinkWatch | undefined;
+  let routes: RouteWatch | undefined;
   try {
     link = await watchLink(device, () => stop('interface deleted'));
+    routes = await watchRoutes(device, log);
     server = await UapiServer.listen(ifname, createUapiHandler(device, log), { fd: options.uapiFd, socketDir: options.socketDir });
   } catch (error) {
+    routes?.close();
     link?.close();
     device.close();
     throw error;
   }
 
+  const drops = logDrops(device, log);
   let finish: (reason: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => (finish = resolve));
   let stopping = false;
@@ -58,6 +72,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     link?.close();
+    routes?.close();
+    drops.close();
     device.close(reason);
     void (server?.close() ?? Promise.resolve()).finally(() => finish(reason));
   }
@@ -70,6 +86,6 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   server.on('socketRemoved', () => stop('UAPI socket removed'));
   server.on('requestFailed', (error) => log.error(`UAPI request failed: ${error.message}`));
   server.on('error', (error) => stop(`UAPI socket failed: ${error.message}`));
-  log.verbose(`interface ${device.ifname} up, UDP port ${device.listenPort}, UAPI ${server.path}`);
+  log.verbose(`interface ${device.ifname} (peer selection ${device.peerSelection}) up, UDP port ${device.listenPort}, UAPI ${server.path}`);
   return { device, stopped, stop };
 }

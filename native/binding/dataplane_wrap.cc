@@ -1,5 +1,5 @@
-// N-API surface of the data plane: monotonicMs(), createTun(name) and class DataPlane over
-// viaguard::DataPath. Every argument is checked here again (the TS wrapper checks first), and
+// N-API surface of the data plane: monotonicMs(), createTun(name), peerMac(publicKey) and class
+// DataPlane over viaguard::DataPath. Every argument is checked here again (the TS wrapper checks first), and
 // events reach JavaScript in batches through one ThreadSafeFunction.
 #include <openssl/crypto.h>
 
@@ -14,6 +14,7 @@
 #include "binding/napi_args.h"
 #include "clock.h"
 #include "datapath.h"
+#include "ethernet.h"
 #include "tun.h"
 
 namespace viaguard::binding {
@@ -83,6 +84,23 @@ Endpoint EndpointArgs(const Napi::CallbackInfo& info, size_t i, size_t localAt) 
   return endpoint;
 }
 
+Napi::Uint8Array MacBytes(Napi::Env env, Mac mac) {
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, kMacSize6);
+  MacToBytes(mac, out.Data());
+  return out;
+}
+
+AddressKey AddressArg(Napi::Env env, const Napi::Value& value, const char* name) {
+  if (!value.IsString()) throw Napi::TypeError::New(env, std::string(name) + " must be a string");
+  std::string text = value.As<Napi::String>().Utf8Value();
+  AddressKey key;
+  if (!AddressKey::Parse(text, &key)) {
+    throw Napi::RangeError::New(env, std::string(name) + " must be a numeric IPv4 or IPv6 address, got '" +
+                                         text + "'");
+  }
+  return key;
+}
+
 Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
   Napi::Object o = Napi::Object::New(env);
   auto setEndpoint = [&]() {
@@ -114,6 +132,18 @@ Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
       o.Set("type", "closed");
       o.Set("reason", e.reason);
       break;
+    case DataPathEvent::Type::kResolveSource:
+      o.Set("type", "resolveSource");
+      o.Set("peer", e.peer);
+      o.Set("address", e.address.Text());
+      o.Set("destination", e.destination.Text());
+      o.Set("generation", static_cast<double>(e.generation));
+      break;
+    case DataPathEvent::Type::kAddressLearnt:
+      o.Set("type", "addressLearnt");
+      o.Set("peer", e.peer);
+      o.Set("address", e.address.Text());
+      break;
   }
   return o;
 }
@@ -134,6 +164,12 @@ Napi::Value CreateTun(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// peerMac(publicKey) -> the 6-byte MAC that stands for the peer in route mode (ethernet.h).
+Napi::Value PeerMacOf(const Napi::CallbackInfo& info) {
+  ByteView key = KeyArg(info, 0, "publicKey");
+  return MacBytes(info.Env(), PeerMac(key.data));
+}
+
 Napi::Value MonotonicMs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), NsToMs(MonotonicNs()));
 }
@@ -146,6 +182,13 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
         {
             InstanceAccessor<&DataPlaneWrap::Ifname>("ifname"),
             InstanceAccessor<&DataPlaneWrap::Port>("port"),
+            InstanceAccessor<&DataPlaneWrap::Ethernet>("ethernet"),
+            InstanceMethod<&DataPlaneWrap::HardwareAddress>("hardwareAddress"),
+            InstanceMethod<&DataPlaneWrap::SetPeerMac>("setPeerMac"),
+            InstanceMethod<&DataPlaneWrap::OwnerOf>("ownerOf"),
+            InstanceMethod<&DataPlaneWrap::LearntAddresses>("learntAddresses"),
+            InstanceMethod<&DataPlaneWrap::SettleSources>("settleSources"),
+            InstanceMethod<&DataPlaneWrap::ClearSourceVerdicts>("clearSourceVerdicts"),
             InstanceMethod<&DataPlaneWrap::Bind>("bind"),
             InstanceMethod<&DataPlaneWrap::SetFwmark>("setFwmark"),
             InstanceMethod<&DataPlaneWrap::SetMac1Key>("setMac1Key"),
@@ -170,7 +213,8 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
         });
   }
 
-  // new DataPlane({ tunName?, tunFd?, mtu }, allowedIps, onEvents)
+  // new DataPlane({ tunName?, tunFd?, tap?, mtu }, allowedIps, onEvents): tap creates a TAP
+  // device (route mode); an adopted tunFd is whichever kind it is.
   explicit DataPlaneWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DataPlaneWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 3 || !info[0].IsObject()) {
@@ -192,12 +236,19 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       throw Napi::TypeError::New(env, "options needs exactly one of tunName and tunFd");
     }
 
+    Napi::Value tap = options.Get("tap");
+    if (!tap.IsUndefined() && !tap.IsBoolean()) throw Napi::TypeError::New(env, "options.tap must be a boolean");
+    DeviceKind kind = tap.IsBoolean() && tap.As<Napi::Boolean>().Value() ? DeviceKind::kTap : DeviceKind::kTun;
+    if (kind == DeviceKind::kTap && tunName.IsUndefined()) {
+      throw Napi::TypeError::New(env, "options.tap goes with tunName (an adopted fd keeps its kind)");
+    }
+
     std::unique_ptr<IpDevice> device;
     try {
       if (!tunName.IsUndefined()) {
         if (!tunName.IsString()) throw Napi::TypeError::New(env, "options.tunName must be a string");
         std::string actual;
-        int fd = CreateTunFd(tunName.As<Napi::String>().Utf8Value(), &actual);
+        int fd = CreateTunFd(tunName.As<Napi::String>().Utf8Value(), &actual, kind);
         try {
           device = std::make_unique<Tun>(fd);
         } catch (...) {
@@ -311,12 +362,93 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     std::string mode = StringArg(info, 0, "mode");
     if (mode == "allowed-ips") {
       Open(info).SetSourceCheck(SourceCheck::kAllowedIps);
+    } else if (mode == "route") {
+      Open(info).SetSourceCheck(SourceCheck::kRoute);
     } else if (mode == "off") {
       Open(info).SetSourceCheck(SourceCheck::kOff);
     } else {
-      throw Napi::RangeError::New(info.Env(), "mode must be 'allowed-ips' or 'off'");
+      throw Napi::RangeError::New(info.Env(), "mode must be 'allowed-ips', 'route' or 'off'");
     }
   }
+
+  Napi::Value Ethernet(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), dataPath_->Ethernet());
+  }
+
+  // hardwareAddress() -> the TAP's MAC as read from the kernel now (null on a TUN device)
+  Napi::Value HardwareAddress(const Napi::CallbackInfo& info) {
+    DataPath& dataPath = Open(info);
+    if (!dataPath.Ethernet()) return info.Env().Null();
+    try {
+      dataPath.RefreshDeviceMac();
+    } catch (const std::system_error& e) {
+      throw SystemError(info.Env(), e);
+    }
+    return MacBytes(info.Env(), dataPath.DeviceMac());
+  }
+
+  // setPeerMac(peer, mac: 6 bytes)
+  void SetPeerMac(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    ByteView mac = BytesArg(info, 1, "mac");
+    if (mac.size != kMacSize6) throw Napi::RangeError::New(info.Env(), "mac must be 6 bytes");
+    try {
+      if (!Open(info).SetPeerMac(id, MacFromBytes(mac.data))) UnknownPeer(info, id);
+    } catch (const std::invalid_argument& e) {
+      throw Napi::RangeError::New(info.Env(), e.what());
+    }
+  }
+
+  // ownerOf(address) -> the peer answering ARP/NDP for it, 0 for none
+  Napi::Value OwnerOf(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1) throw Napi::TypeError::New(info.Env(), "address must be a string");
+    AddressKey address = AddressArg(info.Env(), info[0], "address");
+    return Napi::Number::New(info.Env(), Open(info).OwnerOf(address));
+  }
+
+  // learntAddresses(peer) -> the link-local addresses its packets taught us
+  Napi::Value LearntAddresses(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    DataPath& dataPath = Open(info);
+    if (!dataPath.HasPeer(id)) UnknownPeer(info, id);
+    std::vector<AddressKey> addresses = dataPath.LearntAddressesOf(id);
+    Napi::Array out = Napi::Array::New(info.Env(), addresses.size());
+    for (size_t i = 0; i < addresses.size(); ++i) out.Set(i, addresses[i].Text());
+    return out;
+  }
+
+  // settleSources([{ address, destination, peer, accept, generation }]): answers to
+  // resolveSource events
+  void SettleSources(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "verdicts must be an array");
+    Napi::Array array = info[0].As<Napi::Array>();
+    std::vector<SourceVerdict> verdicts;
+    verdicts.reserve(array.Length());
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      Napi::Value item = array.Get(i);
+      if (!item.IsObject()) throw Napi::TypeError::New(env, "each verdict must be an object");
+      Napi::Object o = item.As<Napi::Object>();
+      Napi::Value peer = o.Get("peer");
+      Napi::Value accept = o.Get("accept");
+      Napi::Value generation = o.Get("generation");
+      if (!peer.IsNumber() || !accept.IsBoolean() || !generation.IsNumber()) {
+        throw Napi::TypeError::New(env, "a verdict needs peer (number), accept (boolean), generation (number)");
+      }
+      double peerId = peer.As<Napi::Number>().DoubleValue();
+      double gen = generation.As<Napi::Number>().DoubleValue();
+      if (!(peerId >= 1 && peerId <= 0xffffffffu) || std::trunc(peerId) != peerId ||
+          !(gen >= 0 && gen <= 9007199254740991.0) || std::trunc(gen) != gen) {
+        throw Napi::RangeError::New(env, "verdict peer must be 1..2^32-1 and generation a safe integer");
+      }
+      verdicts.push_back({AddressArg(env, o.Get("address"), "verdict address"),
+                          AddressArg(env, o.Get("destination"), "verdict destination"), static_cast<PeerId>(peerId),
+                          accept.As<Napi::Boolean>().Value(), static_cast<uint64_t>(gen)});
+    }
+    Open(info).SettleSources(verdicts);
+  }
+
+  void ClearSourceVerdicts(const Napi::CallbackInfo& info) { Open(info).ClearSourceVerdicts(); }
 
   void SetMtu(const Napi::CallbackInfo& info) {
     int mtu = static_cast<int>(IntegerArg(info, 0, "mtu", 576, 65535));
@@ -483,6 +615,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 void InitDataPlane(Napi::Env env, Napi::Object exports) {
   exports.Set("monotonicMs", Napi::Function::New<MonotonicMs>(env, "monotonicMs"));
   exports.Set("createTun", Napi::Function::New<CreateTun>(env, "createTun"));
+  exports.Set("peerMac", Napi::Function::New<PeerMacOf>(env, "peerMac"));
   exports.Set("DataPlane", DataPlaneWrap::Define(env));
 }
 

@@ -6,17 +6,25 @@
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PEER_SELECTIONS, type PeerSelection } from '../config/wg-config.js';
 import { createLogger, parseLogLevel, type Logger } from '../log.js';
+// wg-quick starts the daemon with the interface name only: the environment carries the choice.
+import { PEER_SELECTION_ENV } from '../quick/daemon.js';
 import { runDaemon } from '../daemon.js';
 import { checkInterfaceName } from '../uapi/socket-path.js';
 
-const USAGE = 'usage: viaguardd [-f|--foreground] IFACE';
+const USAGE = 'usage: viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] IFACE';
 // The daemonized child reports readiness ("ok") or the setup error on this inherited pipe.
 const READY_FD_ENV = 'VIAGUARD_READY_FD';
 
 interface Options {
   foreground: boolean;
   ifname: string;
+  peerSelection: PeerSelection;
+}
+
+function checkPeerSelection(value: string, from: string): PeerSelection | string {
+  return PEER_SELECTIONS.find((p) => p === value) ?? `${from}: expected ${PEER_SELECTIONS.join(' or ')}, got ${JSON.stringify(value)}`;
 }
 
 function version(): string {
@@ -26,15 +34,23 @@ function version(): string {
 
 function parseCommandLine(argv: string[]): Options | string {
   let foreground = process.env.WG_PROCESS_FOREGROUND === '1';
+  const fromEnv = process.env[PEER_SELECTION_ENV];
+  let peerSelection = fromEnv === undefined || fromEnv === '' ? 'allowed-ips' : checkPeerSelection(fromEnv, PEER_SELECTION_ENV);
   const names: string[] = [];
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
     if (arg === '-f' || arg === '--foreground') foreground = true;
+    else if (arg === '--peer-selection') {
+      if (i + 1 >= argv.length) return `--peer-selection needs a value\n${USAGE}`;
+      peerSelection = checkPeerSelection(argv[++i], '--peer-selection');
+    } else if (arg.startsWith('--peer-selection=')) peerSelection = checkPeerSelection(arg.slice('--peer-selection='.length), '--peer-selection');
     else if (arg.startsWith('-')) return `unknown option ${arg}\n${USAGE}`;
     else names.push(arg);
   }
+  if (peerSelection !== 'allowed-ips' && peerSelection !== 'route') return peerSelection;
   if (names.length !== 1) return USAGE;
   try {
-    return { foreground, ifname: checkInterfaceName(names[0]) };
+    return { foreground, ifname: checkInterfaceName(names[0]), peerSelection };
   } catch (error) {
     return (error as Error).message;
   }
@@ -101,6 +117,7 @@ async function main(): Promise<number> {
       ifname: parsed.ifname,
       tunFd: inheritedFd('WG_TUN_FD'),
       uapiFd: inheritedFd('WG_UAPI_FD'),
+      peerSelection: parsed.peerSelection,
       log,
     });
     report('ok');

@@ -9,7 +9,8 @@ import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
 import type { IpEndpoint } from '../config/endpoint.js';
 import type { Logger } from '../log.js';
 import { formatIp, parseIp, type IpPrefix } from '../net/ip.js';
-import { DataPlane, monotonicMs, type DataPlaneEvent, type SourceCheckMode } from '../native/dataplane.js';
+import type { PeerSelection } from '../config/wg-config.js';
+import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
 import { mac1Key } from '../protocol/cookie.js';
 import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/crypto.js';
 import { ProtocolDevice } from '../protocol/device.js';
@@ -27,6 +28,11 @@ export interface DeviceOptions {
   /** ...or adopt an open TUN fd (WG_TUN_FD). */
   tunFd?: number;
   mtu?: number;
+  /**
+   * allowed-ips (default): a TUN device, the destination's AllowedIPs owner carries a packet.
+   * route: a TAP device, the kernel's routing picks the peer through ARP/NDP (DESIGN.md §3).
+   */
+  peerSelection?: PeerSelection;
   log: Logger;
   /** Defaults to createDefaultCrypto(). */
   crypto?: Crypto;
@@ -55,8 +61,12 @@ export interface PeerState {
   sourceCheckDrops: number;
 }
 
+/** What the route machinery (route-watch.ts) hears from the data plane. */
+export type RoutingEvent = Extract<DataPlaneEvent, { type: 'resolveSource' | 'addressLearnt' }>;
+
 interface DeviceEventMap {
   event: [DeviceEvent];
+  routing: [RoutingEvent];
   closed: [reason: string];
 }
 
@@ -85,6 +95,7 @@ export class Device extends EventEmitter<DeviceEventMap> {
     private readonly protocol: ProtocolDevice,
     private readonly dataPlane: DataPlane,
     private readonly log: Logger,
+    readonly peerSelection: PeerSelection,
   ) {
     super();
     this.ticker = setInterval(() => this.tick(), TICK_MS).unref();
@@ -98,17 +109,26 @@ export class Device extends EventEmitter<DeviceEventMap> {
     const pending: DataPlaneEvent[][] = [];
     let deliver = (events: DataPlaneEvent[]): void => void pending.push(events);
     const allowedIps = new AllowedIps();
+    const peerSelection = options.peerSelection ?? 'allowed-ips';
+    if (peerSelection !== 'allowed-ips' && peerSelection !== 'route') {
+      throw new RangeError(`peerSelection must be 'allowed-ips' or 'route', got ${JSON.stringify(peerSelection)}`);
+    }
+    const tunName = options.tunFd === undefined ? options.ifname : undefined;
     const dataPlane = new DataPlane(
-      { tunName: options.tunFd === undefined ? options.ifname : undefined, tunFd: options.tunFd, mtu: options.mtu ?? DEFAULT_MTU, allowedIps },
+      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, allowedIps },
       (events) => deliver(events),
     );
+    if (dataPlane.ethernet !== (peerSelection === 'route')) {
+      dataPlane.close();
+      throw new Error(`the adopted device is a ${dataPlane.ethernet ? 'TAP' : 'TUN'}, which does not fit peer selection ${peerSelection}`);
+    }
     try {
       dataPlane.bind(0);
     } catch (error) {
       dataPlane.close();
       throw error;
     }
-    const device = new Device(allowedIps, crypto, protocol, dataPlane, options.log);
+    const device = new Device(allowedIps, crypto, protocol, dataPlane, options.log, peerSelection);
     deliver = (events) => device.onDataPlaneEvents(events);
     for (const events of pending) device.onDataPlaneEvents(events);
     return device;
@@ -164,6 +184,11 @@ export class Device extends EventEmitter<DeviceEventMap> {
     this.dataPlane.setMtu(mtu);
   }
 
+  /** The interface's MAC changed (`ip link set address`): a TAP data plane re-reads it. */
+  linkAddressChanged(): void {
+    if (!this.closed && this.dataPlane.ethernet) this.dataPlane.hardwareAddress();
+  }
+
   /**
    * Sets our static private key (clamped by the caller), or removes it with undefined / all
    * zero. Setting the key we already have changes nothing (sessions survive, as in
@@ -200,6 +225,7 @@ export class Device extends EventEmitter<DeviceEventMap> {
     const id = this.nextPeerId++;
     const { peer, actions } = this.protocol.addPeer(id, { publicKey }, monotonicMs());
     this.dataPlane.addPeer(id);
+    if (this.peerSelection === 'route') this.dataPlane.setPeerMac(id, peerMac(publicKey));
     this.records.set(id, { peer, presharedKey: undefined, persistentKeepalive: 0, handshakeRxBytes: 0 });
     this.apply(actions);
     this.log.verbose(`peer ${id} (${shortKey(publicKey)}) created`);
@@ -275,6 +301,31 @@ export class Device extends EventEmitter<DeviceEventMap> {
 
   allowedIpsOf(id: number): IpPrefix[] {
     return this.allowedIps.walk(id);
+  }
+
+  /** The peer answering ARP/NDP for address in route mode (AllowedIPs, else learnt); undefined for none. */
+  ownerOf(address: string): number | undefined {
+    return this.dataPlane.ownerOf(address) || undefined;
+  }
+
+  /** Route mode: the link-local addresses the peer's packets taught the data plane. */
+  learntAddressesOf(id: number): string[] {
+    return this.peerSelection === 'route' ? this.dataPlane.learntAddresses(id) : [];
+  }
+
+  /** The MAC standing for the peer on the TAP device (route mode). */
+  peerMacOf(id: number): Uint8Array {
+    return peerMac(this.record(id).peer.publicKey);
+  }
+
+  /** Answers the data plane's `resolveSource` questions (see route-watch.ts). */
+  settleSources(verdicts: SourceVerdict[]): void {
+    if (!this.closed) this.dataPlane.settleSources(verdicts);
+  }
+
+  /** Routes, rules or ownership changed: every `route` source verdict must be asked again. */
+  clearSourceVerdicts(): void {
+    if (!this.closed) this.dataPlane.clearSourceVerdicts();
   }
 
   /** Every peer in creation order, with the data plane's counters read now. */
@@ -363,6 +414,10 @@ export class Device extends EventEmitter<DeviceEventMap> {
           this.log.verbose(`data plane stopped: ${e.reason}`);
           this.close(e.reason);
           return;
+        case 'resolveSource':
+        case 'addressLearnt':
+          this.emit('routing', e);
+          break;
       }
     }
   }

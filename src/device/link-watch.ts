@@ -1,6 +1,7 @@
 // Follows the kernel's view of the device's interface over rtnetlink, as wireguard-go's
 // tun_linux.go routineNetlinkListener does: an MTU set with `ip link set mtu` reaches the data
-// plane, and `ip link delete` ends the device.
+// plane, `ip link set address` reaches a route-mode (TAP) data plane, which addresses received
+// frames to it, and `ip link delete` ends the device.
 import { RtnlClient } from '../netlink/client.js';
 import { RtnlMonitor } from '../netlink/monitor.js';
 import type { Device } from './device.js';
@@ -24,6 +25,7 @@ export async function watchLink(device: Device, onDeleted: () => void): Promise<
   const index = link.index;
   let mtu = link.mtu;
   device.setMtu(mtu);
+  let address = link.address && Buffer.from(link.address).toString('hex');
   monitor.on('change', (event) => {
     if (event.kind !== 'link' || event.link.index !== index) return;
     if (event.action === 'delete') {
@@ -33,6 +35,11 @@ export async function watchLink(device: Device, onDeleted: () => void): Promise<
     if (event.link.mtu !== mtu && event.link.mtu >= 576) {
       mtu = event.link.mtu;
       device.setMtu(mtu);
+    }
+    const newAddress = event.link.address && Buffer.from(event.link.address).toString('hex');
+    if (newAddress !== address) {
+      address = newAddress;
+      device.linkAddressChanged();
     }
   });
   monitor.on('error', () => undefined);

@@ -6,6 +6,7 @@
 import { formatEndpoint } from '../config/endpoint.js';
 import { keyToHex } from '../config/keys.js';
 import type { Logger } from '../log.js';
+import { formatMac } from '../native/dataplane.js';
 import type { NativeSystemError } from '../native/native.js';
 import { UAPI_ERRNO, UapiError } from '../uapi/errors.js';
 import type { UapiHandler } from '../uapi/server.js';
@@ -59,7 +60,7 @@ export function deviceStatus(device: Device): DeviceStatus {
     listenPort: device.listenPort,
     fwmark: device.fwmark,
     sourceCheck: device.sourceCheck,
-    peerSelection: 'allowed-ips',
+    peerSelection: device.peerSelection,
     // Counters that are still 0 are left out: a healthy device's `viaguard show` stays short.
     extra: Object.entries(device.counters()).flatMap(([name, value]) => (value ? [[counterKey(name), String(value)] as const] : [])),
     peers: device.peers().map(
@@ -73,10 +74,19 @@ export function deviceStatus(device: Device): DeviceStatus {
         rxBytes: BigInt(peer.rxBytes),
         persistentKeepaliveInterval: peer.persistentKeepalive,
         allowedIps: device.allowedIps.walkBatch(peer.id),
-        extra: [['source_check_drops', String(peer.sourceCheckDrops)]],
+        extra: peerExtra(device, peer.id, peer.sourceCheckDrops),
       }),
     ),
   };
+}
+
+/** viaguard's own peer keys: the source check's drops; in route mode the peer's MAC and learnt addresses. */
+function peerExtra(device: Device, id: number, sourceCheckDrops: number): [string, string][] {
+  const extra: [string, string][] = [['source_check_drops', String(sourceCheckDrops)]];
+  if (device.peerSelection !== 'route') return extra;
+  extra.push(['peer_mac', formatMac(device.peerMacOf(id))]);
+  for (const address of device.learntAddressesOf(id)) extra.push(['learnt_ip', address]);
+  return extra;
 }
 
 /** droppedGarbage -> dropped_garbage; handshakeDropped.invalidMac1 -> handshake_dropped_invalid_mac1. */
@@ -85,9 +95,6 @@ function counterKey(name: string): string {
 }
 
 function applySet(device: Device, tx: SetTransaction, log: Logger): void {
-  if (tx.sourceCheck === 'route') {
-    throw new UapiError(UAPI_ERRNO.EINVAL, 'source_check=route is not available on this interface (it needs route peer selection)');
-  }
   if (tx.listenPort !== undefined) bindPort(device, tx.listenPort);
   if (tx.privateKey) device.setPrivateKey(tx.privateKey);
   if (tx.fwmark !== undefined) device.setFwmark(tx.fwmark);

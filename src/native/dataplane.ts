@@ -6,16 +6,20 @@ import { AllowedIps } from '../allowedips.js';
 import { checkBytes, checkInteger } from '../checks.js';
 import { checkPeer } from '../prefix-batch.js';
 import { loadNative } from './loader.js';
-import type { NativeDataPlane, NativeDataPlaneEvent } from './native.js';
+import type { NativeDataPlane, NativeDataPlaneEvent, NativeSourceVerdict } from './native.js';
 
 export type DataPlaneEvent = NativeDataPlaneEvent;
-export type SourceCheckMode = 'allowed-ips' | 'off';
+export type SourceVerdict = NativeSourceVerdict;
+export const SOURCE_CHECK_MODES = ['allowed-ips', 'route', 'off'] as const;
+export type SourceCheckMode = (typeof SOURCE_CHECK_MODES)[number];
 
 export interface DataPlaneOptions {
   /** Create (or attach to) the TUN interface of this name... */
   tunName?: string;
-  /** ...or adopt an already attached TUN fd (WG_TUN_FD); the data plane then owns and closes it. */
+  /** ...or adopt an already attached TUN or TAP fd (WG_TUN_FD); the data plane then owns and closes it. */
   tunFd?: number;
+  /** With tunName: a TAP device (route mode: the kernel's ARP/NDP picks the peer). */
+  tap?: boolean;
   mtu: number;
   /** The AllowedIPs table the data plane routes by; edit it through this object. */
   allowedIps: AllowedIps;
@@ -74,6 +78,13 @@ export const DATA_PLANE_COUNTERS = [
   'droppedSendFailed',
   'droppedTunWriteFailed',
   'droppedHandshakeBacklog',
+  'droppedBadFrame',
+  'droppedUnknownMac',
+  'droppedMulticast',
+  'droppedSourcePending',
+  'neighbourReplies',
+  'neighbourUnanswered',
+  'sourceLookups',
   'dataPacketsSent',
   'dataPacketsReceived',
   'handshakeMessagesReceived',
@@ -145,6 +156,19 @@ export function monotonicMs(): number {
   return loadNative().monotonicMs();
 }
 
+/**
+ * The MAC that stands for a peer in route mode: the first 6 bytes of BLAKE2s-256(public key),
+ * locally administered (0x02 set) and unicast (0x01 clear). Stable across restarts.
+ */
+export function peerMac(publicKey: Uint8Array): Uint8Array {
+  return loadNative().peerMac(checkBytes(publicKey, 'publicKey', 32));
+}
+
+/** aa:bb:cc:dd:ee:ff */
+export function formatMac(mac: Uint8Array): string {
+  return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
 /** Creates a TUN interface and returns its fd (close-on-exec) for a child process to adopt. */
 export function createTun(name: string): { fd: number; name: string } {
   return loadNative().createTun(checkInterfaceName(name));
@@ -161,9 +185,11 @@ export class DataPlane {
     const hasName = options.tunName !== undefined;
     const hasFd = options.tunFd !== undefined;
     if (hasName === hasFd) throw new TypeError('options needs exactly one of tunName and tunFd');
+    if (options.tap !== undefined && typeof options.tap !== 'boolean') throw new TypeError('options.tap must be a boolean');
+    if (options.tap && !hasName) throw new TypeError('options.tap goes with tunName (an adopted fd keeps its kind)');
     const mtu = checkMtu(options.mtu);
     const device = hasName
-      ? { tunName: checkInterfaceName(options.tunName), mtu }
+      ? { tunName: checkInterfaceName(options.tunName), tap: options.tap ?? false, mtu }
       : { tunFd: checkInteger(options.tunFd, 'options.tunFd', 0, 2 ** 30), mtu };
     this.#native = new (loadNative().DataPlane)(device, options.allowedIps.native, onEvents);
   }
@@ -171,6 +197,54 @@ export class DataPlane {
   /** The kernel's name of the TUN interface. */
   get ifname(): string {
     return this.#native.ifname;
+  }
+
+  /** A TAP device (route mode): the data plane exchanges Ethernet frames with the kernel. */
+  get ethernet(): boolean {
+    return this.#native.ethernet;
+  }
+
+  /** The TAP's MAC as the kernel has it now (re-read, so `ip link set address` is followed); null on TUN. */
+  hardwareAddress(): Uint8Array | null {
+    return this.#native.hardwareAddress();
+  }
+
+  /** Route mode: the MAC that stands for the peer (peerMac(publicKey)); RangeError when another peer has it. */
+  setPeerMac(peer: number, mac: Uint8Array): void {
+    this.#native.setPeerMac(checkPeer(peer), checkBytes(mac, 'mac', 6));
+  }
+
+  /** The peer that answers ARP/NDP for address: its AllowedIPs, else a link-local address it taught us; 0 for none. */
+  ownerOf(address: string): number {
+    return this.#native.ownerOf(checkAddress(address));
+  }
+
+  /** Route mode: the link-local addresses the peer's authenticated packets came from. */
+  learntAddresses(peer: number): string[] {
+    return this.#native.learntAddresses(checkPeer(peer));
+  }
+
+  /** Answers resolveSource events; the packets held for each pair are delivered or dropped at once. */
+  settleSources(verdicts: SourceVerdict[]): void {
+    if (!Array.isArray(verdicts)) throw new TypeError('verdicts must be an array');
+    this.#native.settleSources(
+      verdicts.map((v) => {
+        if (typeof v !== 'object' || v === null) throw new TypeError('each verdict must be an object');
+        if (typeof v.accept !== 'boolean') throw new TypeError('verdict.accept must be a boolean');
+        return {
+          address: checkAddress(v.address),
+          destination: checkAddress(v.destination),
+          peer: checkPeer(v.peer),
+          accept: v.accept,
+          generation: checkInteger(v.generation, 'verdict.generation', 0, Number.MAX_SAFE_INTEGER),
+        };
+      }),
+    );
+  }
+
+  /** Forgets every `route` source verdict (routes, rules or ownership changed): each pair asks again. */
+  clearSourceVerdicts(): void {
+    this.#native.clearSourceVerdicts();
   }
 
   /** The bound UDP port, 0 before bind(). */
@@ -198,8 +272,8 @@ export class DataPlane {
   }
 
   setSourceCheck(mode: SourceCheckMode): void {
-    if (mode !== 'allowed-ips' && mode !== 'off') {
-      throw new RangeError(`source check must be 'allowed-ips' or 'off', got ${JSON.stringify(mode)}`);
+    if (!SOURCE_CHECK_MODES.includes(mode)) {
+      throw new RangeError(`source check must be one of ${SOURCE_CHECK_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
     }
     this.#native.setSourceCheck(mode);
   }

@@ -57,16 +57,39 @@ export type NativeDataPlaneEvent =
   | { type: 'needHandshake'; peer: number }
   | { type: 'keypairConfirmed'; peer: number; localIndex: number }
   | { type: 'endpointChanged'; peer: number; address: string; port: number; localAddress?: string }
-  | { type: 'closed'; reason: string };
+  | { type: 'closed'; reason: string }
+  /** `route` source check: may peer send from address to destination (ours)? Answer with settleSources (same generation). */
+  | { type: 'resolveSource'; peer: number; address: string; destination: string; generation: number }
+  /** Route mode: peer's authenticated packets came from this link-local address, which it now owns. */
+  | { type: 'addressLearnt'; peer: number; address: string };
+
+/** An answer to a resolveSource event. */
+export interface NativeSourceVerdict {
+  address: string;
+  destination: string;
+  peer: number;
+  accept: boolean;
+  generation: number;
+}
 
 /** The native DataPlane (native/datapath.h). Unknown peers are RangeErrors; after close() every call throws. */
 export interface NativeDataPlane {
   readonly ifname: string;
   readonly port: number;
+  /** A TAP device (route mode): frames, not IP packets. */
+  readonly ethernet: boolean;
+  /** The TAP's MAC as the kernel has it now; null on TUN. */
+  hardwareAddress(): Uint8Array | null;
+  setPeerMac(peer: number, mac: Uint8Array): void;
+  /** The peer answering ARP/NDP for address (AllowedIPs, else learnt); 0 for none. */
+  ownerOf(address: string): number;
+  learntAddresses(peer: number): string[];
+  settleSources(verdicts: NativeSourceVerdict[]): void;
+  clearSourceVerdicts(): void;
   bind(port: number): number;
   setFwmark(mark: number): void;
   setMac1Key(key: Uint8Array | null): void;
-  setSourceCheck(mode: 'allowed-ips' | 'off'): void;
+  setSourceCheck(mode: 'allowed-ips' | 'route' | 'off'): void;
   setMtu(mtu: number): void;
   addPeer(peer: number): void;
   removePeer(peer: number): boolean;
@@ -98,6 +121,8 @@ export interface NativeDataPlane {
 export interface NativeDataPlaneOptions {
   tunName?: string;
   tunFd?: number;
+  /** With tunName: create a TAP device (route mode). */
+  tap?: boolean;
   mtu: number;
 }
 
@@ -139,6 +164,8 @@ export interface NativeAddon {
   /** BLAKE2s (RFC 7693) of data, keyed when key is given; outLength 1..32 (native/blake2s.h). */
   blake2s(data: Uint8Array, key: Uint8Array | null, outLength: number): Uint8Array;
   createTun(name: string): { fd: number; name: string };
+  /** The 6-byte MAC standing for a peer in route mode: BLAKE2s-256(publicKey)[0..6], locally administered unicast. */
+  peerMac(publicKey: Uint8Array): Uint8Array;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,

@@ -8,7 +8,7 @@ import { ConnectionOptions, NetlinkConnection } from './connection.js';
 import { decodeLink, Link, linkDeleteBody, linkDumpBody, linkGetBody, LinkSettings, linkSetBody } from './link.js';
 import { NetlinkError, NetlinkMessage } from './message.js';
 import { decodeNeighbour, Neighbour, neighbourBody, neighbourDumpBody, NeighbourSpec } from './neighbour.js';
-import { decodeRoute, NextHop, Route, routeBody, routeDumpBody, routeGetBody, RouteSpec } from './route.js';
+import { decodeRoute, NextHop, Route, routeBody, routeDumpBody, routeGetBody, RouteLookupOptions, RouteSpec } from './route.js';
 import { decodeRule, Rule, ruleBody, ruleDumpBody, RuleSpec } from './rule.js';
 
 /** A device by index or by name. */
@@ -137,9 +137,12 @@ export class RtnlClient {
     );
   }
 
-  /** `ip route get ADDR`: the route the kernel would take; rejects with ENETUNREACH when none. */
-  async getRoute(destination: IpAddress): Promise<Route> {
-    const [route] = decodeAll(await this.conn.request(RTM.GETROUTE, 0, routeGetBody(destination)), RTM.NEWROUTE, decodeRoute);
+  /**
+   * `ip route get [fibmatch] ADDR [from SRC] [mark M]`: the route the kernel would take; rejects
+   * with ENETUNREACH when none.
+   */
+  async getRoute(destination: IpAddress, options: RouteLookupOptions = {}): Promise<Route> {
+    const [route] = decodeAll(await this.conn.request(RTM.GETROUTE, 0, routeGetBody(destination, options)), RTM.NEWROUTE, decodeRoute);
     if (!route) throw new Error('netlink: no RTM_NEWROUTE reply to a route lookup');
     return route;
   }

@@ -13,7 +13,7 @@ export { NetlinkError, parseAck, splitMessages } from './message.js';
 export type { NetlinkAck, NetlinkMessage } from './message.js';
 export type { Link, LinkSettings } from './link.js';
 export type { Address } from './address.js';
-export type { NextHop, Route, RouteSpec } from './route.js';
+export type { NextHop, Route, RouteLookupOptions, RouteSpec } from './route.js';
 export type { Rule, RuleSpec, UidRange } from './rule.js';
 export type { Neighbour, NeighbourSpec } from './neighbour.js';
 export { RtnlClient } from './client.js';

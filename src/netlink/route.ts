@@ -155,14 +155,35 @@ export function routeDumpBody(family?: IpFamily, filter: { table?: number; index
 // rtm_flags: report the table the route was found in (linux/rtnetlink.h). `ip route get` asks
 // for it on IPv4 only; IPv6's strict checking rejects it (its replies carry the table anyway).
 const RTM_F_LOOKUP_TABLE = 0x1000;
+// rtm_flags: reply with the whole matching FIB entry (`ip route get fibmatch`), every ECMP next
+// hop included, rather than the one path a flow would hash to.
+const RTM_F_FIB_MATCH = 0x2000;
+const RTA_MARK = 16;
 
-/** RTM_GETROUTE for one destination (`ip route get ADDR`): the kernel's routing decision. */
-export function routeGetBody(destination: IpAddress): (w: WireWriter) => void {
+export interface RouteLookupOptions {
+  /** Pretend the packet leaves from this address of ours (`from`), as `ip rule from` sees it. */
+  source?: IpAddress;
+  /** The packet's fwmark (`mark`), as `ip rule fwmark` sees it. */
+  mark?: number;
+  fibMatch?: boolean;
+}
+
+/** RTM_GETROUTE for one destination (`ip route get [fibmatch] ADDR [from SRC] [mark M]`): the kernel's routing decision. */
+export function routeGetBody(destination: IpAddress, options: RouteLookupOptions = {}): (w: WireWriter) => void {
   checkAddress('route lookup destination', destination);
+  const { source, mark, fibMatch = false } = options;
+  if (source) checkAddress('route lookup source', source, destination.family);
+  if (mark !== undefined && !(Number.isInteger(mark) && mark >= 0 && mark <= 0xffffffff)) {
+    throw new RangeError(`mark must be a 32-bit unsigned integer, got ${mark}`);
+  }
+  const bits = destination.bytes.length * 8;
+  const flags = (destination.family === 4 ? RTM_F_LOOKUP_TABLE : 0) | (fibMatch ? RTM_F_FIB_MATCH : 0);
   return (w) => {
-    w.u8(afOf(destination.family)).u8(destination.bytes.length * 8).u8(0).u8(0);
-    w.u8(RT_TABLE.UNSPEC).u8(0).u8(0).u8(0).u32(destination.family === 4 ? RTM_F_LOOKUP_TABLE : 0);
+    w.u8(afOf(destination.family)).u8(bits).u8(source ? bits : 0).u8(0);
+    w.u8(RT_TABLE.UNSPEC).u8(0).u8(0).u8(0).u32(flags);
     w.attrBytes(RTA.DST, destination.bytes);
+    if (source) w.attrBytes(RTA.SRC, source.bytes);
+    if (mark !== undefined) w.attrU32(RTA_MARK, mark);
   };
 }
 

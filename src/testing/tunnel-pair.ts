@@ -30,7 +30,7 @@ export interface TunnelPairOptions {
   leftKnowsEndpoint?: boolean;
 }
 
-function wgKeyPair(): { privateKey: string; publicKey: string } {
+export function wgKeyPair(): { privateKey: string; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
   const priv = privateKey.export({ format: 'jwk' }).d!;
   const pub = publicKey.export({ format: 'jwk' }).x!;

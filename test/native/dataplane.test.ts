@@ -93,7 +93,7 @@ describe('DataPlane configuration', function () {
     assert.throws(() => dp.setMtu(100), RangeError);
     assert.throws(() => dp.bind(70000), RangeError);
     assert.throws(() => dp.setMac1Key(new Uint8Array(31)), RangeError);
-    assert.throws(() => dp.setSourceCheck('route' as 'off'), RangeError);
+    assert.throws(() => dp.setSourceCheck('strict' as 'off'), RangeError);
     assert.throws(() => dp.setEndpoint(5, '1.2.3.4', 1), /unknown peer 5/);
     dp.addPeer(5);
     assert.throws(() => dp.addPeer(5), /already exists/);
