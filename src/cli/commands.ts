@@ -9,6 +9,7 @@ import { setCommand } from './set.js';
 import { showCommand, SHOW_HELP, SHOW_USAGE } from './show.js';
 import { showconfCommand, SHOWCONF_USAGE } from './showconf.js';
 import { QUICK_USAGE, runDown, runSave, runUp } from '../quick/cli.js';
+import { routesCommand, ROUTES_USAGE } from './routes.js';
 import { stripCommand, STRIP_USAGE } from './strip.js';
 import { watchCommand, WATCH_HELP, WATCH_USAGE } from './watch.js';
 
@@ -35,6 +36,7 @@ export const COMMANDS = new Map<string, Command>([
   ['up', { summary: 'Brings an interface up from a wg-quick style config file, with viaguard\'s own keys', usage: QUICK_USAGE('up'), run: runUp }],
   ['down', { summary: 'Takes down an interface brought up with `up`', usage: QUICK_USAGE('down'), run: runDown }],
   ['save', { summary: 'Writes a running interface back to its config file, as wg-quick save', usage: QUICK_USAGE('save'), run: runSave }],
+  ['routes', { summary: 'Lists every route through an interface, in every table, with the peer it reaches', usage: ROUTES_USAGE, run: routesCommand }],
   ['strip', { summary: 'Prints a config file without its wg-quick keys, for syncconf', usage: STRIP_USAGE, run: stripCommand }],
   ['watch', { summary: 'Prints changes to a viaguardd interface as they happen, one JSON object per line', usage: WATCH_USAGE, help: WATCH_HELP, run: watchCommand }],
   ['pubkey', { summary: 'Reads a private key from stdin and writes a public key to stdout', usage: 'pubkey', run: pubkeyCommand }],

@@ -2,37 +2,27 @@
 // peer each next hop resolves to (or none and why), read over rtnetlink and the UAPI.
 import { formatRouteReport, reportRoutes } from '../device/route-report.js';
 import { RtnlClient } from '../netlink/client.js';
-import { UapiClient } from '../uapi/client.js';
-import { checkInterfaceName } from '../uapi/socket-path.js';
+import type { CliIo } from './cli-io.js';
+import { getDevice } from './device-access.js';
+import { CliError } from './errors.js';
 
-const USAGE = 'usage: viaguard routes IFACE [--json]';
+export const ROUTES_USAGE = 'routes <interface> [--json]';
 
-/** Runs the command; returns the exit status (0 ok, 1 failure, 2 usage). */
-export async function runRoutes(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const rest = argv.filter((a) => a !== '--json');
-  if (rest.length !== 1 || rest[0].startsWith('-')) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
-  let ifname: string;
-  try {
-    ifname = checkInterfaceName(rest[0]);
-  } catch (error) {
-    process.stderr.write(`viaguard routes: ${(error as Error).message}\n`);
-    return 2;
-  }
+export async function routesCommand(args: string[], io: CliIo): Promise<number> {
+  const json = args.includes('--json');
+  const rest = args.filter((a) => a !== '--json');
+  if (rest.length !== 1 || rest[0].startsWith('-')) throw new CliError(`routes: expected one interface; usage: viaguard ${ROUTES_USAGE}`);
+  const ifname = rest[0];
+  const status = await getDevice(ifname, io.socketDir);
   const client = new RtnlClient();
   try {
-    const status = await new UapiClient(ifname).get();
     const ifindex = await client.linkIndex(ifname);
     const reports = reportRoutes(await client.listRoutes(), ifindex, status);
-    if (json) process.stdout.write(`${JSON.stringify({ interface: ifname, peerSelection: status.peerSelection ?? 'allowed-ips', routes: reports }, null, 2)}\n`);
-    else for (const line of formatRouteReport(reports, status)) process.stdout.write(`${line}\n`);
+    if (json) io.write(`${JSON.stringify({ interface: ifname, peerSelection: status.peerSelection ?? 'allowed-ips', routes: reports }, null, 2)}\n`);
+    else for (const line of formatRouteReport(reports, status)) io.write(`${line}\n`);
     return 0;
   } catch (error) {
-    process.stderr.write(`viaguard routes ${ifname}: ${(error as Error).message}\n`);
-    return 1;
+    throw new CliError(`routes ${ifname}: ${(error as Error).message}`, { cause: error });
   } finally {
     client.close();
   }

@@ -43,6 +43,6 @@ export function loadNative(): NativeAddon {
     }
   }
   throw new Error(
-    `viaguard: cannot load the native addon (run "npm run build:native"). Tried:\n  ${failures.join('\n  ')}`,
+    `viaguard: cannot load the native addon (run "npm run build"). Tried:\n  ${failures.join('\n  ')}`,
   );
 }

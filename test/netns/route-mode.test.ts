@@ -5,6 +5,7 @@
 // on source, an `ip rule` on fwmark (via an IPv6 gateway), ECMP and IPv6 gateways. A's per-peer
 // transmit counters prove which peer carried each flow.
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { peerMac, formatMac } from '../../src/native/dataplane.js';
 import { uniqueSuffix, type Namespace } from '../../src/testing/netns.js';
 import { createRouteMesh, type MeshPeer, type RouteMesh } from '../../src/testing/route-mesh.js';
@@ -183,9 +184,8 @@ describe('route mode: Linux routing picks the peer (viaguardd + three wireguard-
 
   it('lists every route through the interface with the peer it resolves to, or none and why (viaguard routes --json)', async () => {
     await inA('ip', ['route', 'add', '10.98.0.0/24', 'via', '100.64.0.77', 'dev', ifname, 'table', '103']);
-    const routesJs = new URL('../../src/cli/routes.js', import.meta.url).href;
-    const script = `const m = await import(${JSON.stringify(routesJs)}); process.exitCode = await m.runRoutes([${JSON.stringify(ifname)}, '--json']);`;
-    const out = JSON.parse(await inA(process.execPath, ['--input-type=module', '-e', script])) as { peerSelection: string; routes: RouteReport[] };
+    const viaguard = fileURLToPath(new URL('../../src/cli/viaguard.js', import.meta.url));
+    const out = JSON.parse(await inA(process.execPath, [viaguard, 'routes', ifname, '--json'])) as { peerSelection: string; routes: RouteReport[] };
     assert.equal(out.peerSelection, 'route');
     const find = (destination: string, table: string) => out.routes.find((r) => r.destination === destination && r.table === table);
     const key = (i: number) => peers[i].keys.publicKey;
