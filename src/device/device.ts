@@ -1,4 +1,5 @@
-// One WireGuard interface: the native data plane (TUN, UDP, session crypto), the pure protocol
+// One WireGuard interface run in this process — the daemon's engine, which the API's Device
+// drives over the UAPI: the native data plane (TUN, UDP, session crypto), the pure protocol
 // core (handshakes, cookies, timers) and the AllowedIPs table, tied together. The data plane
 // hands handshake messages and session events over in batches; the core answers with actions
 // this class carries out. Timers run on a 250 ms tick that also reads the data plane's
@@ -22,7 +23,7 @@ import { syncKeypairs } from './keypair-sync.js';
 export const DEFAULT_MTU = 1420;
 const TICK_MS = 250;
 
-export interface DeviceOptions {
+export interface LocalDeviceOptions {
   /** Create (or attach to) the TUN interface of this name... */
   ifname?: string;
   /** ...or adopt an open TUN fd (WG_TUN_FD). */
@@ -78,7 +79,7 @@ interface PeerRecord {
   handshakeRxBytes: number;
 }
 
-export class Device extends EventEmitter<DeviceEventMap> {
+export class LocalDevice extends EventEmitter<DeviceEventMap> {
   private readonly records = new Map<number, PeerRecord>();
   private privateKeyBytes: Uint8Array | undefined;
   private configuredPort = 0;
@@ -102,7 +103,7 @@ export class Device extends EventEmitter<DeviceEventMap> {
   }
 
   /** Creates the TUN device and binds a free UDP port (as wireguard-go does for listen_port 0). */
-  static async open(options: DeviceOptions): Promise<Device> {
+  static async open(options: LocalDeviceOptions): Promise<LocalDevice> {
     const crypto = options.crypto ?? (await createDefaultCrypto());
     const protocol = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
     // Events may arrive before the Device exists; they wait for it.
@@ -128,7 +129,7 @@ export class Device extends EventEmitter<DeviceEventMap> {
       dataPlane.close();
       throw error;
     }
-    const device = new Device(allowedIps, crypto, protocol, dataPlane, options.log, peerSelection);
+    const device = new LocalDevice(allowedIps, crypto, protocol, dataPlane, options.log, peerSelection);
     deliver = (events) => device.onDataPlaneEvents(events);
     for (const events of pending) device.onDataPlaneEvents(events);
     return device;

@@ -13,10 +13,10 @@ import type { UapiHandler } from '../uapi/server.js';
 import type { PeerChange, SetTransaction } from '../uapi/set-request.js';
 import { formatGetResponse, type DeviceStatus, type PeerStatus } from '../uapi/status.js';
 import type { WatchEvent } from '../uapi/watch.js';
-import type { Device } from './device.js';
+import type { LocalDevice } from './device.js';
 import type { DeviceEvent } from './events.js';
 
-export function createUapiHandler(device: Device, log: Logger): UapiHandler {
+export function createUapiHandler(device: LocalDevice, log: Logger): UapiHandler {
   return {
     get: () => formatGetResponse(deviceStatus(device)),
     set: async (tx) => applySet(device, tx, log),
@@ -54,7 +54,7 @@ export function watchEvent(event: DeviceEvent): WatchEvent {
   }
 }
 
-export function deviceStatus(device: Device): DeviceStatus {
+export function deviceStatus(device: LocalDevice): DeviceStatus {
   return {
     privateKey: device.privateKey,
     listenPort: device.listenPort,
@@ -81,7 +81,7 @@ export function deviceStatus(device: Device): DeviceStatus {
 }
 
 /** viaguard's own peer keys: the source check's drops; in route mode the peer's MAC and learnt addresses. */
-function peerExtra(device: Device, id: number, sourceCheckDrops: number): [string, string][] {
+function peerExtra(device: LocalDevice, id: number, sourceCheckDrops: number): [string, string][] {
   const extra: [string, string][] = [['source_check_drops', String(sourceCheckDrops)]];
   if (device.peerSelection !== 'route') return extra;
   extra.push(['peer_mac', formatMac(device.peerMacOf(id))]);
@@ -94,7 +94,7 @@ function counterKey(name: string): string {
   return name.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
-function applySet(device: Device, tx: SetTransaction, log: Logger): void {
+function applySet(device: LocalDevice, tx: SetTransaction, log: Logger): void {
   if (tx.listenPort !== undefined) bindPort(device, tx.listenPort);
   if (tx.privateKey) device.setPrivateKey(tx.privateKey);
   if (tx.fwmark !== undefined) device.setFwmark(tx.fwmark);
@@ -103,7 +103,7 @@ function applySet(device: Device, tx: SetTransaction, log: Logger): void {
   for (const change of tx.peers) applyPeerChange(device, change, log);
 }
 
-function bindPort(device: Device, port: number): void {
+function bindPort(device: LocalDevice, port: number): void {
   try {
     device.setListenPort(port);
   } catch (error) {
@@ -113,7 +113,7 @@ function bindPort(device: Device, port: number): void {
   }
 }
 
-function applyPeerChange(device: Device, change: PeerChange, log: Logger): void {
+function applyPeerChange(device: LocalDevice, change: PeerChange, log: Logger): void {
   if (device.isOwnKey(change.publicKey)) {
     log.verbose(`line ${change.line}: ignoring a peer whose key is this interface's own public key`);
     return;
