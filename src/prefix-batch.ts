@@ -8,6 +8,8 @@ import { formatPrefix, maxCidr, parsePrefix, type IpFamily, type IpPrefix } from
 export const PREFIX_ENTRY_BYTES = 22;
 const PEER_ID_OFFSET = 18;
 const MAX_PEER = 0xffffffff;
+// 0..255 as text: a full-table dump formats five of these per IPv4 prefix.
+const DECIMAL = Array.from({ length: 256 }, (_, i) => String(i));
 
 /** Throws unless peer is a valid peer id: an integer in 1..2^32-1. */
 export function checkPeer(peer: unknown): number {
@@ -105,17 +107,35 @@ export class PrefixBatch implements Iterable<IpPrefix> {
 
   /**
    * Parses "addr/cidr" (or a bare address) exactly as parsePrefix does and appends it; false when
-   * text is not a prefix. Canonical IPv4 text, the bulk of a full table, is read straight into
-   * the buffer: parsePrefix's objects cost more than everything else in a million-line set.
+   * text is not a prefix.
    */
   pushText(text: string, peerId = 0): boolean {
-    const ipv4 = readIpv4Prefix(text);
-    if (ipv4 < 0) {
-      const prefix = parsePrefix(text);
-      if (!prefix) return false;
-      this.push(prefix, peerId);
-      return true;
+    if (text.length <= MAX_IPV4_PREFIX_TEXT) {
+      const length = TEXT_SCRATCH.write(text, 'utf8'); // any non-ASCII byte fails the digit checks
+      if (this.#pushIpv4(readIpv4Prefix(TEXT_SCRATCH, 0, length), peerId)) return true;
     }
+    return this.#pushParsed(text, peerId);
+  }
+
+  /**
+   * pushText for the bytes [start, end) of a buffer (a line of a UAPI request, read in place).
+   * Canonical IPv4 text, the bulk of a full table, goes straight into the batch without becoming
+   * a string: string and object creation cost more than everything else in a million-line set.
+   */
+  pushBytes(bytes: Uint8Array, start: number, end: number, peerId = 0): boolean {
+    return this.#pushIpv4(readIpv4Prefix(bytes, start, end), peerId) || this.#pushParsed(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8'), peerId);
+  }
+
+  #pushParsed(text: string, peerId: number): boolean {
+    const prefix = parsePrefix(text);
+    if (!prefix) return false;
+    this.push(prefix, peerId);
+    return true;
+  }
+
+  /** Appends readIpv4Prefix's result; false (nothing appended) for -1. */
+  #pushIpv4(ipv4: number, peerId: number): boolean {
+    if (ipv4 < 0) return false;
     const cidr = ipv4 % 64;
     const mask = cidr === 0 ? 0 : (0xffffffff << (32 - cidr)) >>> 0;
     const address = (Math.floor(ipv4 / 64) & mask) >>> 0;
@@ -163,7 +183,7 @@ export class PrefixBatch implements Iterable<IpPrefix> {
     this.#checkIndex(index);
     const at = index * PREFIX_ENTRY_BYTES;
     const b = this.#buffer;
-    if (b[at] === 4) return `${b[at + 2]}.${b[at + 3]}.${b[at + 4]}.${b[at + 5]}/${b[at + 1]}`;
+    if (b[at] === 4) return `${DECIMAL[b[at + 2]]}.${DECIMAL[b[at + 3]]}.${DECIMAL[b[at + 4]]}.${DECIMAL[b[at + 5]]}/${DECIMAL[b[at + 1]]}`;
     return formatPrefix(this.prefixAt(index));
   }
 
@@ -204,33 +224,37 @@ export class PrefixBatch implements Iterable<IpPrefix> {
   }
 }
 
+// "255.255.255.255/32" is the longest canonical IPv4 prefix.
+const MAX_IPV4_PREFIX_TEXT = 18;
+const TEXT_SCRATCH = Buffer.alloc(MAX_IPV4_PREFIX_TEXT * 3);
+
 /**
- * Canonical "a.b.c.d/n" (no leading zeros, n written with 1-2 digits, n <= 32) as
- * address * 64 + n, or -1 for anything else (which parsePrefix then judges).
+ * Canonical "a.b.c.d/n" in bytes [start, end) (no leading zeros, n written with 1-2 digits,
+ * n <= 32) as address * 64 + n, or -1 for anything else (which parsePrefix then judges).
  */
-function readIpv4Prefix(text: string): number {
+function readIpv4Prefix(text: Uint8Array, start: number, end: number): number {
   let address = 0;
-  let i = 0;
+  let i = start;
   for (let octet = 0; octet < 4; octet++) {
-    const start = i;
+    const first = i;
     let value = 0;
-    while (i < text.length) {
-      const c = text.charCodeAt(i);
+    while (i < end) {
+      const c = text[i];
       if (c < 48 || c > 57) break;
       value = value * 10 + (c - 48);
       i++;
     }
-    const digits = i - start;
-    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && text.charCodeAt(start) === 48)) return -1;
+    const digits = i - first;
+    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && text[first] === 48)) return -1;
     address = address * 256 + value;
-    if (text.charCodeAt(i) !== (octet < 3 ? 46 : 47)) return -1; // '.' between octets, then '/'
+    if (i >= end || text[i] !== (octet < 3 ? 46 : 47)) return -1; // '.' between octets, then '/'
     i++;
   }
-  const rest = text.length - i;
-  if (rest < 1 || rest > 2 || (rest === 2 && text.charCodeAt(i) === 48)) return -1;
+  const rest = end - i;
+  if (rest < 1 || rest > 2 || (rest === 2 && text[i] === 48)) return -1;
   let cidr = 0;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (; i < end; i++) {
+    const c = text[i];
     if (c < 48 || c > 57) return -1;
     cidr = cidr * 10 + (c - 48);
   }

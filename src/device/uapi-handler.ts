@@ -6,6 +6,7 @@
 import { formatEndpoint } from '../config/endpoint.js';
 import { keyToHex } from '../config/keys.js';
 import type { Logger } from '../log.js';
+import { scheduleCompaction } from '../memory.js';
 import { formatMac } from '../native/dataplane.js';
 import type { NativeSystemError } from '../native/native.js';
 import { UAPI_ERRNO, UapiError } from '../uapi/errors.js';
@@ -101,6 +102,16 @@ function applySet(device: LocalDevice, tx: SetTransaction, log: Logger): void {
   if (tx.sourceCheck) device.setSourceCheck(tx.sourceCheck);
   if (tx.replacePeers) device.removeAllPeers();
   for (const change of tx.peers) applyPeerChange(device, change, log);
+  if (tx.replacePeers || prefixCount(tx) >= BULK_PREFIXES) scheduleCompaction();
+}
+
+/** A set this large leaves enough buffers behind to be worth handing back (see memory.ts). */
+const BULK_PREFIXES = 10_000;
+
+function prefixCount(tx: SetTransaction): number {
+  let count = 0;
+  for (const change of tx.peers) for (const run of change.allowedIps) count += run.prefixes.length;
+  return count;
 }
 
 function bindPort(device: LocalDevice, port: number): void {

@@ -11,8 +11,11 @@ export class LineSplitter {
 
   constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {}
 
-  /** Yields every line completed by chunk, without its '\n'. */
-  *push(chunk: Uint8Array): Generator<string | typeof OVERLONG> {
+  /**
+   * Yields every line completed by chunk, without its '\n'. A line that lies whole in the chunk
+   * is first offered to `consume` as bytes; when it takes it, no string is made for it.
+   */
+  *push(chunk: Uint8Array, consume?: (bytes: Buffer, start: number, end: number) => boolean): Generator<string | typeof OVERLONG> {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
     while (start < buffer.length) {
@@ -34,7 +37,7 @@ export class LineSplitter {
         this.pending = [];
         this.pendingBytes = 0;
         yield line;
-      } else {
+      } else if (!consume?.(buffer, start, end)) {
         yield buffer.toString('utf8', start, end);
       }
       if (newline < 0) break;

@@ -216,10 +216,14 @@ class Connection {
     private readonly reportFailure: (error: UapiError) => void,
   ) {}
 
+  /** A set request's allowed_ip lines go into its parser without becoming strings. */
+  private readonly consumeBytes = (bytes: Buffer, start: number, end: number): boolean =>
+    this.request.kind === 'set' && this.request.parser.lineBytes(bytes, start, end);
+
   async run(): Promise<void> {
     // Iterating the socket pauses reading while a request is being answered (backpressure).
     for await (const chunk of this.socket as AsyncIterable<Buffer>) {
-      for (const line of this.lines.push(chunk)) {
+      for (const line of this.lines.push(chunk, this.consumeBytes)) {
         // Most lines (a million allowed_ip lines of a set) are handled synchronously: awaiting
         // only real work keeps a microtask per line off the bulk path.
         const handled = this.onLine(line);

@@ -84,6 +84,21 @@ export class SetRequestParser {
     return this.tx;
   }
 
+  /**
+   * The bulk of a full-table set, read in place: `allowed_ip=<canonical IPv4 prefix>` for the
+   * current peer. True when the line was taken; false leaves it to line() as text.
+   */
+  lineBytes(bytes: Uint8Array, start: number, end: number): boolean {
+    const peer = this.peer;
+    if (!peer || peer.remove || this.error || end - start <= ALLOWED_IP.length) return false;
+    for (let i = 0; i < ALLOWED_IP.length; i++) if (bytes[start + i] !== ALLOWED_IP[i]) return false;
+    if (bytes[start + ALLOWED_IP.length] === 45) return false; // '-': a removal, for line()
+    const run = this.runFor(peer, false);
+    if (!run.prefixes.pushBytes(bytes, start + ALLOWED_IP.length, end)) return false;
+    this.lineNumber++;
+    return true;
+  }
+
   private parseLine(text: string): void {
     const eq = text.indexOf('=');
     if (eq < 0) throw new UapiError(UAPI_ERRNO.EPROTO, `expected key=value, got ${JSON.stringify(text)}`, this.lineNumber);
@@ -162,18 +177,11 @@ export class SetRequestParser {
       case 'allowed_ip': {
         const remove = value.startsWith('-');
         const text = remove ? value.slice(1) : value;
-        // Go's netip.ParsePrefix: an address without zone and a mandatory /bits.
-        if (!text.includes('/') || text.includes('%')) this.invalidPrefix(value);
         if (removed) {
-          if (!parsePrefix(text)) this.invalidPrefix(value);
+          if (!text.includes('/') || text.includes('%') || !parsePrefix(text)) this.invalidPrefix(value);
           return;
         }
-        let run = peer.allowedIps.at(-1);
-        if (!run || run.remove !== remove) {
-          run = { remove, prefixes: new PrefixBatch() };
-          peer.allowedIps.push(run);
-        }
-        if (!run.prefixes.pushText(text)) this.invalidPrefix(value);
+        this.addAllowedIp(peer, text, remove);
         return;
       }
       case 'protocol_version':
@@ -182,6 +190,21 @@ export class SetRequestParser {
       default:
         throw new UapiError(UAPI_ERRNO.EINVAL, `${JSON.stringify(key)} is not a peer key${DEVICE_KEYS.has(key) ? ' (a device key after a public_key)' : ''}`, this.lineNumber);
     }
+  }
+
+  private addAllowedIp(peer: PeerChange, text: string, remove: boolean): void {
+    // Go's netip.ParsePrefix: an address without zone and a mandatory /bits.
+    if (!text.includes('/') || text.includes('%') || !this.runFor(peer, remove).prefixes.pushText(text)) this.invalidPrefix(remove ? `-${text}` : text);
+  }
+
+  /** The peer's run of allowed_ip lines of this kind, continued or started. */
+  private runFor(peer: PeerChange, remove: boolean): AllowedIpRun {
+    let run = peer.allowedIps.at(-1);
+    if (!run || run.remove !== remove) {
+      run = { remove, prefixes: new PrefixBatch(1024) };
+      peer.allowedIps.push(run);
+    }
+    return run;
   }
 
   private invalidPrefix(value: string): never {
@@ -194,6 +217,7 @@ export class SetRequestParser {
   }
 }
 
+const ALLOWED_IP = Buffer.from('allowed_ip=');
 const DEVICE_KEYS = new Set(['private_key', 'listen_port', 'fwmark', 'replace_peers', 'source_check']);
 const PEER_KEYS = new Set(['remove', 'update_only', 'preshared_key', 'endpoint', 'persistent_keepalive_interval', 'replace_allowed_ips', 'allowed_ip', 'protocol_version']);
 

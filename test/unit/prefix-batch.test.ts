@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { PREFIX_ENTRY_BYTES, PrefixBatch } from '../../src/prefix-batch.js';
+import { maskPrefix, parsePrefix } from '../../src/net/ip.js';
 
 describe('PrefixBatch', () => {
   it('packs entries in the 22-byte layout (family, cidr, 16 address bytes, u32 LE peer), host bits cleared', () => {
@@ -39,5 +40,23 @@ describe('PrefixBatch', () => {
     assert.throws(() => PrefixBatch.fromBytes([] as never), TypeError);
     assert.throws(() => new PrefixBatch(0), RangeError);
     assert.throws(() => batch.entry(0), RangeError);
+  });
+});
+
+describe('PrefixBatch text paths', () => {
+  it('reads prefixes from text and from bytes in place exactly as parsePrefix does, non-ASCII included', () => {
+    const samples = ['10.0.0.0/8', '1.2.3.4/32', '1.2.3.4/Ĳ', '1.2.3.Ĵ/8', '１.2.3.4/8', '01.2.3.4/8', '1.2.3.4/08', 'fd00::/8', '::ffff:1.2.3.4/128', '1.2.3.4', ''];
+    for (const text of samples) {
+      const fromText = new PrefixBatch();
+      const fromBytes = new PrefixBatch();
+      const bytes = Buffer.from(`xx${text}yy`);
+      const expected = parsePrefix(text);
+      assert.equal(fromText.pushText(text), expected !== undefined, text);
+      assert.equal(fromBytes.pushBytes(bytes, 2, bytes.length - 2), expected !== undefined, text);
+      if (expected) {
+        assert.deepEqual(fromText.prefixAt(0), maskPrefix(expected), text);
+        assert.deepEqual(fromBytes.prefixAt(0), maskPrefix(expected), text);
+      }
+    }
   });
 });

@@ -95,3 +95,24 @@ describe('uapi/set-request streaming', function () {
     assert.equal(error.message, 'line 700000: allowed_ip: expected an IP prefix like 10.0.0.0/8, or -PREFIX to remove one, got "10.0.0.0/33"');
   });
 });
+
+describe('uapi set: runs of allowed_ip lines read in place', () => {
+  it('keeps one run per kind however the lines arrive, and numbers lines as line() does', () => {
+    const parser = new SetRequestParser();
+    const lines = ['public_key=' + 'ab'.repeat(32), 'allowed_ip=10.0.0.0/8', 'allowed_ip=fd00::/8', 'allowed_ip=-10.1.0.0/16', 'allowed_ip=-10.2.0.0/16', 'allowed_ip=10.3.0.0/16', 'allowed_ip=10.0.0.300/32'];
+    for (const line of lines) {
+      const bytes = Buffer.from(`#${line}#`);
+      if (!parser.lineBytes(bytes, 1, bytes.length - 1)) parser.line(line);
+    }
+    const error = parser.failed;
+    assert.ok(error);
+    assert.equal(error.line, 8, 'set=1 is line 1; the bad prefix is the 7th line after it');
+    const ok = new SetRequestParser();
+    for (const line of lines.slice(0, -1)) {
+      const bytes = Buffer.from(line);
+      if (!ok.lineBytes(bytes, 0, bytes.length)) ok.line(line);
+    }
+    const runs = ok.finish().peers[0].allowedIps;
+    assert.deepEqual(runs.map((r) => [r.remove, r.prefixes.length]), [[false, 2], [true, 2], [false, 1]]);
+  });
+});
