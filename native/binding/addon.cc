@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   viaguard::binding::InitDataPlane(env, exports);
   viaguard::binding::InitBlake2s(env, exports);
   viaguard::binding::InitNetlink(env, exports);
+  viaguard::binding::InitHandshakeCrypto(env, exports);
   return exports;
 }
 

@@ -10,5 +10,6 @@ void InitReplay(Napi::Env env, Napi::Object exports);
 void InitDataPlane(Napi::Env env, Napi::Object exports);
 void InitBlake2s(Napi::Env env, Napi::Object exports);
 void InitNetlink(Napi::Env env, Napi::Object exports);
+void InitHandshakeCrypto(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding

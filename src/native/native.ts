@@ -129,6 +129,14 @@ export interface NativeNetlinkSocketConstructor {
   new (groups: number[], netnsPath: string | undefined, onReceive: NetlinkReceiveCallback): NativeNetlinkSocket;
 }
 
+/** An X25519 key pair whose private half stays in C++ (native/x25519.h); OpenSSL wipes it when freed. */
+export interface NativeX25519Key {
+  /** A fresh copy of the 32-byte public key. */
+  publicKey(): Uint8Array;
+  /** X25519 with a 32-byte public key; undefined when the result is all zero (low-order point). */
+  dh(publicKey: Uint8Array): Uint8Array | undefined;
+}
+
 export interface NativeAddon {
   NetlinkSocket: NativeNetlinkSocketConstructor;
   AllowedIps: new () => NativeAllowedIps;
@@ -138,6 +146,14 @@ export interface NativeAddon {
   /** BLAKE2s (RFC 7693) of data, keyed when key is given; outLength 1..32 (native/blake2s.h). */
   blake2s(data: Uint8Array, key: Uint8Array | null, outLength: number): Uint8Array;
   createTun(name: string): { fd: number; name: string };
+  /** native/binding/handshake_crypto_wrap.cc: no argument generates a key pair, a 32-byte private key imports one. */
+  X25519Key: new (privateKey?: Uint8Array) => NativeX25519Key;
+  /** BLAKE2s-256 of the parts' concatenation. */
+  blake2sHash(...parts: Uint8Array[]): Uint8Array;
+  /** HMAC-BLAKE2s (native/hmac_blake2s.h), 32 bytes. */
+  hmacBlake2s(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** WireGuard's KDF_n: n (1..3) 32-byte outputs back to back. */
+  hkdfBlake2s(key: Uint8Array, input: Uint8Array, n: number): Uint8Array;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,

@@ -1,0 +1,44 @@
+// The Crypto of the addon: X25519 through the OpenSSL that Node embeds, with private keys held
+// in C++ (native/x25519.h), and BLAKE2s, HMAC-BLAKE2s and the keyed MAC in native code; the
+// AEADs stay on libsodium (sodium-aead.ts), which is faster for handshake-sized payloads.
+import { blake2s, blake2sHash, hkdfBlake2s, hmacBlake2s, X25519Key } from '../handshake-crypto.js';
+import { loadNative } from '../native/loader.js';
+import { KEY_LENGTH, MAC_LENGTH } from './constants.js';
+import type { Crypto, PrivateKey } from './crypto.js';
+import { createSodiumAead } from './sodium-aead.js';
+
+class NativePrivateKey implements PrivateKey {
+  constructor(readonly key: X25519Key) {}
+
+  get publicKey(): Uint8Array {
+    return this.key.publicKey;
+  }
+}
+
+/** The addon's Crypto; throws when the addon does not load. */
+export async function createNativeCrypto(): Promise<Crypto> {
+  // Fail here, not at the first handshake, when the addon is missing or predates these exports.
+  if (typeof loadNative().X25519Key !== 'function') throw new Error('viaguard: the native addon has no X25519Key; rebuild it');
+  const aead = await createSodiumAead();
+  return {
+    ...aead,
+    importPrivateKey(raw) {
+      if (raw.length !== KEY_LENGTH) throw new RangeError(`private key must be ${KEY_LENGTH} bytes, got ${raw.length}`);
+      return new NativePrivateKey(X25519Key.fromPrivate(raw));
+    },
+    generateKeypair() {
+      return new NativePrivateKey(X25519Key.generate());
+    },
+    dh(privateKey, publicKey) {
+      if (!(privateKey instanceof NativePrivateKey)) throw new TypeError('private key was not made by this Crypto');
+      if (publicKey.length !== KEY_LENGTH) return undefined;
+      return privateKey.key.dh(publicKey);
+    },
+    hash: blake2sHash,
+    hmac: hmacBlake2s,
+    kdf: (n, key, input) => hkdfBlake2s(key, input, n),
+    mac(key, data) {
+      return blake2s(data, key, MAC_LENGTH);
+    },
+  };
+}
