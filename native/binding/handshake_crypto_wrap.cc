@@ -1,6 +1,11 @@
 // The handshake's primitives for src/protocol's native Crypto: class X25519Key (a private key
-// that stays in C++), blake2sHash(...parts), hmacBlake2s(key, data) and hkdfBlake2s(key, input,
-// n), the last computing all n outputs of WireGuard's KDF in one call.
+// that stays in C++), blake2sInto, hmacBlake2sInto and hkdfBlake2sInto, the last computing all n
+// outputs of WireGuard's KDF in one call. Every result goes into a caller-provided array: the
+// TypeScript wrapper hands out slices of one preallocated buffer, because allocating a fresh
+// ArrayBuffer per result, here or as an input from JavaScript, costs more than the hash itself.
+// Each primitive reads all of its inputs before it writes out, so out may overlap them.
+#include <openssl/crypto.h>
+
 #include <cstring>
 #include <memory>
 #include <string>
@@ -18,16 +23,12 @@ namespace {
 
 constexpr size_t kKey = X25519Key::kSize;
 
-Napi::Uint8Array CopyOut(const Napi::Env& env, const uint8_t* bytes, size_t size) {
-  Napi::Uint8Array out = Napi::Uint8Array::New(env, size);
-  std::memcpy(out.Data(), bytes, size);
-  return out;
-}
-
-ByteView KeyArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  const ByteView key = BytesArg(info, i, name);
-  if (key.size != kKey) throw Napi::RangeError::New(info.Env(), std::string(name) + " must be 32 bytes");
-  return key;
+ByteView SizedArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t size) {
+  const ByteView bytes = BytesArg(info, i, name);
+  if (bytes.size != size) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be " + std::to_string(size) + " bytes");
+  }
+  return bytes;
 }
 
 // new X25519Key() generates a key pair; new X25519Key(privateKey) imports one.
@@ -45,77 +46,90 @@ class X25519KeyWrap : public Napi::ObjectWrap<X25519KeyWrap> {
     if (info.Length() == 0 || info[0].IsUndefined()) {
       key_ = Guarded(info.Env(), [] { return X25519Key::Generate(); });
     } else {
-      const ByteView raw = KeyArg(info, 0, "privateKey");
+      const ByteView raw = SizedArg(info, 0, "privateKey", kKey);
       key_ = Guarded(info.Env(), [&] { return X25519Key::FromPrivate(raw.data); });
     }
   }
 
  private:
-  // publicKey() -> a fresh 32-byte copy
+  // publicKey(out): out (32 bytes) receives the public key.
   Napi::Value PublicKey(const Napi::CallbackInfo& info) {
-    return CopyOut(info.Env(), key_->PublicKey(), kKey);
+    const ByteView out = SizedArg(info, 0, "out", kKey);
+    std::memcpy(out.data, key_->PublicKey(), kKey);
+    return info.Env().Undefined();
   }
 
-  // dh(publicKey) -> 32-byte shared secret, or undefined for a low-order public key
+  // dh(publicKey, out) -> false, out zeroed, when the shared secret is all zero (low order).
   Napi::Value Dh(const Napi::CallbackInfo& info) {
-    const ByteView peer = KeyArg(info, 0, "publicKey");
-    Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), kKey);
-    const bool ok = Guarded(info.Env(), [&] { return key_->Derive(peer.data, out.Data()); });
-    return ok ? static_cast<Napi::Value>(out) : info.Env().Undefined();
+    const ByteView peer = SizedArg(info, 0, "publicKey", kKey);
+    const ByteView out = SizedArg(info, 1, "out", kKey);
+    const bool ok = Guarded(info.Env(), [&] { return key_->Derive(peer.data, out.data); });
+    return Napi::Boolean::New(info.Env(), ok);
   }
 
   std::unique_ptr<X25519Key> key_;
 };
 
-// blake2sHash(...parts) -> BLAKE2s-256 of the parts' concatenation
-Napi::Value Blake2sHash(const Napi::CallbackInfo& info) {
-  std::vector<ByteView> parts;
-  parts.reserve(info.Length());
+// blake2sInto(out, key | null, ...parts): out (1..32 bytes) receives BLAKE2s of the parts'
+// concatenation, keyed with up to 32 bytes when key is given.
+Napi::Value Blake2sInto(const Napi::CallbackInfo& info) {
+  const ByteView out = BytesArg(info, 0, "out");
+  if (out.size < 1 || out.size > kBlake2sMaxOutput) throw Napi::RangeError::New(info.Env(), "out must be 1..32 bytes");
+  const ByteView key = OptionalBytesArg(info, 1, "key");
+  if (key.size > kBlake2sMaxKey) throw Napi::RangeError::New(info.Env(), "key must be at most 32 bytes");
+  // The parts are joined on the stack while they fit (handshake messages do).
+  uint8_t stack[256];
+  std::vector<uint8_t> heap;
+  uint8_t* joined = stack;
+  size_t capacity = sizeof stack;
   size_t total = 0;
-  for (size_t i = 0; i < info.Length(); ++i) {
-    parts.push_back(BytesArg(info, i, "every part"));
-    total += parts.back().size;
+  for (size_t i = 2; i < info.Length(); ++i) {
+    const ByteView part = BytesArg(info, i, "every part");
+    if (part.size > capacity - total) {
+      if (heap.empty()) heap.assign(stack, stack + total);
+      heap.resize(total + part.size);
+      joined = heap.data();
+      capacity = heap.size();
+    }
+    if (part.size > 0) std::memcpy(joined + total, part.data, part.size);
+    total += part.size;
   }
-  std::vector<uint8_t> joined(total);
-  size_t offset = 0;
-  for (const ByteView& part : parts) {
-    if (part.size > 0) std::memcpy(joined.data() + offset, part.data, part.size);
-    offset += part.size;
-  }
-  Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), kBlake2sMaxOutput);
-  Blake2s(out.Data(), out.ByteLength(), nullptr, 0, joined.data(), joined.size());
-  return out;
+  Blake2s(out.data, out.size, key.data, key.size, joined, total);
+  OPENSSL_cleanse(stack, sizeof stack);
+  if (!heap.empty()) OPENSSL_cleanse(heap.data(), heap.size());
+  return info.Env().Undefined();
 }
 
-// hmacBlake2s(key, data) -> 32 bytes
-Napi::Value HmacBlake2sDigest(const Napi::CallbackInfo& info) {
-  const ByteView key = BytesArg(info, 0, "key");
-  const ByteView data = BytesArg(info, 1, "data");
-  Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), kHmacBlake2sSize);
-  HmacBlake2s(out.Data(), key.data, key.size, data.data, data.size);
-  return out;
+// hmacBlake2sInto(out, key, data): out (32 bytes) receives HMAC-BLAKE2s(key, data).
+Napi::Value HmacBlake2sInto(const Napi::CallbackInfo& info) {
+  const ByteView out = SizedArg(info, 0, "out", kHmacBlake2sSize);
+  const ByteView key = BytesArg(info, 1, "key");
+  const ByteView data = BytesArg(info, 2, "data");
+  HmacBlake2s(out.data, key.data, key.size, data.data, data.size);
+  return info.Env().Undefined();
 }
 
-// hkdfBlake2s(key, input, n) -> n outputs of 32 bytes back to back
-Napi::Value HkdfBlake2sDerive(const Napi::CallbackInfo& info) {
-  const ByteView key = BytesArg(info, 0, "key");
-  const ByteView input = BytesArg(info, 1, "input");
-  if (info.Length() < 3 || !info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "n must be a number");
-  const double n = info[2].As<Napi::Number>().DoubleValue();
-  if (!(n == 1 || n == 2 || n == 3)) throw Napi::RangeError::New(info.Env(), "n must be 1, 2 or 3");
-  const size_t outputs = static_cast<size_t>(n);
-  Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), outputs * kHmacBlake2sSize);
-  HkdfBlake2s(out.Data(), outputs, key.data, key.size, input.data, input.size);
-  return out;
+// hkdfBlake2sInto(out, key, input): out (32, 64 or 96 bytes) receives KDF_n(key, input) for
+// n = out.length / 32, the outputs back to back.
+Napi::Value HkdfBlake2sInto(const Napi::CallbackInfo& info) {
+  const ByteView out = BytesArg(info, 0, "out");
+  const size_t n = out.size / kHmacBlake2sSize;
+  if (out.size % kHmacBlake2sSize != 0 || n < 1 || n > kHkdfMaxOutputs) {
+    throw Napi::RangeError::New(info.Env(), "out must be 32, 64 or 96 bytes");
+  }
+  const ByteView key = BytesArg(info, 1, "key");
+  const ByteView input = BytesArg(info, 2, "input");
+  HkdfBlake2s(out.data, n, key.data, key.size, input.data, input.size);
+  return info.Env().Undefined();
 }
 
 }  // namespace
 
 void InitHandshakeCrypto(Napi::Env env, Napi::Object exports) {
   exports.Set("X25519Key", X25519KeyWrap::Define(env));
-  exports.Set("blake2sHash", Napi::Function::New<Blake2sHash>(env, "blake2sHash"));
-  exports.Set("hmacBlake2s", Napi::Function::New<HmacBlake2sDigest>(env, "hmacBlake2s"));
-  exports.Set("hkdfBlake2s", Napi::Function::New<HkdfBlake2sDerive>(env, "hkdfBlake2s"));
+  exports.Set("blake2sInto", Napi::Function::New<Blake2sInto>(env, "blake2sInto"));
+  exports.Set("hmacBlake2sInto", Napi::Function::New<HmacBlake2sInto>(env, "hmacBlake2sInto"));
+  exports.Set("hkdfBlake2sInto", Napi::Function::New<HkdfBlake2sInto>(env, "hkdfBlake2sInto"));
 }
 
 }  // namespace viaguard::binding

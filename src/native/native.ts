@@ -129,12 +129,15 @@ export interface NativeNetlinkSocketConstructor {
   new (groups: number[], netnsPath: string | undefined, onReceive: NetlinkReceiveCallback): NativeNetlinkSocket;
 }
 
-/** An X25519 key pair whose private half stays in C++ (native/x25519.h); OpenSSL wipes it when freed. */
+/**
+ * An X25519 key pair whose private half stays in C++ (native/x25519.h); OpenSSL wipes it when
+ * freed. Results go into caller-provided arrays (native/binding/handshake_crypto_wrap.cc).
+ */
 export interface NativeX25519Key {
-  /** A fresh copy of the 32-byte public key. */
-  publicKey(): Uint8Array;
-  /** X25519 with a 32-byte public key; undefined when the result is all zero (low-order point). */
-  dh(publicKey: Uint8Array): Uint8Array | undefined;
+  /** Writes the public key into out (32 bytes). */
+  publicKey(out: Uint8Array): void;
+  /** X25519 with a 32-byte public key into out (32 bytes); false, out zeroed, when the result is all zero (low-order point). */
+  dh(publicKey: Uint8Array, out: Uint8Array): boolean;
 }
 
 export interface NativeAddon {
@@ -148,12 +151,12 @@ export interface NativeAddon {
   createTun(name: string): { fd: number; name: string };
   /** native/binding/handshake_crypto_wrap.cc: no argument generates a key pair, a 32-byte private key imports one. */
   X25519Key: new (privateKey?: Uint8Array) => NativeX25519Key;
-  /** BLAKE2s-256 of the parts' concatenation. */
-  blake2sHash(...parts: Uint8Array[]): Uint8Array;
-  /** HMAC-BLAKE2s (native/hmac_blake2s.h), 32 bytes. */
-  hmacBlake2s(key: Uint8Array, data: Uint8Array): Uint8Array;
-  /** WireGuard's KDF_n: n (1..3) 32-byte outputs back to back. */
-  hkdfBlake2s(key: Uint8Array, input: Uint8Array, n: number): Uint8Array;
+  /** out (1..32 bytes) receives BLAKE2s of the parts' concatenation, keyed (up to 32 bytes) when key is given. */
+  blake2sInto(out: Uint8Array, key: Uint8Array | null, ...parts: Uint8Array[]): void;
+  /** out (32 bytes) receives HMAC-BLAKE2s(key, data) (native/hmac_blake2s.h). */
+  hmacBlake2sInto(out: Uint8Array, key: Uint8Array, data: Uint8Array): void;
+  /** out (32 n bytes, n = 1..3) receives WireGuard's KDF_n(key, input), the outputs back to back. */
+  hkdfBlake2sInto(out: Uint8Array, key: Uint8Array, input: Uint8Array): void;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,

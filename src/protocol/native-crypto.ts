@@ -1,7 +1,7 @@
 // The Crypto of the addon: X25519 through the OpenSSL that Node embeds, with private keys held
 // in C++ (native/x25519.h), and BLAKE2s, HMAC-BLAKE2s and the keyed MAC in native code; the
 // AEADs stay on libsodium (sodium-aead.ts), which is faster for handshake-sized payloads.
-import { blake2s, blake2sHash, hkdfBlake2s, hmacBlake2s, X25519Key } from '../handshake-crypto.js';
+import { blake2sHash, blake2sMac, hkdfBlake2s, hmacBlake2s, X25519Key } from '../handshake-crypto.js';
 import { loadNative } from '../native/loader.js';
 import { KEY_LENGTH, MAC_LENGTH } from './constants.js';
 import type { Crypto, PrivateKey } from './crypto.js';
@@ -38,7 +38,7 @@ export async function createNativeCrypto(): Promise<Crypto> {
     hmac: hmacBlake2s,
     kdf: (n, key, input) => hkdfBlake2s(key, input, n),
     mac(key, data) {
-      return blake2s(data, key, MAC_LENGTH);
+      return blake2sMac(key, data, MAC_LENGTH);
     },
   };
 }
