@@ -64,6 +64,19 @@ function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
   return toBytes(createHmac('blake2s256', key).update(data).digest());
 }
 
+/**
+ * generateKeyPairSync returning the public key as SPKI DER (its last 32 bytes are the raw key)
+ * and the private key as a KeyObject, a combination @types/node has no overload for. Exporting
+ * the public KeyObject afterwards instead (publicKey.export) deadlocks Node 20 now and then:
+ * ExportJWK holds the key's mutex while it allocates, and a GC that collects the generation job
+ * then waits on that same mutex in the job's destructor (seen in bench:handshake; a loop of
+ * generate + export hangs within 200,000 keys here, the DER form ran 300,000).
+ */
+const generateX25519WithDerPublicKey = generateKeyPairSync as unknown as (
+  type: 'x25519',
+  options: { publicKeyEncoding: { type: 'spki'; format: 'der' } },
+) => { publicKey: Buffer; privateKey: KeyObject };
+
 /** The Crypto without the addon; resolves once libsodium's WebAssembly module is ready. */
 export async function createJsCrypto(): Promise<Crypto> {
   const aead = await createSodiumAead();
@@ -77,9 +90,8 @@ export async function createJsCrypto(): Promise<Crypto> {
       return new NodePrivateKey(keyObject, publicKey);
     },
     generateKeypair() {
-      const { privateKey, publicKey } = generateKeyPairSync('x25519');
-      const x = publicKey.export({ format: 'jwk' }).x as string;
-      return new NodePrivateKey(privateKey, toBytes(Buffer.from(x, 'base64url')));
+      const { privateKey, publicKey } = generateX25519WithDerPublicKey('x25519', { publicKeyEncoding: { type: 'spki', format: 'der' } });
+      return new NodePrivateKey(privateKey, toBytes(publicKey.subarray(publicKey.length - KEY_LENGTH)));
     },
     dh(privateKey, publicKey) {
       if (!(privateKey instanceof NodePrivateKey)) throw new TypeError('private key was not made by this Crypto');
