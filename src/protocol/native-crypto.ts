@@ -4,16 +4,8 @@
 import { blake2sHash, blake2sMac, hkdfBlake2s, hmacBlake2s, X25519Key } from '../handshake-crypto.js';
 import { loadNative } from '../native/loader.js';
 import { KEY_LENGTH, MAC_LENGTH } from './constants.js';
-import type { Crypto, PrivateKey } from './crypto.js';
+import type { Crypto } from './crypto.js';
 import { createSodiumAead } from './sodium-aead.js';
-
-class NativePrivateKey implements PrivateKey {
-  constructor(readonly key: X25519Key) {}
-
-  get publicKey(): Uint8Array {
-    return this.key.publicKey;
-  }
-}
 
 /** The addon's Crypto; throws when the addon does not load. */
 export async function createNativeCrypto(): Promise<Crypto> {
@@ -24,15 +16,15 @@ export async function createNativeCrypto(): Promise<Crypto> {
     ...aead,
     importPrivateKey(raw) {
       if (raw.length !== KEY_LENGTH) throw new RangeError(`private key must be ${KEY_LENGTH} bytes, got ${raw.length}`);
-      return new NativePrivateKey(X25519Key.fromPrivate(raw));
+      return X25519Key.fromPrivate(raw);
     },
     generateKeypair() {
-      return new NativePrivateKey(X25519Key.generate());
+      return X25519Key.generate();
     },
     dh(privateKey, publicKey) {
-      if (!(privateKey instanceof NativePrivateKey)) throw new TypeError('private key was not made by this Crypto');
+      if (!(privateKey instanceof X25519Key)) throw new TypeError('private key was not made by this Crypto');
       if (publicKey.length !== KEY_LENGTH) return undefined;
-      return privateKey.key.dh(publicKey);
+      return privateKey.dh(publicKey);
     },
     hash: blake2sHash,
     hmac: hmacBlake2s,
