@@ -122,6 +122,19 @@ describe('handshake crypto (native/x25519.cc, native/hmac_blake2s.cc)', () => {
         assert.equal(hex(key.dh(peer)), hex(sodium.crypto_scalarmult(raw, peer)));
       }
     });
+    it('keeps every derivation to its own key and peer when keys and peers interleave', async () => {
+      await sodium.ready;
+      const secrets = Array.from({ length: 4 }, () => random(32));
+      const keys = secrets.map((raw) => X25519Key.fromPrivate(raw));
+      const peers = Array.from({ length: 5 }, () => random(32));
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 20; i++) {
+          const k = (i * 3 + round) % keys.length;
+          const p = (i * 7 + round) % peers.length;
+          assert.equal(hex(keys[k].dh(peers[p])), hex(sodium.crypto_scalarmult(secrets[k], peers[p])), `key ${k}, peer ${p}`);
+        }
+      }
+    });
   });
 
   describe('BLAKE2s, HMAC-BLAKE2s and KDF', () => {
