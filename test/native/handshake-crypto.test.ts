@@ -162,6 +162,13 @@ describe('handshake crypto (native/x25519.cc, native/hmac_blake2s.cc)', () => {
       }
     });
 
+    it('computes known HMAC-BLAKE2s values (from OpenSSL and Python hashlib alike)', () => {
+      const fox = new TextEncoder().encode('The quick brown fox jumps over the lazy dog');
+      assert.equal(hex(hmacBlake2s(new TextEncoder().encode('key'), fox)), 'f93215bb90d4af4c3061cd932fb169fb8bb8a91d0b4022baea1271e1323cd9a0');
+      // A key longer than the 64-byte block is hashed first (RFC 2104 §2).
+      assert.equal(hex(hmacBlake2s(new Uint8Array(80).fill(0xaa), new Uint8Array(50).fill(0xdd))), '0c46be380815c17a74c099ab13fa38ae643d9da38569807f06046d04235079cd');
+    });
+
     it('computes HMAC-BLAKE2s as OpenSSL does, for short, block-sized and long keys', () => {
       for (const [keyLength, dataLength] of [[32, 1], [32, 33], [0, 0], [64, 64], [65, 10], [100, 500], [16, 300]]) {
         const key = random(keyLength);
