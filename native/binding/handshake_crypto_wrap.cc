@@ -1,7 +1,7 @@
 // The handshake's primitives for src/protocol's native Crypto: class X25519Key (a private key
 // that stays in C++), blake2sInto, hmacBlake2sInto and hkdfBlake2sInto, the last computing all n
 // outputs of WireGuard's KDF in one call. Every result goes into a caller-provided array: the
-// TypeScript wrapper hands out slices of one preallocated buffer, because allocating a fresh
+// TypeScript wrapper hands out slices of shared preallocated slabs, because allocating a fresh
 // ArrayBuffer per result, here or as an input from JavaScript, costs more than the hash itself.
 // Each primitive reads all of its inputs before it writes out, so out may overlap them.
 #include <openssl/crypto.h>
