@@ -155,6 +155,17 @@ export interface NativeNetlinkSocketConstructor {
   new (groups: number[], netnsPath: string | undefined, onReceive: NetlinkReceiveCallback): NativeNetlinkSocket;
 }
 
+/**
+ * An X25519 key pair whose private half stays in C++ (native/x25519.h); OpenSSL wipes it when
+ * freed. Results go into caller-provided arrays (native/binding/handshake_crypto_wrap.cc).
+ */
+export interface NativeX25519Key {
+  /** Writes the public key into out (32 bytes). */
+  publicKey(out: Uint8Array): void;
+  /** X25519 with a 32-byte public key into out (32 bytes); false, out zeroed, when the result is all zero (low-order point). */
+  dh(publicKey: Uint8Array, out: Uint8Array): boolean;
+}
+
 export interface NativeAddon {
   NetlinkSocket: NativeNetlinkSocketConstructor;
   AllowedIps: new () => NativeAllowedIps;
@@ -168,6 +179,14 @@ export interface NativeAddon {
   createTun(name: string): { fd: number; name: string };
   /** The 6-byte MAC standing for a peer in route mode: BLAKE2s-256(publicKey)[0..6], locally administered unicast. */
   peerMac(publicKey: Uint8Array): Uint8Array;
+  /** native/binding/handshake_crypto_wrap.cc: no argument generates a key pair, a 32-byte private key imports one. */
+  X25519Key: new (privateKey?: Uint8Array) => NativeX25519Key;
+  /** out (1..32 bytes) receives BLAKE2s of the parts' concatenation, keyed (up to 32 bytes) when key is given. */
+  blake2sInto(out: Uint8Array, key: Uint8Array | null, ...parts: Uint8Array[]): void;
+  /** out (32 bytes) receives HMAC-BLAKE2s(key, data) (native/hmac_blake2s.h). */
+  hmacBlake2sInto(out: Uint8Array, key: Uint8Array, data: Uint8Array): void;
+  /** out (32 n bytes, n = 1..3) receives WireGuard's KDF_n(key, input), the outputs back to back. */
+  hkdfBlake2sInto(out: Uint8Array, key: Uint8Array, input: Uint8Array): void;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,

@@ -3,7 +3,7 @@
 // observe() / confirmKeypair() / needHandshake() with what the data plane reports; it carries out
 // the returned ProtocolActions (send, install keypairs, flush or drop staged packets, keepalives).
 export * from './constants.js';
-export { createDefaultCrypto, systemRandom, type Crypto, type PrivateKey, type Random } from './crypto.js';
+export { createDefaultCrypto, createJsCrypto, createNativeCrypto, systemRandom, type Crypto, type PrivateKey, type Random } from './crypto.js';
 export { ProtocolDevice, type DropReason, type ProtocolDeviceOptions, type ProtocolStats } from './device.js';
 export { endpointEqual, formatEndpoint, type Endpoint } from './endpoint.js';
 export { MapIndexTable, type IndexTable } from './index-table.js';

@@ -12,18 +12,27 @@ function concatByte(bytes: Uint8Array, last: number): Uint8Array {
   return out;
 }
 
-/** HKDF with HMAC-BLAKE2s, returning n (1..3) 32-byte outputs. */
-export function kdf(crypto: Crypto, n: 1 | 2 | 3, key: Uint8Array, input: Uint8Array): Uint8Array[] {
-  const prk = crypto.hmac(key, input);
+/**
+ * HKDF built from an HMAC-BLAKE2s function, returning n (1..3) 32-byte outputs: prk = HMAC(key,
+ * input), T1 = HMAC(prk, 0x1), Tᵢ = HMAC(prk, Tᵢ₋₁ ‖ i). For Crypto implementations without a
+ * fused one.
+ */
+export function hkdfFromHmac(hmac: Crypto['hmac'], n: 1 | 2 | 3, key: Uint8Array, input: Uint8Array): Uint8Array[] {
+  const prk = hmac(key, input);
   const out: Uint8Array[] = [];
-  let previous = crypto.hmac(prk, ONE);
+  let previous = hmac(prk, ONE);
   out.push(previous);
   for (let i = 2; i <= n; i++) {
-    previous = crypto.hmac(prk, concatByte(previous, i));
+    previous = hmac(prk, concatByte(previous, i));
     out.push(previous);
   }
   prk.fill(0);
   return out;
+}
+
+/** HKDF with HMAC-BLAKE2s, returning n (1..3) 32-byte outputs. */
+export function kdf(crypto: Crypto, n: 1 | 2 | 3, key: Uint8Array, input: Uint8Array): Uint8Array[] {
+  return crypto.kdf(n, key, input);
 }
 
 export const kdf1 = (c: Crypto, key: Uint8Array, input: Uint8Array): Uint8Array => kdf(c, 1, key, input)[0];
