@@ -125,15 +125,10 @@ export class Noise {
     key.fill(0);
     es.fill(0);
 
-    hs.ephemeral = ephemeral;
-    hs.chainingKey = ck;
-    hs.hash = h;
-    hs.localIndex = this.indexTable.allocate(peerId);
-    hs.state = 'createdInitiation';
     return {
       ok: true,
       value: {
-        senderIndex: hs.localIndex,
+        senderIndex: this.remember(hs, 'createdInitiation', ephemeral, ck, h, peerId),
         ephemeral: ephemeral.publicKey,
         encryptedStatic,
         encryptedTimestamp,
@@ -219,15 +214,10 @@ export class Noise {
     tau.fill(0);
     key.fill(0);
 
-    hs.ephemeral = ephemeral;
-    hs.chainingKey = ck;
-    hs.hash = h;
-    hs.localIndex = this.indexTable.allocate(peerId);
-    hs.state = 'createdResponse';
     return {
       ok: true,
       value: {
-        senderIndex: hs.localIndex,
+        senderIndex: this.remember(hs, 'createdResponse', ephemeral, ck, h, peerId),
         receiverIndex: hs.remoteIndex,
         ephemeral: ephemeral.publicKey,
         encryptedNothing,
@@ -278,6 +268,16 @@ export class Noise {
    * Derives the transport keypair after createResponse (responder) or consumeResponse
    * (initiator) and zeroes the handshake; the handshake's index moves to the keypair.
    */
+  /** Keeps what a handshake message we send leaves behind; returns its new sender index. */
+  private remember(hs: Handshake, state: HandshakeState, ephemeral: PrivateKey, ck: Uint8Array, h: Uint8Array, peerId: number): number {
+    hs.ephemeral = ephemeral;
+    hs.chainingKey = ck;
+    hs.hash = h;
+    hs.localIndex = this.indexTable.allocate(peerId);
+    hs.state = state;
+    return hs.localIndex;
+  }
+
   beginSession(hs: Handshake, now: number): Keypair | undefined {
     const isInitiator = hs.state === 'consumedResponse';
     if (!isInitiator && hs.state !== 'createdResponse') return undefined;
