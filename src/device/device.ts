@@ -81,6 +81,8 @@ interface PeerRecord {
 
 export class LocalDevice extends EventEmitter<DeviceEventMap> {
   private readonly records = new Map<number, PeerRecord>();
+  /** Route mode: the peer each MAC stands for (hex), to refuse a second key with the same MAC. */
+  private readonly peerByMac = new Map<string, number>();
   private privateKeyBytes: Uint8Array | undefined;
   private configuredPort = 0;
   private fwmarkValue = 0;
@@ -220,13 +222,27 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     return own !== undefined && keysEqual(own, publicKey);
   }
 
+  /**
+   * In route mode, the peer whose MAC (derived from its key) equals the one this key would get,
+   * other than the key's own peer: two keys must not stand for the same MAC (odds 2^-46).
+   */
+  macOwner(publicKey: Uint8Array): number | undefined {
+    if (this.peerSelection !== 'route') return undefined;
+    const id = this.peerByMac.get(macKey(publicKey));
+    return id !== undefined && !keysEqual(this.record(id).peer.publicKey, publicKey) ? id : undefined;
+  }
+
   /** Adds a peer and returns its id; the key must not belong to a peer already. */
   addPeer(publicKey: Uint8Array): number {
     if (publicKey.length !== KEY_LENGTH) throw new RangeError(`a public key is ${KEY_LENGTH} bytes, got ${publicKey.length}`);
+    if (this.macOwner(publicKey) !== undefined) throw new RangeError('this public key maps to the route-mode MAC of another peer');
     const id = this.nextPeerId++;
     const { peer, actions } = this.protocol.addPeer(id, { publicKey }, monotonicMs());
     this.dataPlane.addPeer(id);
-    if (this.peerSelection === 'route') this.dataPlane.setPeerMac(id, peerMac(publicKey));
+    if (this.peerSelection === 'route') {
+      this.dataPlane.setPeerMac(id, peerMac(publicKey));
+      this.peerByMac.set(macKey(publicKey), id);
+    }
     this.records.set(id, { peer, presharedKey: undefined, persistentKeepalive: 0, handshakeRxBytes: 0 });
     this.apply(actions);
     this.log.verbose(`peer ${id} (${shortKey(publicKey)}) created`);
@@ -255,6 +271,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     this.apply(this.protocol.removePeer(id));
     this.dataPlane.removePeer(id);
     this.records.delete(id);
+    if (this.peerSelection === 'route') this.peerByMac.delete(macKey(record.peer.publicKey));
     this.log.verbose(`peer ${id} (${shortKey(record.peer.publicKey)}) removed`);
     this.emit('event', { type: 'peerRemoved', peer: record.peer.publicKey });
   }
@@ -515,6 +532,10 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     const record = this.records.get(id);
     if (record) fn(record);
   }
+}
+
+function macKey(publicKey: Uint8Array): string {
+  return Buffer.from(peerMac(publicKey)).toString('hex');
 }
 
 function listPrefixes(prefixes: PrefixBatch): string[] {

@@ -8,6 +8,7 @@ import { keyToHex } from '../config/keys.js';
 import type { Logger } from '../log.js';
 import { scheduleCompaction } from '../memory.js';
 import { formatMac } from '../native/dataplane.js';
+import { peerMac } from '../native/dataplane.js';
 import type { NativeSystemError } from '../native/native.js';
 import { UAPI_ERRNO, UapiError } from '../uapi/errors.js';
 import type { UapiHandler } from '../uapi/server.js';
@@ -96,6 +97,7 @@ function counterKey(name: string): string {
 }
 
 function applySet(device: LocalDevice, tx: SetTransaction, log: Logger): void {
+  checkRouteMacs(device, tx);
   if (tx.listenPort !== undefined) bindPort(device, tx.listenPort);
   if (tx.privateKey) device.setPrivateKey(tx.privateKey);
   if (tx.fwmark !== undefined) device.setFwmark(tx.fwmark);
@@ -112,6 +114,26 @@ function prefixCount(tx: SetTransaction): number {
   let count = 0;
   for (const change of tx.peers) for (const run of change.allowedIps) count += run.prefixes.length;
   return count;
+}
+
+/**
+ * Route mode names a peer by a MAC derived from its key: refuse, before changing anything, a
+ * new peer whose MAC another peer (existing or new in this set) already has.
+ */
+function checkRouteMacs(device: LocalDevice, tx: SetTransaction): void {
+  if (device.peerSelection !== 'route') return;
+  const keyByMac = new Map<string, string>();
+  for (const change of tx.peers) {
+    if (change.remove || device.isOwnKey(change.publicKey)) continue;
+    const key = Buffer.from(change.publicKey).toString('hex');
+    const mac = Buffer.from(peerMac(change.publicKey)).toString('hex');
+    const existing = tx.replacePeers ? undefined : device.macOwner(change.publicKey);
+    const other = keyByMac.get(mac);
+    if (existing !== undefined || (other !== undefined && other !== key)) {
+      throw new UapiError(UAPI_ERRNO.EINVAL, "public_key: its route-mode MAC is already another peer's; use another key", change.line);
+    }
+    keyByMac.set(mac, key);
+  }
 }
 
 function bindPort(device: LocalDevice, port: number): void {
