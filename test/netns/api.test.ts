@@ -9,7 +9,12 @@ import { requireRoot, run, uniqueName } from '../support/run.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 const README = readFileSync(root('README.md'), 'utf8');
-const namespaces = async () => (await runOk('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+/** The namespaces throwaway tunnels make (createTunnelPair names them vgl-… and vgr-…). */
+const namespaces = async () =>
+  (await runOk('ip', ['netns', 'list']))
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((name) => /^vg[lr]-/.test(name));
 
 describe('programmatic API and CI helpers', function () {
   this.timeout(60_000);
