@@ -461,7 +461,9 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   }
 
   private tick(): void {
-    if (this.closed || this.records.size === 0) return;
+    // No keypair and no timer anywhere: no packet can have been sent or received since (data
+    // needs a session; a new one arrives as an event), so there is nothing to observe or fire.
+    if (this.closed || this.protocol.nextDeadline() === undefined) return;
     const now = monotonicMs();
     for (const s of this.dataPlane.peerStats()) {
       const record = this.records.get(s.peer);
