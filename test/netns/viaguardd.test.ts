@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { UapiClient } from '../../src/uapi/client.js';
 import type { DeviceSnapshot } from '../../src/uapi/status.js';
-import { createTunnelPair, viaguardd, wireguardGo, type TunnelPair } from '../../src/testing/tunnel-pair.js';
+import { createTunnelPair, viaguardd, wireguardGo, type TunnelEnd, type TunnelPair } from '../../src/testing/tunnel-pair.js';
 import { requireRoot } from '../support/run.js';
 
 async function counters(ifname: string): Promise<Map<string, number>> {
@@ -95,6 +95,30 @@ describe('viaguardd with wireguard-go', function () {
     assert.ok(first >= 148 + 2 * 32, `wireguard-go received ${first} B`);
     await new Promise((r) => setTimeout(r, 2000));
     assert.ok((await received()) >= first + 32, 'keepalives keep coming');
+  });
+
+  it('completes handshakes with a preshared key, and none when the keys differ', async () => {
+    pair = await createTunnelPair(viaguardd, wireguardGo, { index: 36 });
+    const { left, right } = pair;
+    const psk = `/tmp/${left.ifname}.psk`;
+    const setPsk = async (end: TunnelEnd) => {
+      const peer = (await end.ns.exec('wg', ['show', end.ifname, 'peers'])).trim();
+      await end.ns.exec('wg', ['set', end.ifname, 'peer', peer, 'preshared-key', psk]);
+    };
+    try {
+      writeFileSync(psk, `${(await left.ns.exec('wg', ['genpsk'])).trim()}\n`, { mode: 0o600 });
+      await setPsk(left);
+      await setPsk(right);
+      await left.ns.exec('ping', ['-c', '2', '-W', '5', right.tunnel4]);
+      // wireguard-go forgets the peer (and its session) and comes back with another preshared key.
+      writeFileSync(psk, `${(await left.ns.exec('wg', ['genpsk'])).trim()}\n`, { mode: 0o600 });
+      const peer = (await right.ns.exec('wg', ['show', right.ifname, 'peers'])).trim();
+      await right.ns.exec('wg', ['set', right.ifname, 'peer', peer, 'remove']);
+      await right.ns.exec('wg', ['set', right.ifname, 'peer', peer, 'preshared-key', psk, 'allowed-ips', `${left.tunnel4}/32`, 'endpoint', '192.0.2.1:51820']);
+      await assert.rejects(right.ns.exec('ping', ['-c', '2', '-W', '2', left.tunnel4]), 'no session with mismatched preshared keys');
+    } finally {
+      rmSync(psk, { force: true });
+    }
   });
 
   it('initiates to wireguard-go over IPv6 outer addresses', async () => {
