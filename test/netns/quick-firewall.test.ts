@@ -1,7 +1,8 @@
 // `viaguard up`'s nftables firewall for a full tunnel, for real: under strict reverse-path
 // filtering (rp_filter=1) the endpoint's replies only get in with wg-quick's CONNMARK rules, so
 // the tunnel works with nft and does not without it; the tables go away on down and on a failed
-// up. Privileged: needs root, ip, wg, wireguard-go, nft, ping; fails (never skips) without them.
+// up, and wg-quick's down removes them as its own. Privileged: needs root, ip, wg, wireguard-go,
+// nft, ping, wg-quick; fails (never skips) without them.
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ describe('quick: wg-quick\'s nftables firewall for a full tunnel (netns, root)',
   let h: QuickHarness;
 
   before(async () => {
-    h = await QuickHarness.create(['ping', 'nft']);
+    h = await QuickHarness.create(['ping', 'nft', 'wg-quick']);
   });
 
   after(() => h?.cleanup());
@@ -138,5 +139,17 @@ describe('quick: wg-quick\'s nftables firewall for a full tunnel (netns, root)',
     await h.quickOk(ns, 'down', config);
     await assertGone(ns, iface);
     assert.deepEqual(await nftTables(ns), baseline, `${other} is still there`);
+  });
+
+  it('the tables are wg-quick\'s own: wg-quick down removes what viaguard up added', async () => {
+    const ns = await h.namespace('nfq');
+    const iface = h.interfaceName('nfq');
+    const [own, peer] = await Promise.all([keyPair(), keyPair()]);
+    const config = await h.writeConfig(iface, `[Interface]\nPrivateKey = ${own.privateKey}\nAddress = 10.84.0.1/24\n\n[Peer]\nPublicKey = ${peer.publicKey}\nAllowedIPs = 0.0.0.0/0\n`);
+    await h.quickOk(ns, 'up', config);
+    assert.deepEqual(await nftTables(ns), [`table ip wg-quick-${iface}`]);
+    await ns.exec('wg-quick', ['down', config]);
+    await assertGone(ns, iface);
+    assert.deepEqual(await nftTables(ns), []);
   });
 });
