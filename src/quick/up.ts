@@ -1,8 +1,8 @@
 // `viaguard up CONFIG|IFACE`: what wg-quick(8) up does (wireguard-tools src/wg-quick/linux.bash
 // cmd_up), over rtnetlink and the UAPI instead of ip(8) and wg(8): start the daemon, PreUp,
 // apply the config as `wg setconf` would, add the addresses, set the MTU and bring the link up,
-// DNS, routes (and a full tunnel's fwmark, table, rules and nftables firewall), PostUp. Any failure undoes what was
-// done, the interface included.
+// DNS, routes (and a full tunnel's fwmark, table, rules and nftables firewall), PostUp. Any
+// failure undoes what was done, the interface included.
 import { lookup } from 'node:dns/promises';
 import type { Endpoint, IpEndpoint } from '../config/endpoint.js';
 import { formatPrefix, parseIp, type IpPrefix } from '../net/ip.js';
