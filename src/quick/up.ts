@@ -1,8 +1,8 @@
 // `viaguard up CONFIG|IFACE`: what wg-quick(8) up does (wireguard-tools src/wg-quick/linux.bash
 // cmd_up), over rtnetlink and the UAPI instead of ip(8) and wg(8): start the daemon, PreUp,
 // apply the config as `wg setconf` would, add the addresses, set the MTU and bring the link up,
-// DNS, routes (and a full tunnel's fwmark, table and rules), PostUp. Any failure undoes what was
-// done, the interface included.
+// DNS, routes (and a full tunnel's fwmark, table, rules and nftables firewall), PostUp. Any
+// failure undoes what was done, the interface included.
 import { lookup } from 'node:dns/promises';
 import type { Endpoint, IpEndpoint } from '../config/endpoint.js';
 import { formatPrefix, parseIp, type IpPrefix } from '../net/ip.js';
@@ -14,8 +14,10 @@ import { configToSetTransaction } from '../uapi/config-transaction.js';
 import { daemonCommand, startDaemon } from './daemon.js';
 import { Resolvconf } from './dns.js';
 import { QuickError } from './errors.js';
+import { deleteTablesScript, firewallScript, firewallTableName, nftFamily } from './firewall.js';
 import { runHooks } from './hooks.js';
 import { loadConfig } from './load.js';
+import { Nft } from './nft.js';
 import { stderrLog, type QuickOptions } from './options.js';
 import { defaultRouteMtu, endpointPathMtus } from './path-mtu.js';
 import { automaticMtu, fullTunnelRules, fullTunnelTable, planRoutes, prefixContains, ruleCommand, type PlannedRoute } from './plan.js';
@@ -78,7 +80,9 @@ export async function up(options: QuickOptions): Promise<UpResult> {
     const plan = planRoutes(device.peers.flatMap((peer) => [...peer.allowedIps]), table);
     for (const route of plan.routes) await addRoute(nl, steps, iface, route);
     let tunnelTable: number | undefined;
-    if (plan.fullTunnel.length) tunnelTable = await setUpFullTunnel(nl, uapi, steps, iface, device.fwmark, plan.fullTunnel, log);
+    if (plan.fullTunnel.length) {
+      tunnelTable = await setUpFullTunnel({ nl, uapi, steps, iface, fwmark: device.fwmark, defaults: plan.fullTunnel, nft: Nft.find(env), log });
+    }
 
     steps.checkpoint();
     await runHooks('PostUp', settings.postUp, iface, env, log);
@@ -130,21 +134,25 @@ async function addRoute(nl: RtnlClient, steps: Steps, iface: string, route: Plan
   );
 }
 
+interface FullTunnel {
+  nl: RtnlClient;
+  uapi: UapiClient;
+  steps: Steps;
+  iface: string;
+  /** The device's fwmark after setconf, if any. */
+  fwmark: number | undefined;
+  defaults: IpPrefix[];
+  /** Undefined when nft(8) is not installed. */
+  nft: Nft | undefined;
+  log: Log;
+}
+
 /**
  * wg-quick's add_default: the fwmark (the device's, or the first free table from 51820 set as
- * its fwmark), the two policy rules and the default route in that table, src_valid_mark for
- * IPv4. wg-quick's nftables/iptables rules (anti-spoofing in the raw table, CONNMARK of the
- * daemon's UDP flows) are not installed.
+ * its fwmark), the two policy rules and the default route in that table, the firewall rules of
+ * firewall.ts through nft(8), src_valid_mark for IPv4.
  */
-async function setUpFullTunnel(
-  nl: RtnlClient,
-  uapi: UapiClient,
-  steps: Steps,
-  iface: string,
-  fwmark: number | undefined,
-  defaults: IpPrefix[],
-  log: Log,
-): Promise<number> {
+async function setUpFullTunnel({ nl, uapi, steps, iface, fwmark, defaults, nft, log }: FullTunnel): Promise<number> {
   const table = await fullTunnelTable(fwmark, async (candidate) => (await nl.listRoutes({ table: candidate })).length > 0);
   if (!fwmark) {
     await steps.run(`wg set ${iface} fwmark ${table}`, async () => {
@@ -152,18 +160,27 @@ async function setUpFullTunnel(
       if (errno !== 0) throw new QuickError(`${iface}: the daemon refused fwmark ${table} (errno=${errno})`);
     });
   }
+  const nftTable = firewallTableName(iface);
+  if (!nft) log(`Warning: nft(8) is not installed: wg-quick's firewall rules for ${iface} (anti-spoofing, CONNMARK of the daemon's UDP) are not added`);
+  else if (!nftTable) log(`Warning: \`${iface}' cannot name an nftables table ('=' and '+' are not allowed there): wg-quick's firewall rules are not added`);
   for (const destination of defaults) {
-    for (const rule of fullTunnelRules(destination.family, table)) {
+    const { family } = destination;
+    for (const rule of fullTunnelRules(family, table)) {
       await steps.run(ruleCommand('add', rule), () => nl.addRule(rule));
       steps.onUndo(ruleCommand('delete', rule), () => nl.deleteRule(rule));
     }
-    await steps.run(`ip -${destination.family} route add ${formatPrefix(destination)} dev ${iface} table ${table}`, () =>
-      nl.addRoute({ destination, dev: iface, table }),
-    );
-    if (destination.family === 4) {
+    await steps.run(`ip -${family} route add ${formatPrefix(destination)} dev ${iface} table ${table}`, () => nl.addRoute({ destination, dev: iface, table }));
+    if (nft && nftTable) {
+      // As wg-quick (`ip -o addr show dev IF`): every address of the family the link has now.
+      const addresses = (await nl.listAddresses({ family, dev: iface })).map((a) => a.address);
+      const qualified = `${nftFamily(family)} ${nftTable}`;
+      await steps.run(`nft -f - (table ${qualified}: preraw, premangle, postmangle)`, () => nft.apply(firewallScript(nftTable, iface, family, addresses, table)));
+      steps.onUndo(`nft delete table ${qualified}`, () => nft.apply(deleteTablesScript([qualified])));
+    }
+    if (family === 4) {
       if (await enableSrcValidMark()) log('[#] sysctl -q net.ipv4.conf.all.src_valid_mark=1');
-      if (await strictReversePathFilter()) {
-        log('Warning: net.ipv4.conf.all.rp_filter=1 (strict) drops replies from endpoints reached through the default route: viaguard does not add wg-quick\'s CONNMARK firewall rules; use rp_filter=2');
+      if (!(nft && nftTable) && (await strictReversePathFilter())) {
+        log('Warning: net.ipv4.conf.all.rp_filter=1 (strict) drops replies from endpoints reached through the default route unless wg-quick\'s CONNMARK firewall rules are in place; use rp_filter=2');
       }
     }
   }

@@ -1,9 +1,9 @@
 // viaguard up/down as a drop-in for wg-quick(8): the same config brought up by the real wg-quick
 // (Debian's wireguard-tools, falling back to wireguard-go) and by viaguard (also with
 // wireguard-go), each in its own identical namespace, must leave the same interface, addresses,
-// routes in every table, policy rules, fwmark and src_valid_mark; and down must restore the
-// same state. wg-quick's nftables rules are the known difference and are not compared.
-// Privileged: needs root, ip, wg, wg-quick, wireguard-go, bash; fails (never skips) without them.
+// routes in every table, policy rules, fwmark, src_valid_mark and nftables ruleset; and down
+// must restore the same state.
+// Privileged: needs root, ip, wg, wg-quick, wireguard-go, bash, nft; fails (never skips) without them.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Namespace } from '../../src/testing/netns.js';
@@ -43,6 +43,14 @@ async function snapshot(ns: Namespace, iface: string) {
     rules6: await ipJson(ns, ['-6', 'rule', 'show']),
     fwmark: link ? (await ns.exec('wg', ['show', iface, 'fwmark'])).trim() : undefined,
     srcValidMark: (await ns.exec('cat', ['/proc/sys/net/ipv4/conf/all/src_valid_mark'])).trim(),
+    // Table by table: wg-quick sets up ::/0 before 0.0.0.0/0 (its `sort -nr` breaks the tie
+    // on the reversed text), viaguard the other way round. A full tunnel's anti-spoofing rules
+    // name every address of the link, the random link-local one included.
+    nftables: (await ns.exec('nft', ['list', 'ruleset']))
+      .trim()
+      .replace(/fe80::[0-9a-f:]+/g, 'fe80::LINK-LOCAL')
+      .split(/\n(?=table )/)
+      .sort(),
   });
 }
 
@@ -93,7 +101,7 @@ describe('quick: viaguard up/down against the real wg-quick, config for config (
   let h: QuickHarness;
 
   before(async () => {
-    h = await QuickHarness.create(['wg-quick']);
+    h = await QuickHarness.create(['wg-quick', 'nft']);
   });
 
   after(() => h?.cleanup());

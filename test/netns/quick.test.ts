@@ -96,8 +96,8 @@ AllowedIPs = 10.63.1.0/24
     await b.exec('ip', ['-6', 'address', 'add', '2001:db8:64::2/128', 'dev', 'lo']);
     await a.exec('ip', ['route', 'add', 'default', 'via', '10.64.0.2']);
     await a.exec('ip', ['-6', 'route', 'add', 'default', 'via', 'fd64::2']);
-    // Loose reverse-path filtering, the systemd default: replies from the endpoint come in
-    // unmarked (wg-quick's CONNMARK rules are not installed), so a strict check would drop them.
+    // Loose reverse-path filtering, the systemd default (strict filtering and the firewall rules
+    // that make it work are quick-firewall.test.ts's).
     await a.exec('sysctl', ['-q', 'net.ipv4.conf.all.rp_filter=2']);
     const baseline = { '-4': await ruleTables(a, '-4'), '-6': await ruleTables(a, '-6') };
     const ifaceA = h.interfaceName('qka');
