@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { formatIp, parseIp, type IpPrefix } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
+import { REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
 import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/crypto.js';
 import { ProtocolDevice } from '../protocol/device.js';
@@ -499,7 +500,10 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           break;
         case 'dropStaged':
           if (this.records.has(action.peerId)) this.dataPlane.dropStaged(action.peerId);
-          this.withPeer(action.peerId, (record) => this.emit('event', { type: 'handshakeFailed', peer: record.peer.publicKey }));
+          this.withPeer(action.peerId, (record) => {
+            this.log.verbose(`peer ${record.peer.id}: handshake did not complete after ${REKEY_ATTEMPT_TIME / 1000} s, giving up and dropping the packets waiting for it`);
+            this.emit('event', { type: 'handshakeFailed', peer: record.peer.publicKey });
+          });
           break;
         case 'endpoint':
           this.withPeer(action.peerId, (record) => {
