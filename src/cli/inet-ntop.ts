@@ -28,7 +28,8 @@ export function prefixTexts(batch: PrefixBatch): string[] {
 }
 
 export function endpointText(endpoint: IpEndpoint): string {
-  const host = inetNtop(endpoint.address);
+  // getnameinfo appends an IPv6 zone as %name (or the index when it names no interface).
+  const host = inetNtop(endpoint.address) + (endpoint.scope ? `%${endpoint.scope}` : '');
   return endpoint.address.family === 6 ? `[${host}]:${endpoint.port}` : `${host}:${endpoint.port}`;
 }
 

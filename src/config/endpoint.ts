@@ -13,6 +13,8 @@ export interface Endpoint {
 export interface IpEndpoint {
   address: IpAddress;
   port: number;
+  /** An IPv6 zone ("eth0", or an interface index "3") for link-local addresses: fe80::1%eth0. */
+  scope?: string;
 }
 
 // RFC 1123 labels; underscores tolerated as resolvers do.
@@ -50,12 +52,20 @@ export function parseIpEndpoint(text: string): IpEndpoint | undefined {
   const parts = splitHostPort(text);
   if (!parts) return undefined;
   const port = parsePort(parts.port);
-  const address = parseIp(parts.host);
+  const percent = parts.host.indexOf('%');
+  const scope = percent < 0 ? undefined : parts.host.slice(percent + 1);
+  const address = parseIp(percent < 0 ? parts.host : parts.host.slice(0, percent));
   if (port === undefined || !address || parts.bracketed !== (address.family === 6)) return undefined;
-  return { address, port };
+  if (scope === undefined) return { address, port };
+  return address.family === 6 && /^[\w.-]{1,15}$/.test(scope) ? { address, port, scope } : undefined;
+}
+
+/** The address as the data plane and sockets take it: "fe80::1%eth0" keeps its zone. */
+export function endpointHost(endpoint: IpEndpoint): string {
+  return endpoint.scope ? `${formatIp(endpoint.address)}%${endpoint.scope}` : formatIp(endpoint.address);
 }
 
 export function formatEndpoint(endpoint: Endpoint | IpEndpoint): string {
-  const host = 'host' in endpoint ? endpoint.host : formatIp(endpoint.address);
+  const host = 'host' in endpoint ? endpoint.host : endpointHost(endpoint);
   return host.includes(':') ? `[${host}]:${endpoint.port}` : `${host}:${endpoint.port}`;
 }

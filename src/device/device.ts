@@ -7,9 +7,9 @@
 import { EventEmitter } from 'node:events';
 import { AllowedIps, PrefixBatch } from '../allowedips.js';
 import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
-import type { IpEndpoint } from '../config/endpoint.js';
+import { endpointHost, type IpEndpoint } from '../config/endpoint.js';
 import type { Logger } from '../log.js';
-import { formatIp, parseIp, type IpPrefix } from '../net/ip.js';
+import { parseIp, type IpPrefix } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
 import { REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
@@ -357,7 +357,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
         id,
         publicKey: record.peer.publicKey,
         presharedKey: record.presharedKey,
-        endpoint: endpoint && { address: endpoint.address, port: endpoint.port },
+        endpoint: endpoint && { ...endpoint },
         persistentKeepalive: record.persistentKeepalive,
         lastHandshakeMs: record.peer.lastHandshakeWallMs,
         rxBytes: (s?.rxBytes ?? 0) + record.handshakeRxBytes,
@@ -397,8 +397,8 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
 
   private setEndpoint(id: number, endpoint: IpEndpoint, localAddress: string | undefined): void {
     const record = this.record(id);
-    record.peer.setEndpoint({ address: endpoint.address, port: endpoint.port });
-    this.dataPlane.setEndpoint(id, formatIp(endpoint.address), endpoint.port, localAddress);
+    record.peer.setEndpoint({ ...endpoint });
+    this.dataPlane.setEndpoint(id, endpointHost(endpoint), endpoint.port, localAddress);
   }
 
   private onDataPlaneEvents(events: DataPlaneEvent[]): void {
@@ -423,10 +423,10 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           break;
         case 'endpointChanged':
           this.withPeer(e.peer, (record) => {
-            const address = parseIp(stripScope(e.address));
-            if (!address) return;
-            record.peer.setEndpoint({ address, port: e.port });
-            this.endpointLearnt(record, { address, port: e.port });
+            const endpoint = dataPlaneEndpoint(e.address, e.port);
+            if (!endpoint) return;
+            record.peer.setEndpoint(endpoint);
+            this.endpointLearnt(record, endpoint);
           });
           break;
         case 'closed':
@@ -442,12 +442,12 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   }
 
   private receiveHandshake(message: Buffer, address: string, port: number, localAddress: string | undefined, now: number, queued: number): void {
-    const ip = parseIp(stripScope(address));
-    if (!ip) return;
+    const source = dataPlaneEndpoint(address, port);
+    if (!source) return;
     const stats = this.protocol.stats;
     const initiationsBefore = stats.initiationsAccepted;
     const responsesBefore = stats.responsesAccepted;
-    const actions = this.protocol.receive(message, { address: ip, port }, now, queued);
+    const actions = this.protocol.receive(message, source, now, queued);
     if (stats.initiationsAccepted !== initiationsBefore || stats.responsesAccepted !== responsesBefore) {
       const peerId = actions.find((a): a is Extract<ProtocolAction, { peerId: number }> => a.peerId !== undefined)?.peerId;
       const record = peerId === undefined ? undefined : this.records.get(peerId);
@@ -507,7 +507,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           break;
         case 'endpoint':
           this.withPeer(action.peerId, (record) => {
-            this.dataPlane.setEndpoint(action.peerId, formatIp(action.endpoint.address), action.endpoint.port, localAddress);
+            this.dataPlane.setEndpoint(action.peerId, endpointHost(action.endpoint), action.endpoint.port, localAddress);
             this.endpointLearnt(record, action.endpoint);
           });
           break;
@@ -519,19 +519,19 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     const sent =
       peerId !== undefined && this.records.has(peerId)
         ? this.dataPlane.sendHandshake(peerId, packet)
-        : this.dataPlane.sendTo(formatIp(endpoint.address), endpoint.port, packet, localAddress);
+        : this.dataPlane.sendTo(endpointHost(endpoint), endpoint.port, packet, localAddress);
     if (!sent) this.log.verbose(`could not send a handshake message to ${formatEndpoint(endpoint)}`);
   }
 
   private sessionStarted(record: PeerRecord): void {
     const endpoint = record.peer.endpoint;
     this.log.verbose(`peer ${record.peer.id}: session started${endpoint ? ` with ${formatEndpoint(endpoint)}` : ''}`);
-    this.emit('event', { type: 'session', peer: record.peer.publicKey, endpoint: endpoint && { address: endpoint.address, port: endpoint.port } });
+    this.emit('event', { type: 'session', peer: record.peer.publicKey, endpoint: endpoint && { ...endpoint } });
   }
 
   private endpointLearnt(record: PeerRecord, endpoint: Endpoint): void {
     this.log.verbose(`peer ${record.peer.id}: endpoint ${formatEndpoint(endpoint)}`);
-    this.emit('event', { type: 'endpoint', peer: record.peer.publicKey, endpoint: { address: endpoint.address, port: endpoint.port } });
+    this.emit('event', { type: 'endpoint', peer: record.peer.publicKey, endpoint: { ...endpoint } });
   }
 
   private withPeer(id: number, fn: (record: PeerRecord) => void): void {
@@ -548,9 +548,12 @@ function listPrefixes(prefixes: PrefixBatch): string[] {
   return Array.from({ length: prefixes.length }, (_, i) => prefixes.formatAt(i));
 }
 
-function stripScope(address: string): string {
+/** An address the data plane reports ("fe80::1%3" keeps its zone, as an interface index) as an endpoint. */
+function dataPlaneEndpoint(address: string, port: number): Endpoint | undefined {
   const percent = address.indexOf('%');
-  return percent < 0 ? address : address.slice(0, percent);
+  const ip = parseIp(percent < 0 ? address : address.slice(0, percent));
+  if (!ip) return undefined;
+  return percent < 0 ? { address: ip, port } : { address: ip, port, scope: address.slice(percent + 1) };
 }
 
 function shortKey(key: Uint8Array): string {

@@ -1,15 +1,13 @@
 // A UDP endpoint as the protocol core sees it: the source of a received message, or where to
 // send one. Addresses use the shared src/net/ip.ts representation.
-import { formatIp, type IpAddress } from '../net/ip.js';
+import type { IpEndpoint } from '../config/endpoint.js';
 
-export interface Endpoint {
-  address: IpAddress;
-  port: number;
-}
+export type Endpoint = IpEndpoint;
+export { formatEndpoint } from '../config/endpoint.js';
 
 export function endpointEqual(a: Endpoint | undefined, b: Endpoint | undefined): boolean {
   if (!a || !b) return a === b;
-  if (a.port !== b.port || a.address.family !== b.address.family) return false;
+  if (a.port !== b.port || a.address.family !== b.address.family || a.scope !== b.scope) return false;
   return a.address.bytes.every((byte, i) => byte === b.address.bytes[i]);
 }
 
@@ -22,7 +20,3 @@ export function endpointBytes(e: Endpoint): Uint8Array {
   return out;
 }
 
-export function formatEndpoint(e: Endpoint): string {
-  const ip = formatIp(e.address);
-  return e.address.family === 6 ? `[${ip}]:${e.port}` : `${ip}:${e.port}`;
-}

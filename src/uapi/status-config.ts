@@ -1,7 +1,7 @@
 // A device as reported over the UAPI, turned into a config file model: what `wg showconf`
 // prints (wireguard-tools src/showconf.c), plus viaguard's own keys when the daemon reports them.
 import type { WgConfig } from '../config/wg-config.js';
-import { formatIp } from '../net/ip.js';
+import { endpointHost } from '../config/endpoint.js';
 import type { DeviceSnapshot } from './status.js';
 
 export function configFromStatus(status: DeviceSnapshot): WgConfig {
@@ -24,7 +24,7 @@ export function configFromStatus(status: DeviceSnapshot): WgConfig {
       publicKey: peer.publicKey,
       presharedKey: peer.presharedKey,
       allowedIps: [...peer.allowedIps],
-      endpoint: peer.endpoint && { host: formatIp(peer.endpoint.address), port: peer.endpoint.port },
+      endpoint: peer.endpoint && { host: endpointHost(peer.endpoint), port: peer.endpoint.port },
       persistentKeepalive: peer.persistentKeepaliveInterval || undefined,
     })),
   };

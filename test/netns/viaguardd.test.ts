@@ -121,6 +121,25 @@ describe('viaguardd with wireguard-go', function () {
     }
   });
 
+  it('reaches wireguard-go over IPv6 link-local outer addresses (endpoints with a zone)', async () => {
+    pair = await createTunnelPair(viaguardd, wireguardGo, { index: 38 });
+    const { left, right } = pair;
+    const vethOf = async (end: TunnelEnd) => (await end.ns.exec('ip', ['-o', 'link', 'show', 'type', 'veth'])).split(':')[1].trim().split('@')[0];
+    const [leftVeth, rightVeth] = [await vethOf(left), await vethOf(right)];
+    // Only link-local addresses on the wire: no IPv4, no global IPv6 to fall back on.
+    for (const [end, veth, ll] of [[left, leftVeth, 'fe80::a'], [right, rightVeth, 'fe80::b']] as const) {
+      await end.ns.exec('ip', ['addr', 'flush', 'dev', veth]);
+      await end.ns.exec('ip', ['addr', 'add', `${ll}/64`, 'dev', veth, 'nodad']);
+    }
+    const peer = (await left.ns.exec('wg', ['show', left.ifname, 'peers'])).trim();
+    await left.ns.exec('wg', ['set', left.ifname, 'peer', peer, 'endpoint', `[fe80::b%${leftVeth}]:51821`]);
+    assert.equal((await left.ns.exec('wg', ['show', left.ifname, 'endpoints'])).trim().split('\t')[1], `[fe80::b%${leftVeth}]:51821`);
+    await left.ns.exec('ping', ['-c', '2', '-W', '5', right.tunnel4]);
+    await right.ns.exec('ping', ['-6', '-c', '2', '-W', '5', left.tunnel6]);
+    assert.match((await right.ns.exec('wg', ['show', right.ifname, 'endpoints'])).trim().split('\t')[1], /^\[fe80::a(%.+)?\]:51820$/);
+    assert.match((await left.ns.exec('wg', ['show', left.ifname, 'endpoints'])).trim().split('\t')[1], /^\[fe80::b%.+\]:51821$/);
+  });
+
   it('initiates to wireguard-go over IPv6 outer addresses', async () => {
     pair = await createTunnelPair(viaguardd, wireguardGo, { index: 32, outer: 6 });
     const { left, right } = pair;
