@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   viaguard::binding::InitBlake2s(env, exports);
   viaguard::binding::InitNetlink(env, exports);
   viaguard::binding::InitProcessMemory(env, exports);
+  viaguard::binding::InitInterfaceName(env, exports);
   viaguard::binding::InitHandshakeCrypto(env, exports);
   return exports;
 }

@@ -11,6 +11,7 @@ void InitDataPlane(Napi::Env env, Napi::Object exports);
 void InitBlake2s(Napi::Env env, Napi::Object exports);
 void InitNetlink(Napi::Env env, Napi::Object exports);
 void InitProcessMemory(Napi::Env env, Napi::Object exports);
+void InitInterfaceName(Napi::Env env, Napi::Object exports);
 void InitHandshakeCrypto(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding

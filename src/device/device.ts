@@ -9,6 +9,7 @@ import { AllowedIps, PrefixBatch } from '../allowedips.js';
 import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
 import { endpointHost, type IpEndpoint } from '../config/endpoint.js';
 import type { Logger } from '../log.js';
+import { interfaceName } from '../net/interface-name.js';
 import { parseIp, type IpPrefix } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
@@ -548,12 +549,17 @@ function listPrefixes(prefixes: PrefixBatch): string[] {
   return Array.from({ length: prefixes.length }, (_, i) => prefixes.formatAt(i));
 }
 
-/** An address the data plane reports ("fe80::1%3" keeps its zone, as an interface index) as an endpoint. */
+/**
+ * An address the data plane reports as an endpoint. A zone comes as an interface index
+ * ("fe80::1%3") and is kept by name when the interface has one, as wg and configs write it.
+ */
 function dataPlaneEndpoint(address: string, port: number): Endpoint | undefined {
   const percent = address.indexOf('%');
   const ip = parseIp(percent < 0 ? address : address.slice(0, percent));
   if (!ip) return undefined;
-  return percent < 0 ? { address: ip, port } : { address: ip, port, scope: address.slice(percent + 1) };
+  if (percent < 0) return { address: ip, port };
+  const zone = address.slice(percent + 1);
+  return { address: ip, port, scope: (/^\d+$/.test(zone) && interfaceName(Number(zone))) || zone };
 }
 
 function shortKey(key: Uint8Array): string {

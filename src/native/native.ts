@@ -174,6 +174,8 @@ export interface NativeAddon {
   monotonicMs(): number;
   /** glibc malloc_trim(0): free heap pages back to the kernel; true when some were. */
   trimMemory(): boolean;
+  /** if_indextoname(3) in this network namespace; undefined when no interface has the index. */
+  interfaceName(index: number): string | undefined;
   /** BLAKE2s (RFC 7693) of data, keyed when key is given; outLength 1..32 (native/blake2s.h). */
   blake2s(data: Uint8Array, key: Uint8Array | null, outLength: number): Uint8Array;
   createTun(name: string): { fd: number; name: string };
