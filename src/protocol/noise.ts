@@ -192,32 +192,19 @@ export class Noise {
   createResponse(hs: Handshake, peerId: number): HandshakeResult<HandshakeResponse> {
     const { crypto } = this;
     if (hs.state !== 'consumedInitiation') return { ok: false, reason: 'unexpectedResponse' };
-    let ck = hs.chainingKey;
-    let h = hs.hash;
     const ephemeral = crypto.generateKeypair();
-    ck = kdf1(crypto, ck, ephemeral.publicKey);
-    h = crypto.hash(h, ephemeral.publicKey);
+    const ck = kdf1(crypto, hs.chainingKey, ephemeral.publicKey);
+    const h = crypto.hash(hs.hash, ephemeral.publicKey);
 
-    const ee = crypto.dh(ephemeral, hs.remoteEphemeral);
-    const se = crypto.dh(ephemeral, hs.remoteStatic);
-    if (!ee || !se) return { ok: false, reason: 'invalidEphemeral' };
-    ck = kdf1(crypto, ck, ee);
-    ck = kdf1(crypto, ck, se);
-    ee.fill(0);
-    se.fill(0);
-
-    const [mixed, tau, key] = kdf3(crypto, ck, hs.presharedKey);
-    ck = mixed;
-    h = crypto.hash(h, tau);
-    const encryptedNothing = crypto.aeadSeal(key, 0n, EMPTY, h);
-    h = crypto.hash(h, encryptedNothing);
-    tau.fill(0);
-    key.fill(0);
+    const mixed = this.mixResponseSecrets(ck, h, crypto.dh(ephemeral, hs.remoteEphemeral), crypto.dh(ephemeral, hs.remoteStatic), hs.presharedKey);
+    if (!mixed) return { ok: false, reason: 'invalidEphemeral' };
+    const encryptedNothing = crypto.aeadSeal(mixed.key, 0n, EMPTY, mixed.h);
+    mixed.key.fill(0);
 
     return {
       ok: true,
       value: {
-        senderIndex: this.remember(hs, 'createdResponse', ephemeral, ck, h, peerId),
+        senderIndex: this.remember(hs, 'createdResponse', ephemeral, mixed.ck, crypto.hash(mixed.h, encryptedNothing), peerId),
         receiverIndex: hs.remoteIndex,
         ephemeral: ephemeral.publicKey,
         encryptedNothing,
@@ -237,37 +224,22 @@ export class Noise {
       return { ok: false, reason: 'unexpectedResponse' };
     }
     const remoteEphemeral = Uint8Array.from(msg.ephemeral);
-    let ck = kdf1(crypto, hs.chainingKey, remoteEphemeral);
-    let h = crypto.hash(hs.hash, remoteEphemeral);
-    const ee = crypto.dh(hs.ephemeral, remoteEphemeral);
-    const se = crypto.dh(identity, remoteEphemeral);
-    if (!ee || !se) return { ok: false, reason: 'invalidEphemeral' };
-    ck = kdf1(crypto, ck, ee);
-    ck = kdf1(crypto, ck, se);
-    ee.fill(0);
-    se.fill(0);
-
-    const [mixed, tau, key] = kdf3(crypto, ck, hs.presharedKey);
-    ck = mixed;
-    h = crypto.hash(h, tau);
-    const nothing = crypto.aeadOpen(key, 0n, msg.encryptedNothing, h);
-    tau.fill(0);
-    key.fill(0);
+    const ck = kdf1(crypto, hs.chainingKey, remoteEphemeral);
+    const h = crypto.hash(hs.hash, remoteEphemeral);
+    const mixed = this.mixResponseSecrets(ck, h, crypto.dh(hs.ephemeral, remoteEphemeral), crypto.dh(identity, remoteEphemeral), hs.presharedKey);
+    if (!mixed) return { ok: false, reason: 'invalidEphemeral' };
+    const nothing = crypto.aeadOpen(mixed.key, 0n, msg.encryptedNothing, mixed.h);
+    mixed.key.fill(0);
     if (!nothing) return { ok: false, reason: 'decryptEmpty' };
-    h = crypto.hash(h, msg.encryptedNothing);
 
-    hs.chainingKey = ck;
-    hs.hash = h;
+    hs.chainingKey = mixed.ck;
+    hs.hash = crypto.hash(mixed.h, msg.encryptedNothing);
     hs.remoteEphemeral = remoteEphemeral;
     hs.remoteIndex = msg.senderIndex;
     hs.state = 'consumedResponse';
     return { ok: true, value: peer };
   }
 
-  /**
-   * Derives the transport keypair after createResponse (responder) or consumeResponse
-   * (initiator) and zeroes the handshake; the handshake's index moves to the keypair.
-   */
   /** Keeps what a handshake message we send leaves behind; returns its new sender index. */
   private remember(hs: Handshake, state: HandshakeState, ephemeral: PrivateKey, ck: Uint8Array, h: Uint8Array, peerId: number): number {
     hs.ephemeral = ephemeral;
@@ -278,6 +250,28 @@ export class Noise {
     return hs.localIndex;
   }
 
+  /**
+   * The response's shared steps, the same on both sides: mix in the ephemeral-ephemeral and
+   * ephemeral-static DH results (zeroed after), then the preshared key. Returns the new
+   * chaining key and hash and the key that seals the empty payload (the caller zeroes it), or
+   * undefined when a DH hit a low-order point.
+   */
+  private mixResponseSecrets(ck: Uint8Array, h: Uint8Array, ee: Uint8Array | undefined, se: Uint8Array | undefined, presharedKey: Uint8Array): { ck: Uint8Array; h: Uint8Array; key: Uint8Array } | undefined {
+    if (!ee || !se) return undefined;
+    ck = kdf1(this.crypto, ck, ee);
+    ck = kdf1(this.crypto, ck, se);
+    ee.fill(0);
+    se.fill(0);
+    const [mixed, tau, key] = kdf3(this.crypto, ck, presharedKey);
+    h = this.crypto.hash(h, tau);
+    tau.fill(0);
+    return { ck: mixed, h, key };
+  }
+
+  /**
+   * Derives the transport keypair after createResponse (responder) or consumeResponse
+   * (initiator) and zeroes the handshake; the handshake's index moves to the keypair.
+   */
   beginSession(hs: Handshake, now: number): Keypair | undefined {
     const isInitiator = hs.state === 'consumedResponse';
     if (!isInitiator && hs.state !== 'createdResponse') return undefined;
