@@ -10,7 +10,7 @@ import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
 import { endpointHost, type IpEndpoint } from '../config/endpoint.js';
 import type { Logger } from '../log.js';
 import { interfaceName } from '../net/interface-name.js';
-import { parseIp, type IpPrefix } from '../net/ip.js';
+import { parseIp } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
 import { REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
@@ -317,10 +317,6 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     const listed = removed <= LISTED_PREFIXES_LIMIT ? { added: [], removed: listPrefixes(owned) } : undefined;
     if (removed) this.emit('event', { type: 'allowedIps', peer, added: 0, removed, prefixes: listed });
     return removed;
-  }
-
-  allowedIpsOf(id: number): IpPrefix[] {
-    return this.allowedIps.walk(id);
   }
 
   /** The peer answering ARP/NDP for address in route mode (AllowedIPs, else learnt); undefined for none. */

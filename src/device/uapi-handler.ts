@@ -31,7 +31,7 @@ export function createUapiHandler(device: LocalDevice, log: Logger): UapiHandler
 }
 
 /** A device event in the UAPI's watch format (uapi/watch.ts): keys in hex, as in a get reply. */
-export function watchEvent(event: DeviceEvent): WatchEvent {
+function watchEvent(event: DeviceEvent): WatchEvent {
   const fields: WatchEvent['fields'] = [['public_key', keyToHex(event.peer)]];
   switch (event.type) {
     case 'peerAdded':
@@ -56,7 +56,7 @@ export function watchEvent(event: DeviceEvent): WatchEvent {
   }
 }
 
-export function deviceStatus(device: LocalDevice): DeviceStatus {
+function deviceStatus(device: LocalDevice): DeviceStatus {
   return {
     privateKey: device.privateKey,
     listenPort: device.listenPort,

@@ -354,11 +354,6 @@ export class DataPlane {
     this.#native.dropStaged(checkPeer(peer));
   }
 
-  /** Every peer's counters as rows of PEER_STATS_COLUMNS numbers, in PeerStats field order. */
-  peerStatsTable(): Float64Array {
-    return this.#native.peerStats();
-  }
-
   peerStats(): PeerStats[] {
     const t = this.#native.peerStats();
     const out: PeerStats[] = [];
