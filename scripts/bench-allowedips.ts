@@ -13,7 +13,7 @@ import type { PrefixBatch } from '../src/prefix-batch.js';
 import { buildInternetTable } from '../src/testing/internet-table.js';
 import { prng } from '../src/testing/prng.js';
 import { createTunnelPair, daemonPid, residentBytes, viaguardd, wireguardGo, type TunnelPair } from '../src/testing/tunnel-pair.js';
-import { UapiClient } from '../src/uapi/client.js';
+import { setRequestChunks, UapiClient } from '../src/uapi/client.js';
 
 const IPV4 = 1_000_000;
 const IPV6 = 100_000;
@@ -41,17 +41,7 @@ function* setLines(batch: PrefixBatch, limit: number, sign: '' | '-'): Generator
 
 /** The whole set request as ~64 KiB chunks, rendered before the clock starts. */
 function renderSet(lines: Iterable<string>): Buffer[] {
-  const chunks: Buffer[] = [];
-  let text = 'set=1\n';
-  for (const line of lines) {
-    text += `${line}\n`;
-    if (text.length >= 65536) {
-      chunks.push(Buffer.from(text, 'latin1'));
-      text = '';
-    }
-  }
-  chunks.push(Buffer.from(`${text}\n`, 'latin1'));
-  return chunks;
+  return Array.from(setRequestChunks(lines), (chunk) => Buffer.from(chunk, 'latin1'));
 }
 
 /** Sends a rendered set request; resolves with the errno answered. */

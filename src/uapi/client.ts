@@ -46,7 +46,7 @@ export class UapiClient {
   /** Sends `set=1`, the lines (without '\n') and a blank line; returns the errno answered. */
   async set(lines: Iterable<string>): Promise<number> {
     let errno: number | undefined;
-    await this.exchange(setRequest(lines), (line) => {
+    await this.exchange(setRequestChunks(lines), (line) => {
       const match = /^errno=(-?\d+)$/.exec(line);
       if (!match || errno !== undefined) throw new UapiError(UAPI_ERRNO.EPROTO, `set reply: unexpected line ${JSON.stringify(line)}`);
       errno = Number(match[1]);
@@ -144,7 +144,7 @@ export class UapiClient {
 }
 
 /** The request as chunks of at most ~64 KiB, so a million lines never form one string. */
-function* setRequest(lines: Iterable<string>): Generator<string> {
+export function* setRequestChunks(lines: Iterable<string>): Generator<string> {
   let buffer = 'set=1\n';
   for (const line of lines) {
     if (line.includes('\n') || line === '') throw new TypeError(`a UAPI line must be non-empty and hold no line break: ${JSON.stringify(line)}`);
