@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Namespace, connect, uniqueSuffix } from './netns.js';
+import { requireTools } from './require-tools.js';
 
 export interface Implementation {
   label: string;
@@ -54,6 +55,7 @@ export interface TunnelPair {
 /** Builds left <-> right, both up with addresses; neither has sent a packet yet. */
 export async function createTunnelPair(leftImpl: Implementation, rightImpl: Implementation, options: TunnelPairOptions = {}): Promise<TunnelPair> {
   const { index = 1, outer = 4, leftKnowsEndpoint = true } = options;
+  requireTools('ip', 'wg', ...[leftImpl, rightImpl].map((impl) => impl.command[0]).filter((cmd) => cmd !== process.execPath));
   const outerAddress = (end: number) => (outer === 4 ? `192.0.2.${end + 1}:${51820 + end}` : `[2001:db8::${end + 1}]:${51820 + end}`);
   const left = await Namespace.create('vgl');
   const right = await Namespace.create('vgr');
