@@ -20,6 +20,8 @@ export const wireguardGo: Implementation = { label: 'wireguard-go', command: ['w
 
 /** This package's daemon, run by the same node that runs the caller. */
 export const VIAGUARDD_PATH = fileURLToPath(new URL('../cli/viaguardd.js', import.meta.url));
+/** This package's command line (wg's subcommands and viaguard's own). */
+export const VIAGUARD_PATH = fileURLToPath(new URL('../cli/viaguard.js', import.meta.url));
 export const viaguardd: Implementation = { label: 'viaguardd', command: [process.execPath, VIAGUARDD_PATH] };
 
 export interface TunnelPairOptions {
