@@ -11,7 +11,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Namespace, uniqueSuffix } from '../../src/testing/netns.js';
+import { Namespace } from '../../src/testing/netns.js';
 import type { Implementation } from '../../src/testing/tunnel-pair.js';
 import { run, type RunResult } from './run.js';
 
@@ -52,32 +52,34 @@ export interface AddWgOptions {
 
 export class SelftestWorld {
   private readonly daemons: Daemon[] = [];
-  private readonly secrets: string;
+  private secrets = '';
 
-  private constructor(
+  readonly ns: Namespace[] = [];
+  private readonly views: string[] = [];
+  /** A world of count namespaces, which start() creates. */
+  constructor(
     readonly impl: Implementation,
-    readonly ns: Namespace[],
-    private readonly views: string[],
-  ) {
-    this.secrets = mkdtempSync(join(tmpdir(), 'vgst-keys-'));
-  }
+    private readonly count = 3,
+  ) {}
 
   static async create(impl: Implementation, count = 3): Promise<SelftestWorld> {
+    const world = new SelftestWorld(impl, count);
+    await world.start();
+    return world;
+  }
+
+  async start(): Promise<void> {
     mkdirSync('/var/run/wireguard', { recursive: true, mode: 0o755 });
-    const ns: Namespace[] = [];
-    const views: string[] = [];
-    const world = new SelftestWorld(impl, ns, views);
+    this.secrets = mkdtempSync(join(tmpdir(), 'vgst-keys-'));
     try {
-      const run = uniqueSuffix();
-      for (let i = 0; i < count; i++) {
-        ns.push(await Namespace.create(`wgt${run}-${i}`));
-        views.push(mkdtempSync(join(tmpdir(), `vgst-run${i}-`)));
+      for (let i = 0; i < this.count; i++) {
+        this.ns.push(await Namespace.create(`wgt${i}`));
+        this.views.push(mkdtempSync(join(tmpdir(), `vgst-run${i}-`)));
       }
     } catch (error) {
-      await world.destroy();
+      await this.destroy();
       throw error;
     }
-    return world;
   }
 
   name(i: number): string {
@@ -178,7 +180,7 @@ export class SelftestWorld {
     this.daemons.length = 0;
     for (const ns of this.ns) await ns.destroy();
     for (const view of this.views) rmSync(view, { recursive: true, force: true });
-    rmSync(this.secrets, { recursive: true, force: true });
+    if (this.secrets) rmSync(this.secrets, { recursive: true, force: true });
   }
 
   private daemonAt(i: number, name: string): Daemon {
