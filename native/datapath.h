@@ -89,6 +89,8 @@ class DataPath {
   uint64_t DeviceMac() const { return deviceMac_.load(std::memory_order_relaxed); }
   // Re-reads the interface's MAC (after `ip link set address`).
   void RefreshDeviceMac();
+  // Where the interface lives now (see IpDevice::OpenNetns).
+  int OpenDeviceNetns(std::string* currentName) const { return device_->OpenNetns(currentName); }
   // Sets the MAC that stands for the peer. Throws std::invalid_argument when another peer has
   // it or it is not a unicast MAC; false for an unknown peer.
   bool SetPeerMac(PeerId id, Mac mac);

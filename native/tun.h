@@ -30,11 +30,15 @@ class Tun final : public IpDevice {
   void SetMtu(int mtu) override;
   bool Ethernet() const override { return kind_ == DeviceKind::kTap; }
   uint64_t HardwareAddress() const override;
+  int OpenNetns(std::string* currentName) const override;
   ReadResult ReadBatch(PacketSlot* slots, size_t count, size_t* filled,
                        std::string* reason) override;
   bool Write(const uint8_t* packet, size_t length) override;
 
  private:
+  // A datagram socket in the interface's current namespace for SIOC* ioctls, and its name there.
+  int ControlSocket(std::string* currentName, const char* purpose) const;
+
   int fd_;
   std::string name_;
   DeviceKind kind_ = DeviceKind::kTun;

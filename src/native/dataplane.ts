@@ -209,6 +209,15 @@ export class DataPlane {
     return this.#native.hardwareAddress();
   }
 
+  /**
+   * An fd (the caller's to close) of the network namespace the interface lives in now — it may
+   * have been moved (`ip link set dev X netns Y`) — and its name there. Throws a system error
+   * (EBADFD) once the interface was deleted.
+   */
+  deviceNamespace(): { fd: number; name: string } {
+    return this.#native.deviceNamespace();
+  }
+
   /** Route mode: the MAC that stands for the peer (peerMac(publicKey)); RangeError when another peer has it. */
   setPeerMac(peer: number, mac: Uint8Array): void {
     this.#native.setPeerMac(checkPeer(peer), checkBytes(mac, 'mac', 6));

@@ -80,6 +80,8 @@ export interface NativeDataPlane {
   readonly ethernet: boolean;
   /** The TAP's MAC as the kernel has it now; null on TUN. */
   hardwareAddress(): Uint8Array | null;
+  /** An fd (ours to close) of the namespace the interface lives in now, and its name there; throws EBADFD once deleted. */
+  deviceNamespace(): { fd: number; name: string };
   setPeerMac(peer: number, mac: Uint8Array): void;
   /** The peer answering ARP/NDP for address (AllowedIPs, else learnt); 0 for none. */
   ownerOf(address: string): number;
