@@ -451,7 +451,7 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
 
   PeerId owners[kBatch];
   bool flood[kBatch] = {};
-  size_t lengths[kBatch];
+  size_t lengths[kBatch];  // 0 for what is no IP packet (nothing to answer)
   if (ethernet_) {
     ClassifyFrames(packets, filled, owners, flood, lengths);
   } else {
@@ -462,6 +462,7 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
       IpHeaderView header;
       if (!ParseIpHeader(packets[i].data, packets[i].length, &header)) {
         owners[i] = kNoPeer;
+        lengths[i] = 0;
         counters_.Add(Counter::kDroppedBadInnerHeader);
         continue;
       }
@@ -475,13 +476,20 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
       Flood(tx, tx.Slot(i) + kDataHeaderSize, lengths[i], now, events);
       continue;
     }
-    if (owners[i] == kNoPeer) continue;
+    uint8_t* packet = tx.Slot(i) + kDataHeaderSize;
+    if (owners[i] == kNoPeer) {
+      if (lengths[i] > 0) AnswerUnreachable(packet, lengths[i], now);
+      continue;
+    }
     if (!peer || peer->id != owners[i]) peer = peers_.Find(owners[i]);
     if (!peer) {
       counters_.Add(Counter::kDroppedNoRouteToPeer);
+      AnswerUnreachable(packet, lengths[i], now);
       continue;
     }
-    Transmit(tx, peer, tx.Slot(i), lengths[i], now, events);
+    if (!Transmit(tx, peer, tx.Slot(i), lengths[i], now, events)) {
+      AnswerUnreachable(packet, lengths[i], now);
+    }
   }
   FlushTx(tx);
   if (result == IpDevice::ReadResult::kClosed) {
@@ -498,6 +506,7 @@ void DataPath::ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, 
   std::shared_lock lock(macsMu_);
   for (size_t i = 0; i < count; ++i) {
     owners[i] = kNoPeer;
+    packetLength[i] = 0;
     const uint8_t* frame = frames[i].data;
     NeighbourQuery query;
     switch (ClassifyFrame(frame, frames[i].length, &query)) {
@@ -518,12 +527,13 @@ void DataPath::ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, 
       counters_.Add(Counter::kDroppedBadInnerHeader);
       continue;
     }
-    packetLength[i] = header.totalLength;  // without any Ethernet padding
     if (IsGroupMac(frame)) {
       flood[i] = IsLinkLocalMulticast(header.family, header.destination);
+      if (flood[i]) packetLength[i] = header.totalLength;
       if (!flood[i]) counters_.Add(Counter::kDroppedMulticast);
       continue;
     }
+    packetLength[i] = header.totalLength;  // without any Ethernet padding
     auto it = peerByMac_.find(MacFromBytes(frame));
     if (it == peerByMac_.end()) {
       counters_.Add(Counter::kDroppedUnknownMac);
@@ -546,6 +556,19 @@ void DataPath::AnswerNeighbour(const NeighbourQuery& query) {
   size_t length = BuildNeighbourReply(query, mac, reply);
   counters_.Add(device_->Write(reply, length) ? Counter::kNeighbourReplies
                                                : Counter::kDroppedTunWriteFailed);
+}
+
+void DataPath::AnswerUnreachable(const uint8_t* packet, size_t length, uint64_t now) {
+  uint8_t answer[kMaxUnreachableFrame];
+  size_t size = ethernet_ ? BuildUnreachableFrame(packet - kEthernetHeaderSize, length, answer)
+                          : BuildUnreachable(packet, length, answer);
+  if (size == 0) return;
+  if (!unreachableBudget_.Take(now)) {
+    counters_.Add(Counter::kUnreachableRateLimited);
+    return;
+  }
+  counters_.Add(device_->Write(answer, size) ? Counter::kUnreachableSent
+                                             : Counter::kDroppedTunWriteFailed);
 }
 
 void DataPath::Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
@@ -602,7 +625,7 @@ void DataPath::Stage(Peer& peer, const uint8_t* packet, size_t length) {
   peer.stagedCount.store(peer.staged.size(), std::memory_order_relaxed);
 }
 
-void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
+bool DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                         size_t length, uint64_t now, std::vector<DataPathEvent>& events) {
   uint8_t* payload = message + kDataHeaderSize;
   KeypairPtr keypair;
@@ -611,7 +634,7 @@ void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
     std::lock_guard lock(peer->mu);
     if (!peer->endpoint.IsSet()) {
       counters_.Add(Counter::kDroppedNoEndpoint);
-      return;
+      return false;
     }
     endpoint = peer->endpoint;
     keypair = peer->keypairs.current();
@@ -622,7 +645,7 @@ void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
   }
   if (!keypair) {
     RequestHandshake(*peer, now, events);
-    return;
+    return true;
   }
   uint64_t counter = keypair->sendCounter.fetch_add(1, std::memory_order_relaxed);
   if (counter >= kRejectAfterMessages) {
@@ -631,7 +654,7 @@ void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
       Stage(*peer, payload, length);
     }
     RequestHandshake(*peer, now, events);
-    return;
+    return true;
   }
   // Kernel send.c keep_key_fresh: the initiator renews an old session; either side renews
   // one whose counter is running out.
@@ -651,6 +674,7 @@ void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
   tx.peers[i] = peer;
   tx.data[i] = length > 0;
   if (tx.size == kBatch) FlushTx(tx);
+  return true;
 }
 
 void DataPath::FlushTx(TxContext& tx) {

@@ -30,6 +30,8 @@ enum class Counter : size_t {
   kNeighbourReplies,             // ARP/NDP requests answered with a peer's MAC
   kNeighbourUnanswered,          // ARP/NDP requests for an address no peer owns
   kSourceLookups,                // `route` source check: verdicts asked of the control plane
+  kUnreachableSent,              // ICMP/ICMPv6 destination unreachable written to the device
+  kUnreachableRateLimited,       // unreachable answers withheld by the rate limit
   kDataPacketsSent,              // data messages sent, keepalives included
   kDataPacketsReceived,          // authenticated data messages, keepalives included
   kHandshakeMessagesReceived,    // handshake messages past the mac1 check, and cookie replies
@@ -44,7 +46,7 @@ constexpr std::array<const char*, static_cast<size_t>(Counter::kCount)> kCounter
     "droppedSendFailed",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
     "droppedBadFrame",       "droppedUnknownMac",      "droppedMulticast",
     "droppedSourcePending",  "neighbourReplies",       "neighbourUnanswered",
-    "sourceLookups",
+    "sourceLookups",         "unreachableSent",        "unreachableRateLimited",
     "dataPacketsSent",
     "dataPacketsReceived",   "handshakeMessagesReceived",
 };

@@ -85,6 +85,8 @@ export const DATA_PLANE_COUNTERS = [
   'neighbourReplies',
   'neighbourUnanswered',
   'sourceLookups',
+  'unreachableSent',
+  'unreachableRateLimited',
   'dataPacketsSent',
   'dataPacketsReceived',
   'handshakeMessagesReceived',
