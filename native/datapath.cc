@@ -686,7 +686,8 @@ void DataPath::FlushTx(TxContext& tx) {
   uint64_t now = MonotonicNs();
   for (size_t i = 0; i < tx.size; ++i) {
     if (tx.datagrams[i].length == 0) {
-      counters_.Add(Counter::kDroppedSendFailed);
+      counters_.Add(tx.datagrams[i].error == EMSGSIZE ? Counter::kDroppedOverPathMtu
+                                                      : Counter::kDroppedSendFailed);
     } else {
       Peer& peer = *tx.peers[i];
       if (tx.datagrams[i].localRefused) ForgetLocal(peer, tx.datagrams[i].peer);

@@ -21,6 +21,7 @@ enum class Counter : size_t {
   kDroppedStagedOverflow,        // oldest staged packet pushed out by a newer one
   kDroppedBadInnerHeader,        // not a valid IPv4/IPv6 packet inside the tunnel (or from TUN)
   kDroppedSendFailed,            // the UDP socket refused the datagram (or none is bound)
+  kDroppedOverPathMtu,           // datagram beyond the path MTU: never fragmented (routing loops)
   kDroppedTunWriteFailed,        // the TUN device refused a decrypted packet
   kDroppedHandshakeBacklog,      // handshake message while the control plane has too many queued
   kDroppedBadFrame,              // TAP frame too short, or a malformed ARP/NDP message
@@ -43,7 +44,7 @@ constexpr std::array<const char*, static_cast<size_t>(Counter::kCount)> kCounter
     "droppedUnknownReceiverIndex", "droppedAuthFailed", "droppedReplayed",
     "droppedExpiredKey",     "droppedNoRouteToPeer",   "droppedNoEndpoint",
     "droppedSourceCheck",    "droppedStagedOverflow",  "droppedBadInnerHeader",
-    "droppedSendFailed",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
+    "droppedSendFailed",     "droppedOverPathMtu",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
     "droppedBadFrame",       "droppedUnknownMac",      "droppedMulticast",
     "droppedSourcePending",  "neighbourReplies",       "neighbourUnanswered",
     "sourceLookups",         "unreachableSent",        "unreachableRateLimited",

@@ -76,6 +76,7 @@ export const DATA_PLANE_COUNTERS = [
   'droppedStagedOverflow',
   'droppedBadInnerHeader',
   'droppedSendFailed',
+  'droppedOverPathMtu',
   'droppedTunWriteFailed',
   'droppedHandshakeBacklog',
   'droppedBadFrame',
