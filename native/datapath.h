@@ -28,8 +28,10 @@
 #include "ip_device.h"
 #include "ip_packet.h"
 #include "ethernet.h"
+#include "icmp_error.h"
 #include "keypair.h"
 #include "learnt_addresses.h"
+#include "token_bucket.h"
 #include "peer_table.h"
 #include "shared_allowed_ips.h"
 #include "source_verdicts.h"
@@ -136,11 +138,16 @@ class DataPath {
   void ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
                       size_t* packetLength);
   void AnswerNeighbour(const NeighbourQuery& query);
+  // Tells the sender of a packet the tunnel cannot carry, through the device (ICMP/ICMPv6
+  // destination unreachable, rate-limited). packet is the IP packet; on a TAP device its
+  // Ethernet header precedes it.
+  void AnswerUnreachable(const uint8_t* packet, size_t length, uint64_t now);
   void Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
              std::vector<DataPathEvent>& events);
   // Encrypts the packet of length bytes found at message + kDataHeaderSize in place and queues
-  // it, or stages it when peer has no usable session.
-  void Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
+  // it, or stages it when peer has no usable session. False (the packet untouched) when the
+  // peer has no endpoint.
+  bool Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                 size_t length, uint64_t now, std::vector<DataPathEvent>& events);
   void FlushTx(TxContext& tx);
   void Stage(Peer& peer, const uint8_t* packet, size_t length);
@@ -180,6 +187,7 @@ class DataPath {
   std::unordered_map<Mac, PeerId> peerByMac_;
   LearntAddresses learnt_;
   SourceVerdicts verdicts_;
+  TokenBucket unreachableBudget_{kUnreachablePerSecond, kUnreachableBurst};
 
   mutable std::shared_mutex socketsMu_;  // I/O shares it; Bind/Close take it exclusively
   UdpSockets sockets_;

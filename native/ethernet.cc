@@ -38,6 +38,11 @@ uint32_t SumWords(const uint8_t* p, size_t n, uint32_t sum) {
   return sum;
 }
 
+uint16_t Fold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
 void WriteHeader(uint8_t* out, const uint8_t* destination, Mac source, uint16_t type) {
   std::memcpy(out, destination, kMacSize6);
   MacToBytes(source, out + 6);
@@ -192,15 +197,15 @@ void WriteEthernetHeader(uint8_t* header, Family family, const uint8_t* destinat
   Store16(header + 12, family == Family::kIpv4 ? kEtherTypeIpv4 : kEtherTypeIpv6);
 }
 
+uint16_t InternetChecksum(const uint8_t* data, size_t length) { return Fold(SumWords(data, length, 0)); }
+
 uint16_t Icmpv6Checksum(const uint8_t* source, const uint8_t* destination, const uint8_t* message,
                         size_t length) {
   uint32_t sum = SumWords(source, 16, 0);
   sum = SumWords(destination, 16, sum);
   sum += static_cast<uint32_t>(length >> 16) + static_cast<uint32_t>(length & 0xffff);
   sum += kNextHeaderIcmpv6;
-  sum = SumWords(message, length, sum);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
+  return Fold(SumWords(message, length, sum));
 }
 
 }  // namespace viaguard

@@ -191,6 +191,10 @@ export interface NativeAddon {
   hmacBlake2sInto(out: Uint8Array, key: Uint8Array, data: Uint8Array): void;
   /** out (32 n bytes, n = 1..3) receives WireGuard's KDF_n(key, input), the outputs back to back. */
   hkdfBlake2sInto(out: Uint8Array, key: Uint8Array, input: Uint8Array): void;
+  /** native/icmp_error.h: the destination-unreachable answer to an IP packet, null when none may be sent. */
+  unreachableFor(packet: Uint8Array): Uint8Array | null;
+  /** The same for a TAP frame (Ethernet header, then the packet), framed back to its sender. */
+  unreachableForFrame(frame: Uint8Array): Uint8Array | null;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,
