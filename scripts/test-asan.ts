@@ -5,9 +5,10 @@
 // detection is off because node, V8 and OpenSSL keep allocations until exit by design and LSan
 // would report them in every process; the fuzz targets (npm run fuzz) check the same native
 // code for leaks without node. Any sanitizer report, from any process, fails the run: reports go
-// to files under build-asan/reports/, which must stay empty.
+// to files under build-asan/reports/, which must stay empty; each counts as a failed test in the
+// closing "N passed, N failed" line (or in the file VIAGUARD_TEST_COUNTS names, for .ci/run).
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,10 +74,12 @@ async function main(): Promise<void> {
     UBSAN_OPTIONS: `halt_on_error=1:print_stacktrace=1:log_path=${REPORTS}/ubsan`,
   };
   const mocha = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
+  const mochaCounts = join(STAGE, 'counts.json');
+  rmSync(mochaCounts, { force: true });
   const code = await run(
     process.execPath,
     [mocha, '--no-config', '--timeout', '20000', '--reporter', 'scripts/mocha-reporter.cjs', ...SUITES],
-    { cwd: ROOT, env },
+    { cwd: ROOT, env: { ...env, VIAGUARD_TEST_COUNTS: mochaCounts } },
   );
   const reports = sanitizerReports();
   for (const report of reports) console.log(`--- ${report}\n${readFileSync(report, 'utf8')}`);
@@ -84,6 +87,12 @@ async function main(): Promise<void> {
     `test:asan ${code === 0 && reports.length === 0 ? 'clean' : 'FAILED'}: mocha exit ${code}, ` +
       `${reports.length} sanitizer reports, ${((built - started) / 1000).toFixed(0)} s build + ${((Date.now() - built) / 1000).toFixed(0)} s tests`,
   );
+  // Each sanitizer report is a failure too, even when the test that caused it passed; a mocha
+  // that died before counting is one.
+  const counts = existsSync(mochaCounts) ? (JSON.parse(readFileSync(mochaCounts, 'utf8')) as { passed: number; failed: number }) : { passed: 0, failed: 1 };
+  counts.failed += reports.length;
+  if (process.env.VIAGUARD_TEST_COUNTS) writeFileSync(process.env.VIAGUARD_TEST_COUNTS, JSON.stringify(counts) + '\n');
+  else console.log(`\n${counts.passed} passed, ${counts.failed} failed`);
   if (code !== 0 || reports.length > 0) process.exitCode = 1;
 }
 
