@@ -121,6 +121,11 @@ class DataPath {
   bool ResetNewHandshakeTimer(PeerId id);
   bool DropStaged(PeerId id);  // the handshake gave up: forget the packets waiting for it
 
+  // Handles received datagrams (UDP GRO batches split by segmentSize) as the receive thread
+  // does after reading them, and posts the events. For callers without a socket (the receive
+  // path's fuzz target): it must not run while the receive thread can, i.e. before any Bind.
+  void ReceiveBatch(Datagram* datagrams, size_t count);
+
   std::vector<PeerStats> Stats() const;
   uint64_t Count(Counter c) const { return counters_.Get(c); }
   std::vector<DataPathEvent> TakeEvents();
@@ -152,6 +157,7 @@ class DataPath {
   void FlushTx(TxContext& tx);
   void Stage(Peer& peer, const uint8_t* packet, size_t length);
   void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPathEvent>& events);
+  void ReceiveBatch(Datagram* datagrams, size_t count, std::vector<DataPathEvent>& events);
   void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
   // Authenticates and decrypts a data message in place, then hands its packet to ConsumeData.
   void ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);

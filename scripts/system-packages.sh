@@ -13,7 +13,7 @@ packages=(
   # what the privileged tests drive inside network namespaces
   iproute2 iputils-ping tcpdump nftables iperf3 babeld bird2 socat netcat-openbsd
   # fuzzing and sanitizer builds (clang's libFuzzer and runtimes), multi-buffer crypto reference
-  clang-14 libclang-rt-14-dev llvm-14 libipsec-mb-dev
+  clang-14 libclang-rt-14-dev llvm-14 libssl-dev libipsec-mb-dev
 )
 
 case "${1:-}" in
