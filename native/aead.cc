@@ -25,10 +25,16 @@ const char* AeadPathName(AeadPath path) {
 
 const std::vector<AeadPath>& AvailableAeadPaths() {
   static const std::vector<AeadPath> paths = [] {
-    if (!ipsec_mb::Built()) return std::vector<AeadPath>{AeadPath::kOpenSsl};
-    // Measured on AVX2 (bench:aead): ipsec-mb's AVX2 code is slower than OpenSSL's at 1420 B.
-    if (ipsec_mb::UsesAvx512()) return std::vector<AeadPath>{AeadPath::kIpsecMb, AeadPath::kOpenSsl};
-    return std::vector<AeadPath>{AeadPath::kOpenSsl, AeadPath::kIpsecMb};
+    switch (ipsec_mb::Probe()) {
+      case ipsec_mb::Support::kAvx512:
+        return std::vector<AeadPath>{AeadPath::kIpsecMb, AeadPath::kOpenSsl};
+      case ipsec_mb::Support::kOther:
+        // Measured with its AVX2 code forced: slower than OpenSSL's EVP at 1420 B.
+        return std::vector<AeadPath>{AeadPath::kOpenSsl, AeadPath::kIpsecMb};
+      case ipsec_mb::Support::kAbsent:
+        break;
+    }
+    return std::vector<AeadPath>{AeadPath::kOpenSsl};
   }();
   return paths;
 }
@@ -107,7 +113,9 @@ bool EvpOpen(EVP_CIPHER_CTX* ctx, const uint8_t* nonce, const uint8_t* src, size
 
 bool ViaIpsecMb(AeadPath path, size_t textLen) {
   if (path == AeadPath::kOpenSsl) return false;
-  if (!ipsec_mb::Built()) throw std::invalid_argument("ChaCha20-Poly1305: ipsec-mb is not built in");
+  if (ipsec_mb::Probe() == ipsec_mb::Support::kAbsent) {
+    throw std::invalid_argument("ChaCha20-Poly1305: ipsec-mb is not available");
+  }
   return textLen <= ipsec_mb::kMaxLength;  // beyond RFC 8439's limit only EVP streams on
 }
 

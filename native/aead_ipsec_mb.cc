@@ -1,5 +1,5 @@
 // libIPSec_MB job API for ChaCha20-Poly1305; without the library (VIAGUARD_HAVE_IPSEC_MB unset by
-// binding.gyp) only Built() and UsesAvx512() answer, both false.
+// binding.gyp) Probe() answers kAbsent.
 #include "aead_ipsec_mb.h"
 
 #include <stdexcept>
@@ -23,8 +23,12 @@ IMB_MGR* NewManager(IMB_ARCH* arch) {
   if (!manager) throw std::bad_alloc();
   init_mb_mgr_auto(manager, arch);
   const int error = imb_get_errno(manager);
+#ifdef IMB_FEATURE_SELF_TEST  // 1.3 and later
   const bool selfTestFailed = (manager->features & IMB_FEATURE_SELF_TEST) != 0 &&
                               (manager->features & IMB_FEATURE_SELF_TEST_PASS) == 0;
+#else
+  const bool selfTestFailed = false;
+#endif
   if (error != 0 || selfTestFailed) {
     free_mb_mgr(manager);
     throw std::runtime_error(std::string("ipsec-mb: manager setup failed: ") +
@@ -56,15 +60,17 @@ void NoteCompleted(IMB_MGR* manager, const IMB_JOB* job, int* error) {
 
 }  // namespace
 
-bool Built() { return true; }
-
-bool UsesAvx512() {
-  static const bool avx512 = [] {
+Support Probe() {
+  static const Support support = [] {
     IMB_ARCH arch = IMB_ARCH_NONE;
-    free_mb_mgr(NewManager(&arch));
-    return arch == IMB_ARCH_AVX512;
+    try {
+      free_mb_mgr(NewManager(&arch));
+    } catch (const std::exception&) {
+      return Support::kAbsent;
+    }
+    return arch == IMB_ARCH_AVX512 ? Support::kAvx512 : Support::kOther;
   }();
-  return avx512;
+  return support;
 }
 
 void Run(const Packet* packets, size_t count, bool seal) {
@@ -105,9 +111,7 @@ void Run(const Packet* packets, size_t count, bool seal) {
 
 #else  // !VIAGUARD_HAVE_IPSEC_MB
 
-bool Built() { return false; }
-
-bool UsesAvx512() { return false; }
+Support Probe() { return Support::kAbsent; }
 
 void Run(const Packet*, size_t, bool) {
   throw std::logic_error("ipsec-mb: not built in (libipsec-mb-dev was missing at build time)");

@@ -10,12 +10,11 @@
 
 namespace viaguard::ipsec_mb {
 
-// Whether this build links the library (false: every other function here must not be called).
-bool Built();
-
-// Whether the library runs its AVX-512 code on this CPU (its AVX2/SSE code is slower than
-// OpenSSL's at WireGuard's packet sizes, so the dispatcher prefers OpenSSL there).
-bool UsesAvx512();
+// What the library offers here, found once: kAbsent when this build does not link it or its
+// job manager fails to set up (self-test included); kAvx512 when it runs its AVX-512 code;
+// kOther for its AVX2/SSE code, which is slower than OpenSSL's at WireGuard's packet sizes.
+enum class Support { kAbsent, kOther, kAvx512 };
+Support Probe();
 
 // The longest text one packet may have (RFC 8439's 2^32 - 1 blocks, minus the Poly1305 block).
 constexpr uint64_t kMaxLength = (uint64_t{1} << 38) - 64;
@@ -33,8 +32,9 @@ struct Packet {
   uint8_t* tag;  // 16 bytes
 };
 
-// Runs count packets through this thread's job manager; throws std::runtime_error when the
-// library refuses one (a bug: every field above is valid by construction).
+// Runs count packets through this thread's job manager (Probe() must not be kAbsent); throws
+// std::runtime_error when the library refuses one (a bug: every field above is valid by
+// construction).
 void Run(const Packet* packets, size_t count, bool seal);
 
 }  // namespace viaguard::ipsec_mb
