@@ -148,6 +148,9 @@ ChaChaPoly::ChaChaPoly(const uint8_t key[kKeySize]) : impl_(new Impl{nullptr, nu
     throw;
   }
   std::memcpy(impl_->key, key, kKeySize);
+  // The first probe of ipsec-mb takes ~20 ms: pay it here (keys are made on handshakes), not
+  // on a data thread's first packet.
+  AvailableAeadPaths();
 }
 
 ChaChaPoly::~ChaChaPoly() {
