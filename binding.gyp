@@ -18,7 +18,13 @@
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20", "-O2", "-O0"],
       "cflags": ["-O3", "-Wall", "-Wextra", "-fstack-protector-strong", "-fPIC"],
       "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fstack-protector-strong"],
-      "ldflags": ["-Wl,-z,relro", "-Wl,-z,now", "-Wl,-z,noexecstack"]
+      "ldflags": ["-Wl,-z,relro", "-Wl,-z,now", "-Wl,-z,noexecstack"],
+      "conditions": [
+        ["<!(sh native/has-ipsec-mb.sh)==1", {
+          "defines": ["VIAGUARD_HAVE_IPSEC_MB"],
+          "libraries": ["-lIPSec_MB"]
+        }]
+      ]
     }
   ]
 }

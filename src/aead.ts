@@ -1,9 +1,29 @@
 // Typed wrapper of the native ChaCha20-Poly1305 (native/aead.h). Every argument is checked
 // here before it reaches C++. Counters are bigints in [0, 2^64) and become WireGuard's nonce:
 // 4 zero bytes, then the counter as 64-bit little endian (whitepaper §5.4.6).
+// Every method takes an optional last argument choosing the implementation (aeadPaths());
+// without it the fastest runs. All paths give identical bytes.
 import { loadNative } from './native/loader.js';
-import type { NativeAeadKey } from './native/native.js';
+import type { NativeAeadKey, NativeAeadPath } from './native/native.js';
 import { checkBytes, checkOptionalBytes, checkU64 } from './checks.js';
+
+/** 'openssl' (OpenSSL's EVP, always built) or 'ipsec-mb' (Intel's ipsec-mb, when built in). */
+export type AeadPath = NativeAeadPath;
+
+/** The implementations this build and CPU can run, the fastest (the default) first. */
+export function aeadPaths(): AeadPath[] {
+  return loadNative().aeadPaths();
+}
+
+function checkPath(path: unknown): AeadPath | undefined {
+  if (path === undefined) return undefined;
+  if (typeof path !== 'string') throw new TypeError('path must be a string');
+  const available = aeadPaths();
+  if (!(available as string[]).includes(path)) {
+    throw new RangeError(`AEAD path '${path}' is not available here (have: ${available.join(', ')})`);
+  }
+  return path as AeadPath;
+}
 
 export const KEY_SIZE = 32;
 export const TAG_SIZE = 16;
@@ -44,18 +64,18 @@ export class AeadKey {
   }
 
   /** Encrypts plaintext and appends the 16-byte tag. */
-  seal(counter: bigint, plaintext: Uint8Array, ad?: Uint8Array): Buffer {
+  seal(counter: bigint, plaintext: Uint8Array, ad?: Uint8Array, path?: AeadPath): Buffer {
     const text = checkBytes(plaintext, 'plaintext');
     const dst = Buffer.allocUnsafe(text.length + TAG_SIZE);
-    this.#native.seal(checkU64(counter, 'counter'), text, checkOptionalBytes(ad, 'ad'), dst);
+    this.#native.seal(checkU64(counter, 'counter'), text, checkOptionalBytes(ad, 'ad'), dst, checkPath(path));
     return dst;
   }
 
   /** Authenticates and decrypts ciphertext‖tag; null when it does not authenticate. */
-  open(counter: bigint, sealed: Uint8Array, ad?: Uint8Array): Buffer | null {
+  open(counter: bigint, sealed: Uint8Array, ad?: Uint8Array, path?: AeadPath): Buffer | null {
     const bytes = checkBytes(sealed, 'sealed');
     const dst = Buffer.allocUnsafe(Math.max(bytes.length - TAG_SIZE, 0));
-    return this.#native.open(checkU64(counter, 'counter'), bytes, checkOptionalBytes(ad, 'ad'), dst)
+    return this.#native.open(checkU64(counter, 'counter'), bytes, checkOptionalBytes(ad, 'ad'), dst, checkPath(path))
       ? dst
       : null;
   }
@@ -64,36 +84,38 @@ export class AeadKey {
    * seal into dst (plaintext.length + 16 bytes at its start); dst may begin where plaintext
    * begins (in place) but must not overlap it otherwise. Returns the sealed view of dst.
    */
-  sealInto(counter: bigint, plaintext: Uint8Array, dst: Uint8Array, ad?: Uint8Array): Uint8Array {
+  sealInto(counter: bigint, plaintext: Uint8Array, dst: Uint8Array, ad?: Uint8Array, path?: AeadPath): Uint8Array {
     const text = checkBytes(plaintext, 'plaintext');
     const out = checkDst(dst, text.length + TAG_SIZE);
-    this.#native.seal(checkU64(counter, 'counter'), text, checkOptionalBytes(ad, 'ad'), out);
+    this.#native.seal(checkU64(counter, 'counter'), text, checkOptionalBytes(ad, 'ad'), out, checkPath(path));
     return out.subarray(0, text.length + TAG_SIZE);
   }
 
   /** open into dst (same overlap rule); returns the plaintext view of dst, or null. */
-  openInto(counter: bigint, sealed: Uint8Array, dst: Uint8Array, ad?: Uint8Array): Uint8Array | null {
+  openInto(counter: bigint, sealed: Uint8Array, dst: Uint8Array, ad?: Uint8Array, path?: AeadPath): Uint8Array | null {
     const bytes = checkBytes(sealed, 'sealed');
     const textLength = Math.max(bytes.length - TAG_SIZE, 0);
     const out = checkDst(dst, textLength);
-    return this.#native.open(checkU64(counter, 'counter'), bytes, checkOptionalBytes(ad, 'ad'), out)
+    return this.#native.open(checkU64(counter, 'counter'), bytes, checkOptionalBytes(ad, 'ad'), out, checkPath(path))
       ? out.subarray(0, textLength)
       : null;
   }
 
   /** seal with an arbitrary 12-byte RFC 8439 nonce instead of WireGuard's counter nonce. */
-  sealWithNonce(nonce: Uint8Array, plaintext: Uint8Array, ad?: Uint8Array): Buffer {
+  sealWithNonce(nonce: Uint8Array, plaintext: Uint8Array, ad?: Uint8Array, path?: AeadPath): Buffer {
     const text = checkBytes(plaintext, 'plaintext');
     const dst = Buffer.allocUnsafe(text.length + TAG_SIZE);
-    this.#native.sealWithNonce(checkBytes(nonce, 'nonce', NONCE_SIZE), text, checkOptionalBytes(ad, 'ad'), dst);
+    const raw = checkBytes(nonce, 'nonce', NONCE_SIZE);
+    this.#native.sealWithNonce(raw, text, checkOptionalBytes(ad, 'ad'), dst, checkPath(path));
     return dst;
   }
 
   /** open with an arbitrary 12-byte RFC 8439 nonce; null when it does not authenticate. */
-  openWithNonce(nonce: Uint8Array, sealed: Uint8Array, ad?: Uint8Array): Buffer | null {
+  openWithNonce(nonce: Uint8Array, sealed: Uint8Array, ad?: Uint8Array, path?: AeadPath): Buffer | null {
     const bytes = checkBytes(sealed, 'sealed');
     const dst = Buffer.allocUnsafe(Math.max(bytes.length - TAG_SIZE, 0));
-    const ok = this.#native.openWithNonce(checkBytes(nonce, 'nonce', NONCE_SIZE), bytes, checkOptionalBytes(ad, 'ad'), dst);
+    const raw = checkBytes(nonce, 'nonce', NONCE_SIZE);
+    const ok = this.#native.openWithNonce(raw, bytes, checkOptionalBytes(ad, 'ad'), dst, checkPath(path));
     return ok ? dst : null;
   }
 
@@ -102,11 +124,17 @@ export class AeadKey {
    * to back), sealed with counters[i] and without AD. The sealed packets (16 bytes longer
    * each) lie back to back in dst, which must not overlap src; it is allocated when omitted.
    */
-  sealMany(counters: BigUint64Array, src: Uint8Array, lengths: Uint32Array, dst?: Uint8Array): Uint8Array {
+  sealMany(
+    counters: BigUint64Array,
+    src: Uint8Array,
+    lengths: Uint32Array,
+    dst?: Uint8Array,
+    path?: AeadPath,
+  ): Uint8Array {
     const total = checkBatch(counters, src, lengths);
     const needed = total + lengths.length * TAG_SIZE;
     const out = dst === undefined ? Buffer.allocUnsafe(needed) : checkDst(dst, needed);
-    this.#native.sealMany(counters, src, lengths, out);
+    this.#native.sealMany(counters, src, lengths, out, checkPath(path));
     return out;
   }
 
@@ -115,15 +143,21 @@ export class AeadKey {
    * with counters[i] and without AD into dst at the offset it has in src (dst may be src:
    * in place). dst is allocated when omitted.
    */
-  openMany(counters: BigUint64Array, src: Uint8Array, lengths: Uint32Array, dst?: Uint8Array): OpenManyResult {
+  openMany(
+    counters: BigUint64Array,
+    src: Uint8Array,
+    lengths: Uint32Array,
+    dst?: Uint8Array,
+    path?: AeadPath,
+  ): OpenManyResult {
     const total = checkBatch(counters, src, lengths);
     const out = dst === undefined ? Buffer.allocUnsafe(total) : checkDst(dst, total);
     const ok = new Uint8Array(lengths.length);
-    const opened = this.#native.openMany(counters, src, lengths, out, ok);
+    const opened = this.#native.openMany(counters, src, lengths, out, ok, checkPath(path));
     return { opened, ok, dst: out };
   }
 
-  /** Frees the native key now (OpenSSL wipes it); any later call throws. */
+  /** Frees the native key now (OpenSSL wipes its copy, the addon its own); any later call throws. */
   destroy(): void {
     this.#native.destroy();
   }

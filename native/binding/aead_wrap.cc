@@ -1,7 +1,10 @@
 // JavaScript class AeadKey: one ChaCha20-Poly1305 key held in C++, sealing and opening into
-// caller-provided buffers, one packet per call or many packets laid out in one buffer.
+// caller-provided buffers, one packet per call or many packets laid out in one buffer; and
+// aeadPaths(), the implementations this build and CPU can run (native/aead.h). Every method
+// takes an optional last argument naming the path; without it the fastest runs.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "aead.h"
 #include "binding/modules.h"
@@ -12,6 +15,26 @@ namespace viaguard::binding {
 namespace {
 
 constexpr size_t kTag = ChaChaPoly::kTagSize;
+
+// Argument i: undefined for the fastest path, or the name of an available one.
+AeadPath PathArg(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsUndefined()) return FastestAeadPath();
+  if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
+  const std::string name = info[i].As<Napi::String>().Utf8Value();
+  for (AeadPath path : AvailableAeadPaths()) {
+    if (name == AeadPathName(path)) return path;
+  }
+  throw Napi::RangeError::New(info.Env(), "AEAD path '" + name + "' is not available here");
+}
+
+Napi::Value AeadPaths(const Napi::CallbackInfo& info) {
+  const std::vector<AeadPath>& paths = AvailableAeadPaths();
+  Napi::Array names = Napi::Array::New(info.Env(), paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    names.Set(static_cast<uint32_t>(i), Napi::String::New(info.Env(), AeadPathName(paths[i])));
+  }
+  return names;
+}
 
 class AeadKey : public Napi::ObjectWrap<AeadKey> {
  public:
@@ -57,7 +80,8 @@ class AeadKey : public Napi::ObjectWrap<AeadKey> {
     }
   }
 
-  // seal(counter | nonce, plaintext, ad | null, dst): dst receives plaintext.length + 16 bytes.
+  // seal(counter | nonce, plaintext, ad | null, dst, path?): dst receives plaintext.length + 16
+  // bytes.
   template <bool kRawNonce>
   Napi::Value Seal(const Napi::CallbackInfo& info) {
     uint64_t counter = 0;
@@ -72,19 +96,21 @@ class AeadKey : public Napi::ObjectWrap<AeadKey> {
     if (!SameOrDisjoint(src, dst)) {
       throw Napi::RangeError::New(info.Env(), "dst must start at plaintext or not overlap it");
     }
+    const AeadPath path = PathArg(info, 4);
     ChaChaPoly& cipher = Cipher(info.Env());
     Guarded(info.Env(), [&] {
       if (kRawNonce) {
-        cipher.SealWithNonce(nonce, src.data, src.size, ad.data, ad.size, dst.data);
+        cipher.SealWithNonce(nonce, src.data, src.size, ad.data, ad.size, dst.data, path);
       } else {
-        cipher.Seal(counter, src.data, src.size, ad.data, ad.size, dst.data);
+        cipher.Seal(counter, src.data, src.size, ad.data, ad.size, dst.data, path);
       }
     });
     return info.Env().Undefined();
   }
 
-  // open(counter | nonce, sealed, ad | null, dst) -> boolean: dst receives sealed.length - 16
-  // bytes; false when the packet is shorter than a tag or does not authenticate.
+  // open(counter | nonce, sealed, ad | null, dst, path?) -> boolean: dst receives
+  // sealed.length - 16 bytes; false when the packet is shorter than a tag or does not
+  // authenticate.
   template <bool kRawNonce>
   Napi::Value Open(const Napi::CallbackInfo& info) {
     uint64_t counter = 0;
@@ -99,10 +125,12 @@ class AeadKey : public Napi::ObjectWrap<AeadKey> {
     if (!SameOrDisjoint(src, dst)) {
       throw Napi::RangeError::New(info.Env(), "dst must start at sealed or not overlap it");
     }
+    const AeadPath path = PathArg(info, 4);
     ChaChaPoly& cipher = Cipher(info.Env());
     const bool ok = Guarded(info.Env(), [&] {
-      return kRawNonce ? cipher.OpenWithNonce(nonce, src.data, src.size, ad.data, ad.size, dst.data)
-                       : cipher.Open(counter, src.data, src.size, ad.data, ad.size, dst.data);
+      return kRawNonce
+                 ? cipher.OpenWithNonce(nonce, src.data, src.size, ad.data, ad.size, dst.data, path)
+                 : cipher.Open(counter, src.data, src.size, ad.data, ad.size, dst.data, path);
     });
     return Napi::Boolean::New(info.Env(), ok);
   }
@@ -132,9 +160,25 @@ class AeadKey : public Napi::ObjectWrap<AeadKey> {
     return b;
   }
 
-  // sealMany(counters, src, lengths, dst): packet i (lengths[i] bytes of src) is sealed with
-  // counters[i]; the sealed packets (each 16 bytes longer) lie back to back in dst, which must
-  // not overlap src.
+  // The batch as AeadPackets: packets lie back to back in src; in dst each takes dstGrowth
+  // bytes more than in src.
+  static std::vector<AeadPacket> Packets(const Batch& b, size_t dstGrowth) {
+    const size_t n = b.lengths.ElementLength();
+    std::vector<AeadPacket> packets(n);
+    size_t in = 0;
+    size_t out = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const size_t len = b.lengths[i];
+      packets[i] = {b.counters[i], b.src.data + in, len, b.dst.data + out};
+      in += len;
+      out += len + dstGrowth;
+    }
+    return packets;
+  }
+
+  // sealMany(counters, src, lengths, dst, path?): packet i (lengths[i] bytes of src) is sealed
+  // with counters[i]; the sealed packets (each 16 bytes longer) lie back to back in dst, which
+  // must not overlap src.
   Napi::Value SealMany(const Napi::CallbackInfo& info) {
     const Batch b = ReadBatch(info);
     const size_t n = b.lengths.ElementLength();
@@ -144,23 +188,16 @@ class AeadKey : public Napi::ObjectWrap<AeadKey> {
     if (!Disjoint(b.src, b.dst)) {
       throw Napi::RangeError::New(info.Env(), "dst must not overlap src");
     }
+    const AeadPath path = PathArg(info, 4);
     ChaChaPoly& cipher = Cipher(info.Env());
-    Guarded(info.Env(), [&] {
-      size_t in = 0;
-      size_t out = 0;
-      for (size_t i = 0; i < n; ++i) {
-        const size_t len = b.lengths[i];
-        cipher.Seal(b.counters[i], b.src.data + in, len, nullptr, 0, b.dst.data + out);
-        in += len;
-        out += len + kTag;
-      }
-    });
+    const std::vector<AeadPacket> packets = Packets(b, kTag);
+    Guarded(info.Env(), [&] { cipher.SealMany(packets.data(), n, path); });
     return info.Env().Undefined();
   }
 
-  // openMany(counters, src, lengths, dst, ok) -> number: packet i (lengths[i] sealed bytes of
-  // src) is opened with counters[i] into dst at the same offset it has in src (so dst may be
-  // src itself); ok[i] becomes 1 or 0. Returns how many packets authenticated.
+  // openMany(counters, src, lengths, dst, ok, path?) -> number: packet i (lengths[i] sealed
+  // bytes of src) is opened with counters[i] into dst at the same offset it has in src (so dst
+  // may be src itself); ok[i] becomes 1 or 0. Returns how many packets authenticated.
   Napi::Value OpenMany(const Napi::CallbackInfo& info) {
     const Batch b = ReadBatch(info);
     const ByteView ok = BytesArg(info, 4, "ok");
@@ -172,20 +209,11 @@ class AeadKey : public Napi::ObjectWrap<AeadKey> {
     if (!SameOrDisjoint(b.src, b.dst) || !Disjoint(ok, b.src) || !Disjoint(ok, b.dst)) {
       throw Napi::RangeError::New(info.Env(), "dst must be src or not overlap it; ok apart");
     }
+    const AeadPath path = PathArg(info, 5);
     ChaChaPoly& cipher = Cipher(info.Env());
-    const size_t opened = Guarded(info.Env(), [&] {
-      size_t count = 0;
-      size_t at = 0;
-      for (size_t i = 0; i < n; ++i) {
-        const size_t len = b.lengths[i];
-        const bool good = cipher.Open(b.counters[i], b.src.data + at, len, nullptr, 0,
-                                      b.dst.data + at);
-        ok.data[i] = good ? 1 : 0;
-        count += good ? 1 : 0;
-        at += len;
-      }
-      return count;
-    });
+    const std::vector<AeadPacket> packets = Packets(b, 0);
+    const size_t opened =
+        Guarded(info.Env(), [&] { return cipher.OpenMany(packets.data(), n, ok.data, path); });
     return Napi::Number::New(info.Env(), static_cast<double>(opened));
   }
 
@@ -202,6 +230,7 @@ class AeadKey : public Napi::ObjectWrap<AeadKey> {
 
 void InitAead(Napi::Env env, Napi::Object exports) {
   exports.Set("AeadKey", AeadKey::Define(env));
+  exports.Set("aeadPaths", Napi::Function::New<AeadPaths>(env, "aeadPaths"));
 }
 
 }  // namespace viaguard::binding

@@ -25,19 +25,41 @@ export interface NativeAllowedIps {
   lookupMany(family: number, addresses: Uint8Array, out: Uint32Array): number;
 }
 
-/** One ChaCha20-Poly1305 key (native/binding/aead_wrap.cc). */
+/** A ChaCha20-Poly1305 implementation of the addon (native/aead.h). */
+export type NativeAeadPath = 'openssl' | 'ipsec-mb';
+
+/** One ChaCha20-Poly1305 key (native/binding/aead_wrap.cc); path omitted: the fastest. */
 export interface NativeAeadKey {
-  seal(counter: bigint, plaintext: Uint8Array, ad: Uint8Array | null, dst: Uint8Array): void;
-  open(counter: bigint, sealed: Uint8Array, ad: Uint8Array | null, dst: Uint8Array): boolean;
-  sealWithNonce(nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array | null, dst: Uint8Array): void;
-  openWithNonce(nonce: Uint8Array, sealed: Uint8Array, ad: Uint8Array | null, dst: Uint8Array): boolean;
-  sealMany(counters: BigUint64Array, src: Uint8Array, lengths: Uint32Array, dst: Uint8Array): void;
+  seal(counter: bigint, plaintext: Uint8Array, ad: Uint8Array | null, dst: Uint8Array, path?: NativeAeadPath): void;
+  open(counter: bigint, sealed: Uint8Array, ad: Uint8Array | null, dst: Uint8Array, path?: NativeAeadPath): boolean;
+  sealWithNonce(
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    ad: Uint8Array | null,
+    dst: Uint8Array,
+    path?: NativeAeadPath,
+  ): void;
+  openWithNonce(
+    nonce: Uint8Array,
+    sealed: Uint8Array,
+    ad: Uint8Array | null,
+    dst: Uint8Array,
+    path?: NativeAeadPath,
+  ): boolean;
+  sealMany(
+    counters: BigUint64Array,
+    src: Uint8Array,
+    lengths: Uint32Array,
+    dst: Uint8Array,
+    path?: NativeAeadPath,
+  ): void;
   openMany(
     counters: BigUint64Array,
     src: Uint8Array,
     lengths: Uint32Array,
     dst: Uint8Array,
     ok: Uint8Array,
+    path?: NativeAeadPath,
   ): number;
   destroy(): void;
 }
@@ -172,6 +194,8 @@ export interface NativeAddon {
   NetlinkSocket: NativeNetlinkSocketConstructor;
   AllowedIps: new () => NativeAllowedIps;
   AeadKey: new (key: Uint8Array) => NativeAeadKey;
+  /** The ChaCha20-Poly1305 implementations this build and CPU can run, the fastest first. */
+  aeadPaths(): NativeAeadPath[];
   ReplayWindow: new () => NativeReplayWindow;
   monotonicMs(): number;
   /** glibc malloc_trim(0): free heap pages back to the kernel; true when some were. */
