@@ -153,6 +153,24 @@ bool DataPath::RemovePeer(PeerId id) {
   return true;
 }
 
+std::vector<std::pair<PeerId, Endpoint>> DataPath::LocalAddresses() const {
+  std::vector<std::pair<PeerId, Endpoint>> out;
+  peers_.ForEach([&out](Peer& p) {
+    std::lock_guard lock(p.mu);
+    if (p.endpoint.IsSet() && p.endpoint.hasLocal) out.emplace_back(p.id, p.endpoint);
+  });
+  return out;
+}
+
+bool DataPath::ForgetLocalAddress(PeerId id, const Endpoint& seen) {
+  std::shared_ptr<Peer> peer = peers_.Find(id);
+  if (!peer) return false;
+  std::lock_guard lock(peer->mu);
+  if (peer->endpoint != seen || !peer->endpoint.SameLocal(seen)) return false;
+  peer->endpoint.hasLocal = false;
+  return true;
+}
+
 bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return false;

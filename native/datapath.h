@@ -109,6 +109,12 @@ class DataPath {
   bool HasPeer(PeerId id) const { return peers_.Find(id) != nullptr; }
   bool RemovePeer(PeerId id);  // also drops its keypairs, staged packets and AllowedIPs
   bool SetEndpoint(PeerId id, const Endpoint& endpoint);  // unset endpoint clears it
+  // The endpoints of the peers that remember a local (source) address, for the control plane
+  // to check against the routes (the kernel's WireGuard re-checks its cached source on each
+  // send). ForgetLocalAddress drops the peer's local address if its endpoint is still `seen`
+  // (address, port, local address and interface); the next send lets the kernel choose one.
+  std::vector<std::pair<PeerId, Endpoint>> LocalAddresses() const;
+  bool ForgetLocalAddress(PeerId id, const Endpoint& seen);
   // Throws std::invalid_argument for an unknown peer or a local index in use.
   void InstallKeypair(PeerId id, const KeypairParams& params);
   bool RemoveKeypair(uint32_t localIndex);

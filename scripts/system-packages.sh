@@ -12,7 +12,8 @@ packages=(
   wireguard-tools wireguard-go
   # what the privileged tests drive inside network namespaces
   iproute2 iputils-ping tcpdump nftables iperf3 babeld bird2 socat netcat-openbsd
-  # fuzzing and sanitizer builds (clang's libFuzzer and runtimes), multi-buffer crypto reference
+  # fuzzing and sanitizer builds (clang's libFuzzer and runtimes); OpenSSL headers for the standalone
+  # fuzz build; Intel's ipsec-mb, the AVX-512 ChaCha20-Poly1305 the addon links when present
   clang-14 libclang-rt-14-dev llvm-14 libssl-dev libipsec-mb-dev
 )
 

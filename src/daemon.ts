@@ -8,6 +8,7 @@ import { LocalDevice } from './device/device.js';
 import { logDrops } from './device/drop-log.js';
 import { watchLink, type LinkWatch } from './device/link-watch.js';
 import { watchRoutes, type RouteWatch } from './device/route-watch.js';
+import { watchSourceAddresses } from './device/source-address-watch.js';
 import { createUapiHandler } from './device/uapi-handler.js';
 import type { Logger } from './log.js';
 import { UapiServer, uapiSocketInUse } from './uapi/server.js';
@@ -75,6 +76,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   }
 
   const drops = logDrops(device, log);
+  const sources = watchSourceAddresses(device, log);
   let finish: (reason: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => (finish = resolve));
   let stopping = false;
@@ -88,6 +90,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     link?.close();
     routes?.close();
     drops.close();
+    sources.close();
     device.close(reason);
     void (server?.close() ?? Promise.resolve()).finally(() => finish(reason));
   }

@@ -190,6 +190,8 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceMethod<&DataPlaneWrap::LearntAddresses>("learntAddresses"),
             InstanceMethod<&DataPlaneWrap::SettleSources>("settleSources"),
             InstanceMethod<&DataPlaneWrap::ClearSourceVerdicts>("clearSourceVerdicts"),
+            InstanceMethod<&DataPlaneWrap::LocalAddresses>("localAddresses"),
+            InstanceMethod<&DataPlaneWrap::ForgetLocalAddress>("forgetLocalAddress"),
             InstanceMethod<&DataPlaneWrap::Bind>("bind"),
             InstanceMethod<&DataPlaneWrap::SetFwmark>("setFwmark"),
             InstanceMethod<&DataPlaneWrap::SetMac1Key>("setMac1Key"),
@@ -464,6 +466,31 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
   }
 
   void ClearSourceVerdicts(const Napi::CallbackInfo& info) { Open(info).ClearSourceVerdicts(); }
+
+  // localAddresses() -> [{peer, address, port, localAddress, localIfindex}]
+  Napi::Value LocalAddresses(const Napi::CallbackInfo& info) {
+    std::vector<std::pair<PeerId, Endpoint>> locals = Open(info).LocalAddresses();
+    Napi::Array out = Napi::Array::New(info.Env(), locals.size());
+    for (size_t i = 0; i < locals.size(); ++i) {
+      const Endpoint& e = locals[i].second;
+      Napi::Object o = Napi::Object::New(info.Env());
+      o.Set("peer", locals[i].first);
+      o.Set("address", e.AddressText());
+      o.Set("port", e.Port());
+      o.Set("localAddress", e.LocalText());
+      o.Set("localIfindex", e.localIfindex);
+      out.Set(static_cast<uint32_t>(i), o);
+    }
+    return out;
+  }
+
+  // forgetLocalAddress(peer, address, port, localAddress, localIfindex) -> whether it was forgotten
+  Napi::Value ForgetLocalAddress(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    Endpoint seen = EndpointArgs(info, 1, 3);
+    seen.localIfindex = static_cast<uint32_t>(IntegerArg(info, 4, "localIfindex", 0, UINT32_MAX));
+    return Napi::Boolean::New(info.Env(), Open(info).ForgetLocalAddress(id, seen));
+  }
 
   void SetMtu(const Napi::CallbackInfo& info) {
     int mtu = static_cast<int>(IntegerArg(info, 0, "mtu", 576, 65535));

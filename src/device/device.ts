@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { interfaceName } from '../net/interface-name.js';
 import { parseIp } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
-import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
+import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type LocalAddress, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
 import { REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
 import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/crypto.js';
@@ -347,6 +347,16 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   /** Routes, rules or ownership changed: every `route` source verdict must be asked again. */
   clearSourceVerdicts(): void {
     if (!this.closed) this.dataPlane.clearSourceVerdicts();
+  }
+
+  /** The peers answered from a remembered address of ours (sticky source); none once closed. */
+  localAddresses(): LocalAddress[] {
+    return this.closed ? [] : this.dataPlane.localAddresses();
+  }
+
+  /** Drops a peer's remembered source address if it is still `seen`. */
+  forgetLocalAddress(seen: LocalAddress): boolean {
+    return !this.closed && this.dataPlane.forgetLocalAddress(seen);
   }
 
   /** Every peer in creation order, with the data plane's counters read now. */

@@ -6,7 +6,9 @@ import { AllowedIps } from '../allowedips.js';
 import { checkBytes, checkInteger } from '../checks.js';
 import { checkPeer } from '../prefix-batch.js';
 import { loadNative } from './loader.js';
-import type { NativeDataPlane, NativeDataPlaneEvent, NativeSourceVerdict } from './native.js';
+import type { NativeDataPlane, NativeDataPlaneEvent, NativeLocalAddress, NativeSourceVerdict } from './native.js';
+
+export type LocalAddress = NativeLocalAddress;
 
 export type DataPlaneEvent = NativeDataPlaneEvent;
 export type SourceVerdict = NativeSourceVerdict;
@@ -257,6 +259,26 @@ export class DataPlane {
   /** Forgets every `route` source verdict (routes, rules or ownership changed): each pair asks again. */
   clearSourceVerdicts(): void {
     this.#native.clearSourceVerdicts();
+  }
+
+  /** The peers answered from a remembered address of ours (where their packets reached us). */
+  localAddresses(): LocalAddress[] {
+    return this.#native.localAddresses();
+  }
+
+  /**
+   * Drops a peer's remembered source address if its endpoint is still `seen` (a datagram may
+   * have taught a newer one meanwhile); the kernel picks the next by the routes.
+   */
+  forgetLocalAddress(seen: LocalAddress): boolean {
+    const remote = checkAddress(seen.address);
+    return this.#native.forgetLocalAddress(
+      checkPeer(seen.peer),
+      remote,
+      checkInteger(seen.port, 'port', 1, 65535),
+      checkLocalAddress(seen.localAddress, remote)!,
+      checkInteger(seen.localIfindex, 'localIfindex', 0, 0xffffffff),
+    );
   }
 
   /** The bound UDP port, 0 before bind(). */

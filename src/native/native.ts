@@ -85,6 +85,16 @@ export type NativeDataPlaneEvent =
   /** Route mode: peer's authenticated packets came from this link-local address, which it now owns. */
   | { type: 'addressLearnt'; peer: number; address: string };
 
+/** A peer's endpoint and the address of ours it is answered from (sticky source). */
+export interface NativeLocalAddress {
+  peer: number;
+  address: string;
+  port: number;
+  localAddress: string;
+  /** The interface its packets arrived on; 0 when unknown. */
+  localIfindex: number;
+}
+
 /** An answer to a resolveSource event. */
 export interface NativeSourceVerdict {
   address: string;
@@ -110,6 +120,8 @@ export interface NativeDataPlane {
   learntAddresses(peer: number): string[];
   settleSources(verdicts: NativeSourceVerdict[]): void;
   clearSourceVerdicts(): void;
+  localAddresses(): NativeLocalAddress[];
+  forgetLocalAddress(peer: number, address: string, port: number, localAddress: string, localIfindex: number): boolean;
   bind(port: number): number;
   setFwmark(mark: number): void;
   setMac1Key(key: Uint8Array | null): void;

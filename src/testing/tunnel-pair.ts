@@ -3,12 +3,11 @@
 // exist; viaguardd keeps it), configured with the real `wg` and `ip`. Used by the privileged
 // tests, the demo and bench:tunnel.
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Namespace, connect, uniqueSuffix } from './netns.js';
 import { requireTools } from './require-tools.js';
+import { startInterface } from './wg-interface.js';
 
 export interface Implementation {
   label: string;
@@ -75,8 +74,6 @@ export async function createTunnelPair(leftImpl: Implementation, rightImpl: Impl
     ];
     for (const [i, end] of ends.entries()) {
       const other = ends[1 - i];
-      const [cmd, ...args] = end.impl.command;
-      await end.ns.exec(cmd, [...args, end.ifname]);
       const conf = [
         '[Interface]',
         `PrivateKey = ${keys[i].privateKey}`,
@@ -85,18 +82,8 @@ export async function createTunnelPair(leftImpl: Implementation, rightImpl: Impl
         `PublicKey = ${keys[1 - i].publicKey}`,
         `AllowedIPs = ${other.tunnel4}/32, ${other.tunnel6}/128`,
         ...(i === 0 && !leftKnowsEndpoint ? [] : [`Endpoint = ${outerAddress(1 - i)}`]),
-        '',
-      ].join('\n');
-      const confPath = join(tmpdir(), `${end.ifname}.conf`);
-      writeFileSync(confPath, conf, { mode: 0o600 });
-      try {
-        await end.ns.exec('wg', ['setconf', end.ifname, confPath]);
-      } finally {
-        rmSync(confPath, { force: true });
-      }
-      await end.ns.exec('ip', ['addr', 'add', `${end.tunnel4}/24`, 'dev', end.ifname]);
-      await end.ns.exec('ip', ['addr', 'add', `${end.tunnel6}/64`, 'dev', end.ifname, 'nodad']);
-      await end.ns.exec('ip', ['link', 'set', end.ifname, 'up']);
+      ];
+      await startInterface(end.ns, end.impl, end.ifname, { conf, addresses: [`${end.tunnel4}/24`, `${end.tunnel6}/64`] });
     }
     return { left: ends[0], right: ends[1], destroy };
   } catch (err) {

@@ -6,12 +6,10 @@
 // dies once they exceed an MTU, and the selftest's bound (< 70,000 bytes sent by wg1 within the
 // flood ping and one second after) holds.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UapiClient } from '../../src/uapi/client.js';
 import { Namespace, connect, uniqueSuffix } from '../../src/testing/netns.js';
 import { viaguardd, wgKeyPair } from '../../src/testing/tunnel-pair.js';
+import { startInterface } from '../../src/testing/wg-interface.js';
 import { requireRoot, run } from '../support/run.js';
 
 interface Interface {
@@ -20,18 +18,7 @@ interface Interface {
 }
 
 async function start(ns: Namespace, name: string, conf: string[], addresses: string[], mtu?: number): Promise<Interface> {
-  const [cmd, ...args] = viaguardd.command;
-  await ns.exec(cmd, [...args, name]);
-  const path = join(tmpdir(), `${name}.conf`);
-  writeFileSync(path, conf.join('\n') + '\n', { mode: 0o600 });
-  try {
-    await ns.exec('wg', ['setconf', name, path]);
-  } finally {
-    rmSync(path, { force: true });
-  }
-  for (const address of addresses) await ns.exec('ip', ['addr', 'add', address, 'dev', name, ...(address.includes(':') ? ['nodad'] : [])]);
-  if (mtu !== undefined) await ns.exec('ip', ['link', 'set', name, 'mtu', String(mtu)]);
-  await ns.exec('ip', ['link', 'set', name, 'up']);
+  await startInterface(ns, viaguardd, name, { conf, addresses, mtu });
   return { ns, name };
 }
 
