@@ -189,6 +189,22 @@ export interface NativeAddon {
   hmacBlake2sInto(out: Uint8Array, key: Uint8Array, data: Uint8Array): void;
   /** out (32 n bytes, n = 1..3) receives WireGuard's KDF_n(key, input), the outputs back to back. */
   hkdfBlake2sInto(out: Uint8Array, key: Uint8Array, input: Uint8Array): void;
+  /**
+   * native/binding/offload_wrap.cc, for tests: cuts what a TUN with offloads reads (its 10-byte
+   * virtio_net_hdr in host order and the packet; linkLength 0 or 14) into wire packets.
+   */
+  gsoSplit(
+    header: Uint8Array,
+    packet: Uint8Array,
+    linkLength: number,
+  ): { result: 'ok' | 'badHeader' | 'badPacket'; segments: Uint8Array[] };
+  /** The writes (virtio_net_hdr and packet) a TUN with offloads gets for these decrypted packets. */
+  groCoalesce(
+    packets: Uint8Array[],
+    linkLength: number,
+    tcp: boolean,
+    udp: boolean,
+  ): Array<{ header: Uint8Array; packet: Uint8Array }>;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,
