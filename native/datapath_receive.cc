@@ -67,6 +67,8 @@ void DataPath::ReceiveLoop() {
           ReceiveDatagram(segment, now, events);
         }
       }
+      // The next receive reuses the buffers the coalescer points into.
+      if (coalescer_) coalescer_->Flush();
     }
     Post(events);
   }
@@ -239,7 +241,9 @@ void DataPath::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uin
     case SourceResult::kAccept:
       break;
   }
-  if (!device_->Write(out, outLength)) {
+  if (coalescer_) {
+    coalescer_->Add(out, outLength);  // written (or counted as refused) at the batch's end
+  } else if (!device_->Write(out, outLength)) {
     counters_.Add(Counter::kDroppedTunWriteFailed);
     return;
   }

@@ -78,6 +78,8 @@ export interface NativeDataPlane {
   readonly port: number;
   /** A TAP device (route mode): frames, not IP packets. */
   readonly ethernet: boolean;
+  /** The device's offloads as the kernel granted them, e.g. 'csum tso4 tso6 tso_ecn uso4 uso6' or 'none (…)'. */
+  readonly offloads: string;
   /** The TAP's MAC as the kernel has it now; null on TUN. */
   hardwareAddress(): Uint8Array | null;
   setPeerMac(peer: number, mac: Uint8Array): void;
