@@ -1,7 +1,7 @@
 // TUN offloads end to end: random bytes sent through the tunnel with socat arrive byte-identical
 // (sha256) over IPv4 and IPv6 inside, between two viaguardd and between viaguardd and
-// wireguard-go (which sends and expects plain segments), at MTU 1280, 1420 and 9000, and under a
-// route with a smaller MTU. tcpdump on the tunnel interfaces shows the kernel really hands
+// wireguard-go (which sends and expects plain segments), at MTU 1280, 1420 and 9000, under a
+// route with a smaller MTU, and through route mode's TAP (Ethernet frames). tcpdump on the tunnel interfaces shows the kernel really hands
 // viaguardd super-packets and takes joined ones from it.
 import assert from 'node:assert/strict';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { uniqueSuffix } from '../../src/testing/netns.js';
+import { createRouteMesh, type RouteMesh } from '../../src/testing/route-mesh.js';
 import { createTunnelPair, viaguardd, wireguardGo, type Implementation, type TunnelEnd, type TunnelPair } from '../../src/testing/tunnel-pair.js';
 import { waitFor } from '../support/quick-harness.js';
 
@@ -72,12 +73,43 @@ async function setMtu(pair: TunnelPair, mtu: number): Promise<void> {
   }
 }
 
-// Waits until tcpdump on end's tunnel interface has seen one TCP packet longer than `bytes`.
-async function watchForLongPacket(end: TunnelEnd, bytes: number): Promise<{ seen: Promise<number | null> }> {
-  const capture = output(end.ns.spawn('timeout', ['60', 'tcpdump', '-i', end.ifname, '-n', '-c', '1', `tcp and greater ${bytes}`]));
+// Waits until tcpdump on end's tunnel interface has seen one TCP (UDP) packet longer than `bytes`.
+async function watchForLongPacket(end: TunnelEnd, bytes: number, protocol: 'tcp' | 'udp' = 'tcp'): Promise<{ seen: Promise<number | null> }> {
+  const capture = output(end.ns.spawn('timeout', ['60', 'tcpdump', '-i', end.ifname, '-n', '-c', '1', `${protocol} and greater ${bytes}`]));
   await waitFor(`tcpdump on ${end.ifname}`, () => capture.stderr().includes('listening on'), 10_000);
   return { seen: capture.exit };
 }
+
+// UDP datagrams whose bytes follow from their sequence number, so the receiver can tell a
+// datagram the kernel cut wrongly out of a joined (USO) write from a good one.
+const UDP_COUNT = 4000;
+const UDP_SIZE = 1200;
+const udpReceiver = (port: number, family: 4 | 6) => `
+const socket = require('node:dgram').createSocket({ type: 'udp${family}', recvBufferSize: 16 << 20 });
+let good = 0, bad = 0, timer;
+const done = () => { console.log(JSON.stringify({ good, bad })); process.exit(0); };
+socket.on('message', (m) => {
+  const seq = m.length === ${UDP_SIZE} ? m.readUInt32BE(0) : -1;
+  let ok = seq >= 0 && seq < ${UDP_COUNT};
+  for (let i = 4; ok && i < m.length; i++) ok = m[i] === ((seq * 7 + i) & 0xff);
+  ok ? good++ : bad++;
+  clearTimeout(timer);
+  timer = setTimeout(done, 1000);
+});
+socket.bind(${port}, () => console.error('listening'));`;
+const udpSender = (address: string, port: number, family: 4 | 6) => `
+const socket = require('node:dgram').createSocket('udp${family}');
+let seq = 0;
+const burst = () => {
+  for (let k = 0; k < 20 && seq < ${UDP_COUNT}; k++, seq++) {
+    const m = Buffer.alloc(${UDP_SIZE});
+    m.writeUInt32BE(seq, 0);
+    for (let i = 4; i < m.length; i++) m[i] = (seq * 7 + i) & 0xff;
+    socket.send(m, ${port}, '${address}');
+  }
+  if (seq < ${UDP_COUNT}) setTimeout(burst, 2); else setTimeout(() => socket.close(), 200);
+};
+burst();`;
 
 const pairs: Array<[Implementation, Implementation]> = [
   [viaguardd, viaguardd],
@@ -113,6 +145,24 @@ describe('TUN offloads: transfers arrive byte-identical (netns)', function () {
           assert.equal(await transfer(pair.left, pair.right, 4, SMALL), source.hashes.get(SMALL));
           assert.equal(await sent.seen, 0, 'no TSO super-packet on the sending TUN');
           assert.equal(await received.seen, 0, 'no joined super-packet on the receiving TUN');
+        });
+
+        it('UDP datagrams joined into USO writes reach the socket intact, one by one', async () => {
+          await setMtu(pair, 1420);
+          for (const family of [4, 6] as const) {
+            const port = nextPort++;
+            const joined = await watchForLongPacket(pair.right, 3000, 'udp');
+            const receiver = output(pair.right.ns.spawn(process.execPath, ['-e', udpReceiver(port, family)]));
+            await waitFor('the UDP receiver', () => receiver.stderr().includes('listening'), 10_000);
+            const address = family === 4 ? pair.right.tunnel4 : pair.right.tunnel6;
+            await pair.left.ns.exec('ping', ['-c', '1', '-W', '5', address]); // a session first: nothing staged
+            await pair.left.ns.exec(process.execPath, ['-e', udpSender(address, port, family)]);
+            assert.equal(await receiver.exit, 0, receiver.stderr());
+            const { good, bad } = JSON.parse(receiver.stdout()) as { good: number; bad: number };
+            assert.equal(bad, 0, `IPv${family}: datagrams cut wrongly`);
+            assert.equal(await joined.seen, 0, `IPv${family}: no USO write reached the TUN`);
+            assert.ok(good > UDP_COUNT * 0.9, `IPv${family}: only ${good} of ${UDP_COUNT} datagrams arrived`);
+          }
         });
 
         it(`MTU 1420: ${BIG / MiB} MiB over IPv4 and IPv6 inside`, async () => {
@@ -152,6 +202,30 @@ describe('TUN offloads: transfers arrive byte-identical (netns)', function () {
             }
           }
         });
+      }
+    });
+  });
+
+  describe('route mode (TAP) viaguardd <-> wireguard-go', () => {
+    let mesh: RouteMesh;
+    before(async () => {
+      mesh = await createRouteMesh(1, 'tapo');
+    });
+    after(async () => {
+      await mesh?.destroy();
+    });
+
+    it(`${SMALL / MiB} MiB both ways over IPv4 and IPv6 inside, frames cut and joined on the TAP`, async () => {
+      const a: TunnelEnd = { ns: mesh.a, ifname: mesh.ifname, tunnel4: '100.64.0.1', tunnel6: 'fd64::1', impl: viaguardd };
+      const peer = mesh.peers[0];
+      const b: TunnelEnd = { ns: peer.ns, ifname: peer.ifname, tunnel4: peer.tunnel4, tunnel6: peer.tunnel6, impl: wireguardGo };
+      for (const [from, to] of [[a, b], [b, a]]) {
+        const joined = await watchForLongPacket(a, 3000);
+        for (const family of [4, 6] as const) {
+          const what = `IPv${family} ${from.impl.label} -> ${to.impl.label}`;
+          assert.equal(await transfer(from, to, family, SMALL), source.hashes.get(SMALL), what);
+        }
+        assert.equal(await joined.seen, 0, `no super-packet on the TAP (${from.impl.label} sending)`);
       }
     });
   });
