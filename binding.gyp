@@ -3,7 +3,7 @@
     {
       "target_name": "viaguard",
       "sources": [
-        "<!@(find native -name '*.cc' -not -path 'native/test/*' | sort)"
+        "<!@(find native -name '*.cc' -not -path 'native/test/*' -not -path 'native/fuzz/*' | sort)"
       ],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",

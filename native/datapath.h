@@ -29,8 +29,10 @@
 #include "ip_device.h"
 #include "ip_packet.h"
 #include "ethernet.h"
+#include "icmp_error.h"
 #include "keypair.h"
 #include "learnt_addresses.h"
+#include "token_bucket.h"
 #include "peer_table.h"
 #include "shared_allowed_ips.h"
 #include "source_verdicts.h"
@@ -92,6 +94,8 @@ class DataPath {
   uint64_t DeviceMac() const { return deviceMac_.load(std::memory_order_relaxed); }
   // Re-reads the interface's MAC (after `ip link set address`).
   void RefreshDeviceMac();
+  // Where the interface lives now (see IpDevice::OpenNetns).
+  int OpenDeviceNetns(std::string* currentName) const { return device_->OpenNetns(currentName); }
   // Sets the MAC that stands for the peer. Throws std::invalid_argument when another peer has
   // it or it is not a unicast MAC; false for an unknown peer.
   bool SetPeerMac(PeerId id, Mac mac);
@@ -120,6 +124,11 @@ class DataPath {
   bool ResetNewHandshakeTimer(PeerId id);
   bool DropStaged(PeerId id);  // the handshake gave up: forget the packets waiting for it
 
+  // Handles received datagrams (UDP GRO batches split by segmentSize) as the receive thread
+  // does after reading them, and posts the events. For callers without a socket (the receive
+  // path's fuzz target): it must not run while the receive thread can, i.e. before any Bind.
+  void ReceiveBatch(Datagram* datagrams, size_t count);
+
   std::vector<PeerStats> Stats() const;
   uint64_t Count(Counter c) const { return counters_.Get(c); }
   std::vector<DataPathEvent> TakeEvents();
@@ -137,15 +146,21 @@ class DataPath {
   void ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
                       size_t* packetLength);
   void AnswerNeighbour(const NeighbourQuery& query);
+  // Tells the sender of a packet the tunnel cannot carry, through the device (ICMP/ICMPv6
+  // destination unreachable, rate-limited). packet is the IP packet; on a TAP device its
+  // Ethernet header precedes it.
+  void AnswerUnreachable(const uint8_t* packet, size_t length, uint64_t now);
   void Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
              std::vector<DataPathEvent>& events);
   // Encrypts the packet of length bytes found at message + kDataHeaderSize in place and queues
-  // it, or stages it when peer has no usable session.
-  void Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
+  // it, or stages it when peer has no usable session. False (the packet untouched) when the
+  // peer has no endpoint.
+  bool Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                 size_t length, uint64_t now, std::vector<DataPathEvent>& events);
   void FlushTx(TxContext& tx);
   void Stage(Peer& peer, const uint8_t* packet, size_t length);
   void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPathEvent>& events);
+  void ReceiveBatch(Datagram* datagrams, size_t count, std::vector<DataPathEvent>& events);
   void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
   // Authenticates and decrypts a data message in place, then hands its packet to ConsumeData.
   void ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
@@ -186,6 +201,7 @@ class DataPath {
   std::unordered_map<Mac, PeerId> peerByMac_;
   LearntAddresses learnt_;
   SourceVerdicts verdicts_;
+  TokenBucket unreachableBudget_{kUnreachablePerSecond, kUnreachableBurst};
 
   mutable std::shared_mutex socketsMu_;  // I/O shares it; Bind/Close take it exclusively
   UdpSockets sockets_;

@@ -21,6 +21,7 @@ enum class Counter : size_t {
   kDroppedStagedOverflow,        // oldest staged packet pushed out by a newer one
   kDroppedBadInnerHeader,        // not a valid IPv4/IPv6 packet inside the tunnel (or from TUN)
   kDroppedSendFailed,            // the UDP socket refused the datagram (or none is bound)
+  kDroppedOverPathMtu,           // datagram beyond the path MTU: never fragmented (routing loops)
   kDroppedTunWriteFailed,        // the TUN device refused a decrypted packet
   kDroppedHandshakeBacklog,      // handshake message while the control plane has too many queued
   kDroppedBadFrame,              // TAP frame too short, or a malformed ARP/NDP message
@@ -31,6 +32,8 @@ enum class Counter : size_t {
   kNeighbourReplies,             // ARP/NDP requests answered with a peer's MAC
   kNeighbourUnanswered,          // ARP/NDP requests for an address no peer owns
   kSourceLookups,                // `route` source check: verdicts asked of the control plane
+  kUnreachableSent,              // ICMP/ICMPv6 destination unreachable written to the device
+  kUnreachableRateLimited,       // unreachable answers withheld by the rate limit
   kDataPacketsSent,              // data messages sent, keepalives included
   kDataPacketsReceived,          // authenticated data messages, keepalives included
   kHandshakeMessagesReceived,    // handshake messages past the mac1 check, and cookie replies
@@ -42,10 +45,10 @@ constexpr std::array<const char*, static_cast<size_t>(Counter::kCount)> kCounter
     "droppedUnknownReceiverIndex", "droppedAuthFailed", "droppedReplayed",
     "droppedExpiredKey",     "droppedNoRouteToPeer",   "droppedNoEndpoint",
     "droppedSourceCheck",    "droppedStagedOverflow",  "droppedBadInnerHeader",
-    "droppedSendFailed",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
+    "droppedSendFailed",     "droppedOverPathMtu",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
     "droppedBadFrame",       "droppedUnknownMac",      "droppedMulticast",
     "droppedSourcePending",  "droppedBadOffload",     "neighbourReplies",       "neighbourUnanswered",
-    "sourceLookups",
+    "sourceLookups",         "unreachableSent",        "unreachableRateLimited",
     "dataPacketsSent",
     "dataPacketsReceived",   "handshakeMessagesReceived",
 };

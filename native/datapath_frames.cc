@@ -42,6 +42,7 @@ void DataPath::ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, 
   std::shared_lock lock(macsMu_);
   for (size_t i = 0; i < count; ++i) {
     owners[i] = kNoPeer;
+    packetLength[i] = 0;
     const uint8_t* frame = frames[i].data;
     NeighbourQuery query;
     switch (ClassifyFrame(frame, frames[i].length, &query)) {
@@ -62,12 +63,13 @@ void DataPath::ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, 
       counters_.Add(Counter::kDroppedBadInnerHeader);
       continue;
     }
-    packetLength[i] = header.totalLength;  // without any Ethernet padding
     if (IsGroupMac(frame)) {
       flood[i] = IsLinkLocalMulticast(header.family, header.destination);
+      if (flood[i]) packetLength[i] = header.totalLength;
       if (!flood[i]) counters_.Add(Counter::kDroppedMulticast);
       continue;
     }
+    packetLength[i] = header.totalLength;  // without any Ethernet padding
     auto it = peerByMac_.find(MacFromBytes(frame));
     if (it == peerByMac_.end()) {
       counters_.Add(Counter::kDroppedUnknownMac);

@@ -54,24 +54,35 @@ void DataPath::ReceiveLoop() {
         // After a rebind the event may name a closed socket: the new one has nothing yet.
         count = fd < 0 ? 0 : sockets_.Receive(fd, datagrams, kBatch);
       }
-      uint64_t now = MonotonicNs();
-      for (size_t j = 0; j < count; ++j) {
-        Datagram& d = datagrams[j];
-        if (d.segmentSize == 0) {
-          ReceiveDatagram(d, now, events);
-          continue;
-        }
-        for (size_t offset = 0; offset < d.length; offset += d.segmentSize) {
-          size_t length = std::min(d.segmentSize, d.length - offset);
-          Datagram segment{d.data + offset, length, length, d.peer};
-          ReceiveDatagram(segment, now, events);
-        }
-      }
-      // The next receive reuses the buffers the coalescer points into.
-      if (coalescer_) coalescer_->Flush();
+      ReceiveBatch(datagrams, count, events);
     }
     Post(events);
   }
+}
+
+void DataPath::ReceiveBatch(Datagram* datagrams, size_t count) {
+  std::vector<DataPathEvent> events;
+  ReceiveBatch(datagrams, count, events);
+  Post(events);
+}
+
+void DataPath::ReceiveBatch(Datagram* datagrams, size_t count,
+                            std::vector<DataPathEvent>& events) {
+  uint64_t now = MonotonicNs();
+  for (size_t j = 0; j < count; ++j) {
+    Datagram& d = datagrams[j];
+    if (d.segmentSize == 0) {
+      ReceiveDatagram(d, now, events);
+      continue;
+    }
+    for (size_t offset = 0; offset < d.length; offset += d.segmentSize) {
+      size_t length = std::min(d.segmentSize, d.length - offset);
+      Datagram segment{d.data + offset, length, length, d.peer};
+      ReceiveDatagram(segment, now, events);
+    }
+  }
+  // The next receive reuses the buffers the coalescer points into.
+  if (coalescer_) coalescer_->Flush();
 }
 
 void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,

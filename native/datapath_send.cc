@@ -156,7 +156,7 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
 
   PeerId owners[kBatch];
   bool flood[kBatch] = {};
-  size_t lengths[kBatch];
+  size_t lengths[kBatch];  // 0 for what is no IP packet (nothing to answer)
   if (ethernet_) {
     ClassifyFrames(packets, filled, owners, flood, lengths);
   } else {
@@ -167,6 +167,7 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
       IpHeaderView header;
       if (!ParseIpHeader(packets[i].data, packets[i].length, &header)) {
         owners[i] = kNoPeer;
+        lengths[i] = 0;
         counters_.Add(Counter::kDroppedBadInnerHeader);
         continue;
       }
@@ -180,13 +181,20 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
       Flood(tx, tx.Slot(i) + kDataHeaderSize, lengths[i], now, events);
       continue;
     }
-    if (owners[i] == kNoPeer) continue;
+    uint8_t* packet = tx.Slot(i) + kDataHeaderSize;
+    if (owners[i] == kNoPeer) {
+      if (lengths[i] > 0) AnswerUnreachable(packet, lengths[i], now);
+      continue;
+    }
     if (!peer || peer->id != owners[i]) peer = peers_.Find(owners[i]);
     if (!peer) {
       counters_.Add(Counter::kDroppedNoRouteToPeer);
+      AnswerUnreachable(packet, lengths[i], now);
       continue;
     }
-    Transmit(tx, peer, tx.Slot(i), lengths[i], now, events);
+    if (!Transmit(tx, peer, tx.Slot(i), lengths[i], now, events)) {
+      AnswerUnreachable(packet, lengths[i], now);
+    }
   }
   FlushTx(tx);
   if (result == IpDevice::ReadResult::kClosed) {
@@ -239,7 +247,7 @@ void DataPath::Stage(Peer& peer, const uint8_t* packet, size_t length) {
   peer.stagedCount.store(peer.staged.size(), std::memory_order_relaxed);
 }
 
-void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
+bool DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                         size_t length, uint64_t now, std::vector<DataPathEvent>& events) {
   uint8_t* payload = message + kDataHeaderSize;
   KeypairPtr keypair;
@@ -248,7 +256,7 @@ void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
     std::lock_guard lock(peer->mu);
     if (!peer->endpoint.IsSet()) {
       counters_.Add(Counter::kDroppedNoEndpoint);
-      return;
+      return false;
     }
     endpoint = peer->endpoint;
     keypair = peer->keypairs.current();
@@ -259,7 +267,7 @@ void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
   }
   if (!keypair) {
     RequestHandshake(*peer, now, events);
-    return;
+    return true;
   }
   uint64_t counter = keypair->sendCounter.fetch_add(1, std::memory_order_relaxed);
   if (counter >= kRejectAfterMessages) {
@@ -268,7 +276,7 @@ void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
       Stage(*peer, payload, length);
     }
     RequestHandshake(*peer, now, events);
-    return;
+    return true;
   }
   // Kernel send.c keep_key_fresh: the initiator renews an old session; either side renews
   // one whose counter is running out.
@@ -288,6 +296,7 @@ void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
   tx.peers[i] = peer;
   tx.data[i] = length > 0;
   if (tx.size == kBatch) FlushTx(tx);
+  return true;
 }
 
 void DataPath::FlushTx(TxContext& tx) {
@@ -299,7 +308,8 @@ void DataPath::FlushTx(TxContext& tx) {
   uint64_t now = MonotonicNs();
   for (size_t i = 0; i < tx.size; ++i) {
     if (tx.datagrams[i].length == 0) {
-      counters_.Add(Counter::kDroppedSendFailed);
+      counters_.Add(tx.datagrams[i].error == EMSGSIZE ? Counter::kDroppedOverPathMtu
+                                                      : Counter::kDroppedSendFailed);
     } else {
       Peer& peer = *tx.peers[i];
       if (tx.datagrams[i].localRefused) ForgetLocal(peer, tx.datagrams[i].peer);

@@ -181,6 +181,10 @@ void WriteEthernetHeader(uint8_t* header, Family family, const uint8_t* destinat
   StoreBe16(header + 12, family == Family::kIpv4 ? kEtherTypeIpv4 : kEtherTypeIpv6);
 }
 
+uint16_t InternetChecksum(const uint8_t* data, size_t length) {
+  return static_cast<uint16_t>(~ChecksumAdd(data, length));
+}
+
 uint16_t Icmpv6Checksum(const uint8_t* source, const uint8_t* destination, const uint8_t* message,
                         size_t length) {
   uint16_t sum = PseudoHeaderSum(Family::kIpv6, source, destination, kNextHeaderIcmpv6, length);

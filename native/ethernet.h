@@ -65,6 +65,9 @@ size_t BuildNeighbourReply(const NeighbourQuery& query, Mac ownerMac, uint8_t* o
 void WriteEthernetHeader(uint8_t* header, Family family, const uint8_t* destinationIp, Mac deviceMac,
                          Mac peerMac);
 
+// The Internet checksum (RFC 1071) of length bytes (an IPv4 header, an ICMPv4 message).
+uint16_t InternetChecksum(const uint8_t* data, size_t length);
+
 // The Internet checksum (RFC 1071) of the ICMPv6 message with its IPv6 pseudo-header.
 uint16_t Icmpv6Checksum(const uint8_t* source, const uint8_t* destination, const uint8_t* message,
                         size_t length);

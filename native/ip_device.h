@@ -28,6 +28,9 @@ class IpDevice {
   virtual bool Ethernet() const = 0;
   // The interface's own MAC (TAP only), read from the kernel now.
   virtual uint64_t HardwareAddress() const = 0;
+  // An fd of the network namespace the interface lives in now (it may have been moved since it
+  // was created) and its name there; -errno when that cannot be told (EBADFD: it was deleted).
+  virtual int OpenNetns(std::string* currentName) const = 0;
 
   enum class ReadResult { kOk, kClosed };
   // Fills up to count slots without blocking; *filled says how many. A GSO super-packet

@@ -15,4 +15,8 @@ namespace viaguard {
 // cannot be opened or joined; `create` itself must not throw.
 int RunInNetns(const std::string& netnsPath, const std::function<int()>& create);
 
+// The same with the namespace given as an open descriptor (e.g. from TUNGETDEVNETNS), which
+// stays the caller's.
+int RunInNetnsFd(int netnsFd, const std::function<int()>& create);
+
 }  // namespace viaguard

@@ -1,5 +1,7 @@
 #include "tun.h"
 
+#include "netns.h"
+
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -108,28 +110,57 @@ void Tun::EnableOffloads() {
 
 Tun::~Tun() { close(fd_); }
 
-void Tun::SetMtu(int mtu) {
-  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) ThrowErrno("socket for SIOCSIFMTU");
+int Tun::OpenNetns(std::string* currentName) const {
   ifreq ifr{};
-  std::memcpy(ifr.ifr_name, name_.data(), name_.size());
+  if (ioctl(fd_, TUNGETIFF, &ifr) < 0) return -errno;
+  *currentName = std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+  int nsFd = ioctl(fd_, TUNGETDEVNETNS);
+  return nsFd < 0 ? -errno : nsFd;
+}
+
+int Tun::ControlSocket(std::string* currentName, const char* purpose) const {
+  auto open = [] {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    return s < 0 ? -errno : s;
+  };
+  int nsFd = OpenNetns(currentName);
+  // Kernels before 5.2 cannot tell (ENOTTY, EINVAL): the interface is where we created it.
+  if (nsFd == -ENOTTY || nsFd == -EINVAL) {
+    *currentName = name_;
+    nsFd = -1;
+  } else if (nsFd < 0) {
+    throw std::system_error(-nsFd, std::generic_category(), std::string(purpose) + " " + name_);
+  }
+  int sock = nsFd < 0 ? open() : RunInNetnsFd(nsFd, open);
+  if (nsFd >= 0) close(nsFd);
+  if (sock < 0) throw std::system_error(-sock, std::generic_category(), std::string("socket for ") + purpose);
+  return sock;
+}
+
+// Both ioctls go to the interface where it is now: after `ip link set dev X netns Y` a name
+// looked up in our own namespace would miss it or, worse, hit another interface of that name.
+void Tun::SetMtu(int mtu) {
+  std::string name;
+  int sock = ControlSocket(&name, "SIOCSIFMTU");
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
   ifr.ifr_mtu = mtu;
   int rc = ioctl(sock, SIOCSIFMTU, &ifr);
   int err = errno;
   close(sock);
-  if (rc < 0) throw std::system_error(err, std::generic_category(), "SIOCSIFMTU " + name_);
+  if (rc < 0) throw std::system_error(err, std::generic_category(), "SIOCSIFMTU " + name);
 }
 
 uint64_t Tun::HardwareAddress() const {
   if (kind_ != DeviceKind::kTap) return 0;
-  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) ThrowErrno("socket for SIOCGIFHWADDR");
+  std::string name;
+  int sock = ControlSocket(&name, "SIOCGIFHWADDR");
   ifreq ifr{};
-  std::memcpy(ifr.ifr_name, name_.data(), name_.size());
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
   int rc = ioctl(sock, SIOCGIFHWADDR, &ifr);
   int err = errno;
   close(sock);
-  if (rc < 0) throw std::system_error(err, std::generic_category(), "SIOCGIFHWADDR " + name_);
+  if (rc < 0) throw std::system_error(err, std::generic_category(), "SIOCGIFHWADDR " + name);
   uint64_t mac = 0;
   for (int i = 0; i < 6; ++i) mac = mac << 8 | static_cast<uint8_t>(ifr.ifr_hwaddr.sa_data[i]);
   return mac;

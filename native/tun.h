@@ -35,6 +35,7 @@ class Tun final : public IpDevice {
   void SetMtu(int mtu) override;
   bool Ethernet() const override { return kind_ == DeviceKind::kTap; }
   uint64_t HardwareAddress() const override;
+  int OpenNetns(std::string* currentName) const override;
   ReadResult ReadBatch(PacketSlot* slots, size_t count, size_t* filled, size_t* refused,
                        std::string* reason) override;
   bool Pending() const override { return pendingNext_ < pendingPlan_.segments; }
@@ -49,6 +50,8 @@ class Tun final : public IpDevice {
   void EnableOffloads();
   // Cuts segments of the held super-packet into slots, from pendingNext_ on.
   void TakePending(PacketSlot* slots, size_t count, size_t* filled);
+  // A datagram socket in the interface's current namespace for SIOC* ioctls, and its name there.
+  int ControlSocket(std::string* currentName, const char* purpose) const;
 
   int fd_;
   std::string name_;

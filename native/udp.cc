@@ -29,6 +29,19 @@ void ApplyFwmark(int fd, uint32_t mark) {
   }
 }
 
+// Sets don't-fragment on every datagram: the kernel refuses (EMSGSIZE) what exceeds the path
+// MTU instead of fragmenting it.
+bool ForbidFragments(int fd, int family) {
+  if (family == AF_INET6) {
+    int discover = IPV6_PMTUDISC_DO;
+    int one = 1;
+    return setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &discover, sizeof discover) == 0 &&
+           setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof one) == 0;
+  }
+  int discover = IP_PMTUDISC_DO;
+  return setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &discover, sizeof discover) == 0;
+}
+
 // Opens one socket bound to the wildcard address of family on *port (0 picks one and writes
 // it back). Returns the fd, or -errno.
 int Listen(int family, uint16_t* port, uint32_t fwmark) {
@@ -60,6 +73,7 @@ int Listen(int family, uint16_t* port, uint32_t fwmark) {
     goto fail;
   }
   if (fwmark != 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0) goto fail;
+  if (!ForbidFragments(fd, family)) goto fail;
   // Let the kernel hand over runs of datagrams of one flow at once; optional (Linux >= 5.0).
   setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one);
   SetBuffers(fd);
@@ -151,6 +165,11 @@ void ReadControl(const msghdr& h, Datagram* d) {
   }
 }
 
+void Refuse(Datagram& datagram, int error) {
+  datagram.length = 0;
+  datagram.error = error;
+}
+
 }  // namespace
 
 uint16_t UdpSockets::Bind(uint16_t requested) {
@@ -204,18 +223,19 @@ size_t UdpSockets::Send(Datagram* datagrams, size_t count, int flags) const {
     bool v6 = datagrams[start].peer.IsV6();
     size_t end = start + 1;
     while (end < count && end - start < kMaxBatch && datagrams[end].peer.IsV6() == v6) ++end;
-    sent += SendFamily(v6 ? fd6_ : fd4_, datagrams + start, end - start, flags);
+    sent += SendFamily(v6 ? fd6_ : fd4_, datagrams + start, end - start, flags,
+                       gso_.load(std::memory_order_relaxed));
     start = end;
   }
   return sent;
 }
 
-size_t UdpSockets::SendFamily(int fd, Datagram* datagrams, size_t count, int flags) const {
+size_t UdpSockets::SendFamily(int fd, Datagram* datagrams, size_t count, int flags,
+                              bool gso) const {
   if (fd < 0) {
-    for (size_t i = 0; i < count; ++i) datagrams[i].length = 0;
+    for (size_t i = 0; i < count; ++i) Refuse(datagrams[i], EAFNOSUPPORT);
     return 0;
   }
-  const bool gso = gso_.load(std::memory_order_relaxed);
   mmsghdr headers[kMaxBatch];
   iovec iovs[kMaxBatch];
   Control controls[kMaxBatch];
@@ -275,16 +295,21 @@ size_t UdpSockets::SendFamily(int fd, Datagram* datagrams, size_t count, int fla
       continue;
     }
     if (segments[done] > 1 && (errno == EIO || errno == EINVAL)) {
-      // This path cannot segment (wireguard-go meets the same with some drivers): stop using
-      // GSO and send the rest one datagram per message.
-      gso_.store(false, std::memory_order_relaxed);
-      return sent + SendFamily(fd, run, count - first[done], flags);
+      // Either this path cannot segment (wireguard-go meets the same with some drivers) or
+      // the segments exceed the path MTU. Send the run one datagram per message: if any goes
+      // out, segmentation was the trouble, and GSO stays off from now on.
+      size_t alone = SendFamily(fd, run, segments[done], flags, false);
+      if (alone > 0) gso_.store(false, std::memory_order_relaxed);
+      sent += alone;
+      ++done;
+      continue;
     }
-    for (size_t j = 0; j < segments[done]; ++j) run[j].length = 0;  // e.g. unreachable: skip
+    int error = errno;
+    for (size_t j = 0; j < segments[done]; ++j) Refuse(run[j], error);  // e.g. unreachable: skip
     ++done;
   }
   for (size_t m = done; m < messages; ++m) {
-    for (size_t j = 0; j < segments[m]; ++j) datagrams[first[m] + j].length = 0;
+    for (size_t j = 0; j < segments[m]; ++j) Refuse(datagrams[first[m] + j], EAGAIN);
   }
   return sent;
 }

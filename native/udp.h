@@ -1,6 +1,9 @@
 // The device's UDP sockets: one IPv4 and one IPv6 (IPV6_V6ONLY) socket on the same port, as
 // wireguard-go's conn.StdNetBind opens them. Sending and receiving move batches of datagrams
-// with sendmmsg/recvmmsg. Not synchronised: the data plane serialises Bind/Close against I/O.
+// with sendmmsg/recvmmsg. The kernel never fragments what they send (don't-fragment, as
+// IP_PMTUDISC_DO / IPV6_DONTFRAG): a datagram beyond the path MTU is refused with EMSGSIZE, so
+// a tunnel whose own packets are routed back into it dies out instead of looping on fragments.
+// Not synchronised: the data plane serialises Bind/Close against I/O.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -16,6 +19,7 @@ struct Datagram {
   size_t length;    // send: bytes to send; receive: bytes received
   Endpoint peer;    // send: destination (and local source); receive: source (and local address)
   bool localRefused = false;  // send: the local address is gone; it went from the default one
+  int error = 0;              // send: why the kernel refused it (length is then 0)
   // receive: not 0 when UDP GRO joined several datagrams of one source, each segmentSize bytes
   // but the last (which may be shorter)
   size_t segmentSize = 0;
@@ -49,15 +53,15 @@ class UdpSockets {
 
   // Sends count datagrams (any mix of families); flags are sendmmsg flags (MSG_DONTWAIT for
   // callers that must not block). Returns how many the kernel accepted; the length of each
-  // datagram it refused is set to 0.
+  // datagram it refused is set to 0 and its error to the errno.
   size_t Send(Datagram* datagrams, size_t count, int flags) const;
   // Receives up to count (<= kMaxBatch) datagrams from fd without blocking. Give each at least
   // 64 KiB: with UDP GRO one receive may carry many datagrams (see Datagram::segmentSize).
   size_t Receive(int fd, Datagram* datagrams, size_t count) const;
 
  private:
-  // Sends one family's datagrams through fd, coalescing runs with UDP GSO while it works.
-  size_t SendFamily(int fd, Datagram* datagrams, size_t count, int flags) const;
+  // Sends one family's datagrams through fd, coalescing runs with UDP GSO when gso is set.
+  size_t SendFamily(int fd, Datagram* datagrams, size_t count, int flags, bool gso) const;
 
   mutable std::atomic<bool> gso_{true};
   int fd4_ = -1;

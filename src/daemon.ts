@@ -1,6 +1,8 @@
 // A device served over the UAPI socket, with the lifetime of a wireguard-go daemon: it ends on
 // SIGINT/SIGTERM, when its interface is deleted, when its socket file is deleted or when the
-// data plane stops, and always removes its socket on the way out.
+// data plane stops, and always removes its socket on the way out. Its interface may be moved to
+// another network namespace (the netns trick): it keeps serving, its UDP sockets stay here, and
+// the netlink work about the interface follows it there.
 import type { PeerSelection } from './config/wg-config.js';
 import { LocalDevice } from './device/device.js';
 import { logDrops } from './device/drop-log.js';
@@ -50,8 +52,20 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   let link: LinkWatch | undefined;
   let routes: RouteWatch | undefined;
   try {
-    link = await watchLink(device, () => stop('interface deleted'));
-    routes = await watchRoutes(device, log);
+    link = await watchLink(device, {
+      deleted: () => stop('interface deleted'),
+      moved: (home, index) => {
+        if (stopping) return;
+        routes?.close();
+        routes = watchRoutes(device, log, home, index);
+        // Verdicts came from the old namespace's routes; and in route mode the new namespace
+        // has no neighbour entries yet, the sync starts afresh there.
+        device.clearSourceVerdicts();
+        void routes.syncNeighbours();
+        log.verbose(`interface ${device.ifname} moved to another network namespace (now ${home.name}, index ${index}); UDP stays on port ${device.listenPort} here`);
+      },
+    });
+    routes = watchRoutes(device, log, link.home, link.index);
     server = await UapiServer.listen(ifname, createUapiHandler(device, log), { fd: options.uapiFd, socketDir: options.socketDir });
   } catch (error) {
     routes?.close();

@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   viaguard::binding::InitInterfaceName(env, exports);
   viaguard::binding::InitHandshakeCrypto(env, exports);
   viaguard::binding::InitOffload(env, exports);
+  viaguard::binding::InitIcmpError(env, exports);
   return exports;
 }
 

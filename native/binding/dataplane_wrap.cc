@@ -185,6 +185,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceAccessor<&DataPlaneWrap::Ethernet>("ethernet"),
             InstanceAccessor<&DataPlaneWrap::Offloads>("offloads"),
             InstanceMethod<&DataPlaneWrap::HardwareAddress>("hardwareAddress"),
+            InstanceMethod<&DataPlaneWrap::DeviceNamespace>("deviceNamespace"),
             InstanceMethod<&DataPlaneWrap::SetPeerMac>("setPeerMac"),
             InstanceMethod<&DataPlaneWrap::OwnerOf>("ownerOf"),
             InstanceMethod<&DataPlaneWrap::LearntAddresses>("learntAddresses"),
@@ -390,6 +391,20 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       throw SystemError(info.Env(), e);
     }
     return MacBytes(info.Env(), dataPath.DeviceMac());
+  }
+
+  // deviceNamespace() -> { fd, name }: an fd (the caller's to close) of the network namespace
+  // the interface lives in now, and its name there; throws (EBADFD once it was deleted)
+  Napi::Value DeviceNamespace(const Napi::CallbackInfo& info) {
+    std::string name;
+    int fd = Open(info).OpenDeviceNetns(&name);
+    if (fd < 0) {
+      throw SystemError(info.Env(), std::system_error(-fd, std::generic_category(), "TUNGETDEVNETNS"));
+    }
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("fd", fd);
+    out.Set("name", name);
+    return out;
   }
 
   // setPeerMac(peer, mac: 6 bytes)

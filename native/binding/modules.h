@@ -14,5 +14,6 @@ void InitProcessMemory(Napi::Env env, Napi::Object exports);
 void InitInterfaceName(Napi::Env env, Napi::Object exports);
 void InitHandshakeCrypto(Napi::Env env, Napi::Object exports);
 void InitOffload(Napi::Env env, Napi::Object exports);
+void InitIcmpError(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding

@@ -199,7 +199,7 @@ export class Device extends EventEmitter<DeviceEvents> {
   }
 
   private subscribe(): void {
-    this.subscription = this.client.watch((event) => this.emit('event', watchEventJson(event, new Date())));
+    this.subscription = this.client.watch((event) => this.emit('event', watchEventJson(event, Date.now())));
     this.subscription.then(
       (s) => s.ended.catch((error: unknown) => this.emit('error', error as Error)),
       (error: unknown) => this.emit('error', new DeviceError(`${this.name}: no event stream: ${(error as Error).message}`, { cause: error })),

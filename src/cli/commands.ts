@@ -4,6 +4,7 @@
 import type { CliIo } from './cli-io.js';
 import { confCommand, CONF_USAGE } from './conf-commands.js';
 import { genkeyCommand, pubkeyCommand } from './keys-commands.js';
+import { metricsCommand, METRICS_HELP, METRICS_USAGE } from './metrics.js';
 import { SET_USAGE } from './set-args.js';
 import { setCommand } from './set.js';
 import { showCommand, SHOW_HELP, SHOW_USAGE } from './show.js';
@@ -37,6 +38,7 @@ export const COMMANDS = new Map<string, Command>([
   ['down', { summary: 'Takes down an interface brought up with `up`', usage: QUICK_USAGE('down'), run: runDown }],
   ['save', { summary: 'Writes a running interface back to its config file, as wg-quick save', usage: QUICK_USAGE('save'), run: runSave }],
   ['routes', { summary: 'Lists every route through an interface, in every table, with the peer it reaches', usage: ROUTES_USAGE, run: routesCommand }],
+  ['metrics', { summary: 'Prints counters in the Prometheus text format (prometheus_wireguard_exporter\'s names), or writes them for node_exporter', usage: METRICS_USAGE, help: METRICS_HELP, run: metricsCommand }],
   ['strip', { summary: 'Prints a config file without its wg-quick keys, for syncconf', usage: STRIP_USAGE, run: stripCommand }],
   ['watch', { summary: 'Prints changes to a viaguardd interface as they happen, one JSON object per line', usage: WATCH_USAGE, help: WATCH_HELP, run: watchCommand }],
   ['pubkey', { summary: 'Reads a private key from stdin and writes a public key to stdout', usage: 'pubkey', run: pubkeyCommand }],

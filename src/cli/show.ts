@@ -20,14 +20,17 @@ listing, in the daemon's order in the one-field and dump forms.
 --json prints one device as an object, or all devices (no interface, or "all") as an array of
 such objects, or for "interfaces" an array of names. A device:
   { "name": string, "publicKey": base64 | null, "privateKey": base64 | null,
-    "listenPort": number (0: none), "fwmark": number (0: off),
+    "listenPort": integer (0: none), "fwmark": integer (0: off),
     "sourceCheck": "allowed-ips" | "route" | "off" | null, "peerSelection": "allowed-ips" | "route" | null,
-    "extra": { other key: value reported by the daemon },
+    "counters": { get key: integer } (viaguardd's counters; one not listed is 0),
+    "extra": { other key: string value reported by the daemon },
     "peers": [ { "publicKey": base64, "presharedKey": base64 | null,
                  "endpoint": "ip:port" | "[ipv6]:port" | null, "allowedIps": ["a.b.c.d/n", ...],
-                 "latestHandshake": unix seconds (0: never), "latestHandshakeNsec": number,
-                 "rxBytes": number, "txBytes": number, "persistentKeepalive": seconds (0: off),
-                 "extra": { ... } } ] }
+                 "latestHandshakeUnixMs": integer (0: never), "rxBytes": integer, "txBytes": integer,
+                 "persistentKeepaliveSeconds": integer (0: off),
+                 "sourceCheckDrops": integer | null (null: wireguard-go), "peerMac": string | null,
+                 "learntIps": [string, ...], "extra": { ... } } ] }
+JSON Schemas: schemas/show-device.schema.json, show-all and show-interfaces in the package.
 Keys, like "dump", are not hidden. Byte counters are exact up to 2^53.`;
 
 function shown(name: string, device: DeviceSnapshot): ShownDevice {

@@ -194,6 +194,11 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     this.dataPlane.setMtu(mtu);
   }
 
+  /** See DataPlane.deviceNamespace (DeviceHome wraps it). */
+  deviceNamespace(): { fd: number; name: string } {
+    return this.dataPlane.deviceNamespace();
+  }
+
   /** The interface's MAC changed (`ip link set address`): a TAP data plane re-reads it. */
   linkAddressChanged(): void {
     if (!this.closed && this.dataPlane.ethernet) this.dataPlane.hardwareAddress();

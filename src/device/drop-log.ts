@@ -18,6 +18,8 @@ export const DROP_REASONS: Record<string, string> = {
   droppedStagedOverflow: 'too many packets waiting for a handshake',
   droppedTunWriteFailed: 'the device refused a received packet',
   droppedSendFailed: 'the UDP socket refused a datagram',
+  droppedOverPathMtu: 'datagram larger than the path MTU (never fragmented; a routing loop?)',
+  unreachableRateLimited: 'ICMP unreachable answers over the rate limit (not sent)',
 };
 
 export interface DropLog {

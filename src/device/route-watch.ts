@@ -3,9 +3,12 @@
 // device's own events), and in route mode keeps the kernel's neighbour entries in sync with
 // ownership. No copy of the routing table is kept, and route notifications are only listened
 // to once the source check has asked something: until then a million routes cost nothing here.
+// All of it happens in the namespace the interface lives in (home), which may not be ours; when
+// the interface moves, the daemon closes this watch and starts one in its new home.
 import type { Logger } from '../log.js';
 import { RtnlClient } from '../netlink/client.js';
 import { RtnlMonitor } from '../netlink/monitor.js';
+import type { DeviceHome } from './device-home.js';
 import type { LocalDevice, RoutingEvent } from './device.js';
 import type { DeviceEvent } from './events.js';
 import { NeighbourSync } from './neighbour-sync.js';
@@ -17,18 +20,13 @@ export interface RouteWatch {
   close(): void;
 }
 
-export async function watchRoutes(device: LocalDevice, log: Logger): Promise<RouteWatch> {
-  const client = new RtnlClient();
-  let ifindex: number;
-  try {
-    ifindex = await client.linkIndex(device.ifname);
-  } catch (error) {
-    client.close();
-    throw error;
-  }
+/** home and ifindex: where the interface is now (LinkWatch). */
+export function watchRoutes(device: LocalDevice, log: Logger, home: DeviceHome, ifindex: number): RouteWatch {
+  const netnsPath = home.netnsPath;
+  const client = new RtnlClient({ netnsPath });
   let monitor: RtnlMonitor | undefined;
   const watchRouteChanges = () => {
-    monitor = new RtnlMonitor({ groups: ['ipv4-route', 'ipv6-route', 'ipv4-rule', 'ipv6-rule'] }).unref();
+    monitor = new RtnlMonitor({ groups: ['ipv4-route', 'ipv6-route', 'ipv4-rule', 'ipv6-rule'], netnsPath }).unref();
     monitor.on('change', (event) => {
       // A neighbour or address change never alters where a route leads; routes and rules do.
       if (event.kind === 'route' || event.kind === 'rule') device.clearSourceVerdicts();

@@ -76,6 +76,7 @@ export const DATA_PLANE_COUNTERS = [
   'droppedStagedOverflow',
   'droppedBadInnerHeader',
   'droppedSendFailed',
+  'droppedOverPathMtu',
   'droppedTunWriteFailed',
   'droppedHandshakeBacklog',
   'droppedBadFrame',
@@ -86,6 +87,8 @@ export const DATA_PLANE_COUNTERS = [
   'neighbourReplies',
   'neighbourUnanswered',
   'sourceLookups',
+  'unreachableSent',
+  'unreachableRateLimited',
   'dataPacketsSent',
   'dataPacketsReceived',
   'handshakeMessagesReceived',
@@ -213,6 +216,15 @@ export class DataPlane {
   /** The TAP's MAC as the kernel has it now (re-read, so `ip link set address` is followed); null on TUN. */
   hardwareAddress(): Uint8Array | null {
     return this.#native.hardwareAddress();
+  }
+
+  /**
+   * An fd (the caller's to close) of the network namespace the interface lives in now — it may
+   * have been moved (`ip link set dev X netns Y`) — and its name there. Throws a system error
+   * (EBADFD) once the interface was deleted.
+   */
+  deviceNamespace(): { fd: number; name: string } {
+    return this.#native.deviceNamespace();
   }
 
   /** Route mode: the MAC that stands for the peer (peerMac(publicKey)); RangeError when another peer has it. */

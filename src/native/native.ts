@@ -82,6 +82,8 @@ export interface NativeDataPlane {
   readonly offloads: string;
   /** The TAP's MAC as the kernel has it now; null on TUN. */
   hardwareAddress(): Uint8Array | null;
+  /** An fd (ours to close) of the namespace the interface lives in now, and its name there; throws EBADFD once deleted. */
+  deviceNamespace(): { fd: number; name: string };
   setPeerMac(peer: number, mac: Uint8Array): void;
   /** The peer answering ARP/NDP for address (AllowedIPs, else learnt); 0 for none. */
   ownerOf(address: string): number;
@@ -207,6 +209,10 @@ export interface NativeAddon {
     tcp: boolean,
     udp: boolean,
   ): Array<{ header: Uint8Array; packet: Uint8Array }>;
+  /** native/icmp_error.h: the destination-unreachable answer to an IP packet, null when none may be sent. */
+  unreachableFor(packet: Uint8Array): Uint8Array | null;
+  /** The same for a TAP frame (Ethernet header, then the packet), framed back to its sender. */
+  unreachableForFrame(frame: Uint8Array): Uint8Array | null;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,

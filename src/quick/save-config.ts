@@ -2,7 +2,7 @@
 // wg-quick's save_config does: the device as the daemon reports it (`wg showconf`), the addresses
 // the interface holds, the MTU it runs with (when the config sets one), and the config's own
 // Table, DNS, hooks and SaveConfig. The file is replaced atomically and is readable by root only.
-import { open, rename, unlink } from 'node:fs/promises';
+import { writeFileAtomically } from '../atomic-file.js';
 import { formatWgConfig } from '../config/wg-config-format.js';
 import type { InterfaceConfig, WgConfig } from '../config/wg-config.js';
 import { formatPrefix, parsePrefix, type IpPrefix } from '../net/ip.js';
@@ -55,21 +55,11 @@ export function configToSave(running: WgConfig, file: InterfaceConfig, live: Liv
   };
 }
 
-/** Writes PATH.tmp (mode 0600), flushes it to disk, then renames it over PATH. */
+/** Replaces PATH atomically (atomic-file.ts), readable by root only. */
 export async function writeConfigFile(path: string, config: WgConfig): Promise<void> {
-  const temporary = `${path}.tmp`;
   try {
-    await unlink(temporary).catch(() => undefined);
-    const handle = await open(temporary, 'wx', 0o600);
-    try {
-      await handle.writeFile(formatWgConfig(config));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
+    await writeFileAtomically(path, formatWgConfig(config), 0o600);
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
     throw new QuickError(`could not save the configuration to \`${path}': ${(error as Error).message}`, { cause: error });
   }
 }

@@ -4,6 +4,7 @@
 // accepts anything from A, routes everything back to A, and holds 10.99.0.1 and fd99::1 on its
 // loopback, so that only Linux routing on A decides which peer a packet reaches.
 import { Namespace, connect, uniqueSuffix } from './netns.js';
+import { requireTools } from './require-tools.js';
 import { VIAGUARDD_PATH, wgKeyPair } from './tunnel-pair.js';
 
 export interface MeshPeer {
@@ -26,6 +27,7 @@ export interface RouteMesh {
 }
 
 export async function createRouteMesh(peerCount: number, prefix: string): Promise<RouteMesh> {
+  requireTools('ip', 'wg', 'wireguard-go');
   const suffix = uniqueSuffix();
   const ifname = `${prefix}A${suffix}`;
   const aKeys = wgKeyPair();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Namespace, connect, uniqueSuffix } from './netns.js';
+import { requireTools } from './require-tools.js';
 
 export interface Implementation {
   label: string;
@@ -19,6 +20,8 @@ export const wireguardGo: Implementation = { label: 'wireguard-go', command: ['w
 
 /** This package's daemon, run by the same node that runs the caller. */
 export const VIAGUARDD_PATH = fileURLToPath(new URL('../cli/viaguardd.js', import.meta.url));
+/** This package's command line (wg's subcommands and viaguard's own). */
+export const VIAGUARD_PATH = fileURLToPath(new URL('../cli/viaguard.js', import.meta.url));
 export const viaguardd: Implementation = { label: 'viaguardd', command: [process.execPath, VIAGUARDD_PATH] };
 
 export interface TunnelPairOptions {
@@ -54,6 +57,7 @@ export interface TunnelPair {
 /** Builds left <-> right, both up with addresses; neither has sent a packet yet. */
 export async function createTunnelPair(leftImpl: Implementation, rightImpl: Implementation, options: TunnelPairOptions = {}): Promise<TunnelPair> {
   const { index = 1, outer = 4, leftKnowsEndpoint = true } = options;
+  requireTools('ip', 'wg', ...[leftImpl, rightImpl].map((impl) => impl.command[0]).filter((cmd) => cmd !== process.execPath));
   const outerAddress = (end: number) => (outer === 4 ? `192.0.2.${end + 1}:${51820 + end}` : `[2001:db8::${end + 1}]:${51820 + end}`);
   const left = await Namespace.create('vgl');
   const right = await Namespace.create('vgr');

@@ -143,7 +143,7 @@ export class SetRequestParser {
     switch (key) {
       case 'remove':
         if (value !== 'true') this.invalid(key, value, 'true');
-        Object.assign(peer, { remove: true, replaceAllowedIps: false, allowedIps: [] });
+        Object.assign(peer, { remove: true, updateOnly: false, replaceAllowedIps: false, allowedIps: [] });
         delete peer.presharedKey;
         delete peer.endpoint;
         delete peer.persistentKeepaliveInterval;

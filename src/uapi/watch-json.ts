@@ -1,13 +1,14 @@
 // A watch event (watch.ts) as the JSON object `viaguard watch` prints and the API emits: keys in
-// base64 as wg prints them, counts as numbers, listed prefixes as arrays.
+// base64 as wg prints them, counts as numbers, listed prefixes as arrays, the time as an integer
+// (schemas/watch-event.schema.json, shipped in the package).
 import { keyFromHex, keyToBase64 } from '../config/keys.js';
 import type { WatchEvent } from './watch.js';
 
 export type WatchEventName = 'peer_added' | 'peer_changed' | 'peer_removed' | 'allowed_ips' | 'endpoint' | 'session' | 'handshake_failed' | 'resync';
 
 export interface WatchEventJson {
-  /** ISO 8601, when the event was received. */
-  time: string;
+  /** When the event was received, Unix time in milliseconds. */
+  time_unix_ms: number;
   event: WatchEventName;
   /** The peer, base64. */
   public_key?: string;
@@ -25,8 +26,8 @@ export interface WatchEventJson {
 
 const NUMERIC = new Set(['added', 'removed', 'dropped']);
 
-export function watchEventJson(event: WatchEvent, time: Date): WatchEventJson {
-  const out: Record<string, unknown> = { time: time.toISOString(), event: event.name };
+export function watchEventJson(event: WatchEvent, timeUnixMs: number): WatchEventJson {
+  const out: Record<string, unknown> = { time_unix_ms: timeUnixMs, event: event.name };
   for (const [key, value] of event.fields) {
     if (key === 'public_key') {
       const raw = keyFromHex(value);

@@ -9,6 +9,7 @@ import { blake2s } from '@noble/hashes/blake2.js';
 import { AllowedIps } from '../../src/allowedips.js';
 import { DataPlane, formatMac, peerMac } from '../../src/native/dataplane.js';
 import { Namespace, run } from '../../src/testing/netns.js';
+import { requireTools } from '../../src/testing/require-tools.js';
 import { requireRoot } from '../support/run.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,6 +40,7 @@ describe('route mode ARP/NDP answers (TAP data plane)', function () {
 
   before(async () => {
     requireRoot();
+    requireTools('tcpdump', 'ping', 'ip');
     allowed = new AllowedIps();
     dp = new DataPlane({ tunName: ifname, tap: true, mtu: 1420, allowedIps: allowed }, () => undefined);
     assert.equal(dp.ethernet, true);
@@ -77,15 +79,25 @@ describe('route mode ARP/NDP answers (TAP data plane)', function () {
   });
 
   it('answers Neighbour Solicitations with a valid Neighbour Advertisement (checksum checked by tcpdump)', async () => {
-    const capture = spawn('ip', ['netns', 'exec', ns!.name, 'tcpdump', '-l', '-n', '-vv', '-i', ifname, '-c', '2', 'icmp6 and (ip6[40] == 135 or ip6[40] == 136)'], {
+    // Only the solicitation our ping causes (from fd65::1) and the answer (from fd65::2): the
+    // kernel's own DAD probes (from ::) and router solicitations must not fill the two slots.
+    const filter = 'icmp6 and ((src fd65::1 and ip6[40] == 135) or (src fd65::2 and ip6[40] == 136))';
+    const capture = spawn('ip', ['netns', 'exec', ns!.name, 'tcpdump', '-l', '-n', '-vv', '-i', ifname, '-c', '2', filter], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let text = '';
     capture.stdout.on('data', (d: Buffer) => (text += d.toString()));
     const done = new Promise<void>((resolve) => capture.on('exit', () => resolve()));
-    await sleep(1000);
+    await new Promise<void>((resolve, reject) => {
+      let log = '';
+      capture.stderr.on('data', (d: Buffer) => {
+        log += d.toString();
+        if (log.includes('listening on')) resolve();
+      });
+      capture.once('exit', () => reject(new Error(`tcpdump ended before capturing: ${log.trim()}`)));
+    });
     await ns!.exec('ping', ['-6', '-c', '1', '-W', '1', 'fd65::2']).catch(() => '');
-    await Promise.race([done, sleep(3000)]);
+    await Promise.race([done, sleep(5000)]);
     capture.kill();
     assert.match(text, /neighbor solicitation, .*who has fd65::2/);
     assert.match(text, /fd65::2 > fd65::1: \[icmp6 sum ok\] ICMP6, neighbor advertisement, .*tgt is fd65::2, Flags \[solicited, override\]/);

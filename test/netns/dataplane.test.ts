@@ -9,20 +9,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { monotonicMs, type DataPlane, type DataPlaneCounters, type DataPlaneEvent, type PeerStats } from '../../src/native/dataplane.js';
 import { createDataPlanePair, matchingKeypairs, type DataPlanePair } from '../../src/testing/dataplane-pair.js';
+import { requireTools } from '../../src/testing/require-tools.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function sh(...args: string[]): string {
   return execFileSync(args[0], args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function requireTool(tool: string): void {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-  } catch {
-    throw new Error(`this test needs ${tool} installed`);
-  }
 }
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -95,7 +88,7 @@ describe('data plane end to end (netns)', function () {
 
   before(async function () {
     assert.equal(process.getuid?.(), 0, 'netns tests run as root');
-    for (const tool of ['ip', 'ping', 'iperf3', 'python3', 'ss']) requireTool(tool);
+    requireTools('ip', 'ping', 'iperf3', 'python3', 'ss');
     fdsBefore = readdirSync('/proc/self/fd').length;
     pair = await createDataPlanePair(PEER);
     const { left, right } = pair;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Namespace, connect, uniqueSuffix } from '../../src/testing/netns.js';
 import { VIAGUARDD_PATH, wgKeyPair } from '../../src/testing/tunnel-pair.js';
 import { UapiClient } from '../../src/uapi/client.js';
+import { requireTools } from '../../src/testing/require-tools.js';
 import { requireRoot } from '../support/run.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,6 +41,7 @@ describe('route mode: babeld on three nodes in a line, one viaguard interface ea
 
   before(async () => {
     requireRoot();
+    requireTools('babeld', 'wireguard-go', 'wg', 'ping');
     for (let n = 1; n <= 3; n++) {
       nodes.push({ ns: await Namespace.create(`rtb${n}`), ifname: `rtb${n}${suffix}`, keys: wgKeyPair(), n });
     }

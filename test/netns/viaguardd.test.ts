@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { UapiClient } from '../../src/uapi/client.js';
 import type { DeviceSnapshot } from '../../src/uapi/status.js';
 import { createTunnelPair, viaguardd, wireguardGo, type TunnelEnd, type TunnelPair } from '../../src/testing/tunnel-pair.js';
+import { requireTools } from '../../src/testing/require-tools.js';
 import { requireRoot } from '../support/run.js';
 
 async function counters(ifname: string): Promise<Map<string, number>> {
@@ -46,7 +47,10 @@ describe('viaguardd with wireguard-go', function () {
   this.timeout(60_000);
   let pair: TunnelPair | undefined;
 
-  before(() => requireRoot());
+  before(() => {
+    requireRoot();
+    requireTools('tcpdump', 'iperf3', 'ping');
+  });
   afterEach(async () => {
     await pair?.destroy();
     pair = undefined;

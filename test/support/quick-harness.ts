@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { findInPath } from '../../src/quick/dns.js';
 import { Namespace } from '../../src/testing/netns.js';
+import { requireTools } from '../../src/testing/require-tools.js';
 import { socketPath } from '../../src/uapi/socket-path.js';
 import { requireRoot, run, runOk, uniqueName, type RunResult } from './run.js';
 
@@ -66,7 +67,7 @@ export class QuickHarness {
   /** Fails (never skips) without root or a needed tool. */
   static async create(tools: readonly string[]): Promise<QuickHarness> {
     requireRoot();
-    for (const tool of ['ip', 'wg', 'wireguard-go', 'bash', ...tools]) assert.ok(findInPath(tool, process.env), `${tool} is not installed`);
+    requireTools('ip', 'wg', 'wireguard-go', 'bash', ...tools);
     return new QuickHarness(await mkdtemp(join(tmpdir(), 'quick-netns-')));
   }
 

@@ -9,9 +9,9 @@ export interface RunResult {
   code: number;
 }
 
-export function run(command: string, args: string[], input?: string): Promise<RunResult> {
+export function run(command: string, args: string[], input?: string, timeoutMs = 20_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { encoding: 'utf8', timeout: 20_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(command, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') reject(new Error(`${command}: ${error.message}`));
       else resolve({ stdout, stderr, code: error ? (error.code as number) : 0 });
     });

@@ -5,6 +5,7 @@ import { ago, bytes, dumpDevice, every, fieldText, prettyDevice, prettyTime, sor
 import { deviceJson } from '../../src/cli/show-json.js';
 import { showconfText } from '../../src/cli/showconf-format.js';
 import { stripAnsi } from '../../src/cli/terminal.js';
+import { assertMatchesSchema } from '../support/schemas.js';
 import { parseGetResponse } from '../../src/uapi/status.js';
 
 // RFC 7748 §6.1: Alice's private key and the public key it gives.
@@ -170,8 +171,10 @@ describe('cli/show-format', () => {
     }
   });
 
-  it('writes JSON with every field, keys in the clear as dump', () => {
+  it('writes typed JSON with every field, keys in the clear as dump, valid by the shipped schema', () => {
     const json = deviceJson(device());
+    assertMatchesSchema('show-device', json);
+    assertMatchesSchema('show-all', [json, json]);
     assert.deepEqual(json, {
       name: 'wg0',
       publicKey: b64(PUBLIC_HEX),
@@ -180,23 +183,86 @@ describe('cli/show-format', () => {
       fwmark: 31,
       sourceCheck: 'route',
       peerSelection: null,
-      extra: { future_knob: '7' },
+      counters: { future_knob: 7 },
+      extra: {},
       peers: [
-        { publicKey: b64(A), presharedKey: null, endpoint: null, allowedIps: [], latestHandshake: 0, latestHandshakeNsec: 0, rxBytes: 0, txBytes: 0, persistentKeepalive: 0, extra: {} },
+        {
+          publicKey: b64(A),
+          presharedKey: null,
+          endpoint: null,
+          allowedIps: [],
+          latestHandshakeUnixMs: 0,
+          rxBytes: 0,
+          txBytes: 0,
+          persistentKeepaliveSeconds: 0,
+          sourceCheckDrops: null,
+          peerMac: null,
+          learntIps: [],
+          extra: {},
+        },
         {
           publicKey: b64(B),
           presharedKey: b64(PSK),
           endpoint: '[2001:db8::1]:51820',
           allowedIps: ['10.0.0.0/8', '::ffff:10.1.1.1/128'],
-          latestHandshake: NOW - 63,
-          latestHandshakeNsec: 5,
+          latestHandshakeUnixMs: (NOW - 63) * 1000,
           rxBytes: 1152,
           txBytes: 4669,
-          persistentKeepalive: 25,
+          persistentKeepaliveSeconds: 25,
+          sourceCheckDrops: null,
+          peerMac: null,
+          learntIps: [],
           extra: {},
         },
       ],
     });
+  });
+});
+
+describe('cli/show-json: viaguardd\'s own keys', () => {
+  it('types counters as numbers and route mode\'s peer keys as fields; unknown keys stay strings', () => {
+    const snapshot = parseGetResponse([
+      'listen_port=51820',
+      'source_check=allowed-ips',
+      'peer_selection=route',
+      'dropped_garbage=12',
+      'handshake_initiations_accepted=3',
+      'future_mode=fast',
+      `public_key=${A}`,
+      'last_handshake_time_sec=1800000000',
+      'last_handshake_time_nsec=987654321',
+      'tx_bytes=9007199254740991',
+      'rx_bytes=1',
+      'persistent_keepalive_interval=0',
+      'source_check_drops=4',
+      'peer_mac=02:5a:11:22:33:44',
+      'learnt_ip=fe80::1',
+      'learnt_ip=10.0.0.9',
+      'future_peer_key=x',
+      'errno=0',
+    ]);
+    const json = deviceJson({ name: 'vg0', device: snapshot });
+    assertMatchesSchema('show-device', json);
+    assert.deepEqual(json.counters, { dropped_garbage: 12, handshake_initiations_accepted: 3 });
+    assert.deepEqual(json.extra, { future_mode: 'fast' });
+    const [peer] = json.peers;
+    assert.equal(peer.latestHandshakeUnixMs, 1_800_000_000_987);
+    assert.equal(peer.txBytes, 9007199254740991);
+    assert.equal(peer.sourceCheckDrops, 4);
+    assert.equal(peer.peerMac, '02:5a:11:22:33:44');
+    assert.deepEqual(peer.learntIps, ['fe80::1', '10.0.0.9']);
+    assert.deepEqual(peer.extra, { future_peer_key: 'x' });
+  });
+
+  it('the schema rejects what it must: a counter as a string, a missing field, an unknown field', () => {
+    const json = deviceJson(device());
+    assert.throws(() => assertMatchesSchema('show-device', { ...json, counters: { dropped_garbage: '0' } }), /must be integer/);
+    const withoutPeers: Partial<typeof json> = { ...json };
+    delete withoutPeers.peers;
+    assert.throws(() => assertMatchesSchema('show-device', withoutPeers), /must have required property 'peers'/);
+    assert.throws(() => assertMatchesSchema('show-device', { ...json, latestHandshake: 0 }), /must NOT have additional properties/);
+    assert.throws(() => assertMatchesSchema('watch-event', { time_unix_ms: 1.5, event: 'resync', dropped: 1 }), /must be integer/);
+    assert.throws(() => assertMatchesSchema('watch-event', { time_unix_ms: 1, event: 'peer_added' }), /public_key/);
   });
 });
 

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatWatchEvent, WatchEventParser, WatchStream, type WatchEvent } from '../../src/uapi/watch.js';
+import { assertMatchesSchema } from '../support/schemas.js';
 import { watchEventJson } from '../../src/uapi/watch-json.js';
 
 describe('uapi/watch', () => {
@@ -27,10 +28,11 @@ describe('uapi/watch', () => {
   it('turns events into JSON with base64 keys, numbers and prefix lists', () => {
     const json = watchEventJson(
       { name: 'allowed_ips', fields: [['public_key', '00'.repeat(32)], ['added', '2'], ['removed', '1'], ['allowed_ip', '+10.0.0.0/8'], ['allowed_ip', '+fd00::/8'], ['allowed_ip', '-192.0.2.0/24']] },
-      new Date(0),
+      1_800_000_000_123,
     );
+    assertMatchesSchema('watch-event', json);
     assert.deepEqual(json, {
-      time: '1970-01-01T00:00:00.000Z',
+      time_unix_ms: 1_800_000_000_123,
       event: 'allowed_ips',
       public_key: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
       added: 2,
