@@ -43,12 +43,18 @@ DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
                    std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify)
     : device_(std::move(device)),
       name_(device_->Name()),
+      offloads_(device_->OffloadDescription()),
       notify_(std::move(notify)),
       mtu_(mtu),
       ethernet_(device_->Ethernet()),
       allowed_(std::move(allowedIps)) {
   device_->SetMtu(mtu);
   deviceMac_.store(device_->HardwareAddress());
+  if (device_->TcpOffload()) {
+    deviceWriter_ = std::make_unique<DeviceWriter>(*device_, counters_);
+    coalescer_ = std::make_unique<GroCoalescer>(ethernet_ ? kEthernetHeaderSize : 0, true,
+                                                device_->UdpOffload(), deviceWriter_.get());
+  }
   try {
     stopFd_ = MakeEventFd();
     txWakeFd_ = MakeEventFd();

@@ -25,6 +25,7 @@
 #include "address_key.h"
 #include "datapath_counters.h"
 #include "datapath_event.h"
+#include "gro_coalesce.h"
 #include "ip_device.h"
 #include "ip_packet.h"
 #include "ethernet.h"
@@ -88,6 +89,8 @@ class DataPath {
 
   // Route mode (a TAP device): whether frames are exchanged, and the MAC of our interface.
   bool Ethernet() const { return ethernet_; }
+  // The device's offloads, as granted by the kernel (for the log).
+  const std::string& Offloads() const { return offloads_; }
   uint64_t DeviceMac() const { return deviceMac_.load(std::memory_order_relaxed); }
   // Re-reads the interface's MAC (after `ip link set address`).
   void RefreshDeviceMac();
@@ -187,6 +190,11 @@ class DataPath {
 
   std::unique_ptr<IpDevice> device_;
   std::string name_;
+  std::string offloads_;
+  // The receive thread's writes, joined into super-packets when the device takes TSO.
+  class DeviceWriter;
+  std::unique_ptr<DeviceWriter> deviceWriter_;
+  std::unique_ptr<GroCoalescer> coalescer_;
   std::function<void()> notify_;
   std::atomic<int> mtu_;
   std::atomic<SourceCheck> sourceCheck_{SourceCheck::kAllowedIps};

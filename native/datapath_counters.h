@@ -28,6 +28,7 @@ enum class Counter : size_t {
   kDroppedUnknownMac,            // TAP frame to a unicast MAC that stands for no peer
   kDroppedMulticast,             // TAP frame to broadcast/multicast beyond link-local groups
   kDroppedSourcePending,         // `route` source check: too many packets awaiting a verdict
+  kDroppedBadOffload,            // TUN/TAP super-packet whose virtio_net_hdr disagrees with it
   kNeighbourReplies,             // ARP/NDP requests answered with a peer's MAC
   kNeighbourUnanswered,          // ARP/NDP requests for an address no peer owns
   kSourceLookups,                // `route` source check: verdicts asked of the control plane
@@ -46,7 +47,7 @@ constexpr std::array<const char*, static_cast<size_t>(Counter::kCount)> kCounter
     "droppedSourceCheck",    "droppedStagedOverflow",  "droppedBadInnerHeader",
     "droppedSendFailed",     "droppedOverPathMtu",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
     "droppedBadFrame",       "droppedUnknownMac",      "droppedMulticast",
-    "droppedSourcePending",  "neighbourReplies",       "neighbourUnanswered",
+    "droppedSourcePending",  "droppedBadOffload",     "neighbourReplies",       "neighbourUnanswered",
     "sourceLookups",         "unreachableSent",        "unreachableRateLimited",
     "dataPacketsSent",
     "dataPacketsReceived",   "handshakeMessagesReceived",

@@ -17,6 +17,22 @@ constexpr size_t kTxSlotSize = kDataHeaderSize + kMaxIpPacket + kPaddingMultiple
 
 enum EpollTag : uint32_t { kTagDevice, kTagIpv4, kTagIpv6, kTagTxWake, kTagStop };
 
+// Writes what the receive thread's coalescer hands over to the device; a refused write is
+// counted.
+class DataPath::DeviceWriter final : public PacketSink {
+ public:
+  DeviceWriter(IpDevice& device, Counters& counters) : device_(device), counters_(counters) {}
+  void WritePacket(const VirtioNetHeader& header, const uint8_t* packet, size_t length) override {
+    if (!device_.WriteOffloaded(header, packet, length)) {
+      counters_.Add(Counter::kDroppedTunWriteFailed);
+    }
+  }
+
+ private:
+  IpDevice& device_;
+  Counters& counters_;
+};
+
 inline uint64_t Elapsed(uint64_t now, uint64_t then) { return now > then ? now - then : 0; }
 
 // The transmit thread's buffers: kBatch slots, each holding one whole data message (header,

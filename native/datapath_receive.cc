@@ -81,6 +81,8 @@ void DataPath::ReceiveBatch(Datagram* datagrams, size_t count,
       ReceiveDatagram(segment, now, events);
     }
   }
+  // The next receive reuses the buffers the coalescer points into.
+  if (coalescer_) coalescer_->Flush();
 }
 
 void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
@@ -250,7 +252,9 @@ void DataPath::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uin
     case SourceResult::kAccept:
       break;
   }
-  if (!device_->Write(out, outLength)) {
+  if (coalescer_) {
+    coalescer_->Add(out, outLength);  // written (or counted as refused) at the batch's end
+  } else if (!device_->Write(out, outLength)) {
     counters_.Add(Counter::kDroppedTunWriteFailed);
     return;
   }

@@ -128,9 +128,13 @@ void DataPath::TransmitLoop() {
       }
     }
     if (work) RunTxWork(*tx, events);
-    if (device && deviceOpen && !TransmitFromDevice(*tx, events)) {
-      deviceOpen = false;
-      epoll_ctl(txEpoll_, EPOLL_CTL_DEL, device_->PollFd(), nullptr);
+    // A super-packet cut into more packets than one batch holds goes on at once.
+    while (device && deviceOpen) {
+      if (!TransmitFromDevice(*tx, events)) {
+        deviceOpen = false;
+        epoll_ctl(txEpoll_, EPOLL_CTL_DEL, device_->PollFd(), nullptr);
+      }
+      device = device_->Pending();
     }
     Post(events);
   }
@@ -144,8 +148,10 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
     packets[i] = {tx.Slot(i) + kDataHeaderSize - link, kMaxIpPacket + link, 0};
   }
   size_t filled = 0;
+  size_t refused = 0;
   std::string reason;
-  IpDevice::ReadResult result = device_->ReadBatch(packets, kBatch, &filled, &reason);
+  IpDevice::ReadResult result = device_->ReadBatch(packets, kBatch, &filled, &refused, &reason);
+  if (refused > 0) counters_.Add(Counter::kDroppedBadOffload, refused);
   uint64_t now = MonotonicNs();
 
   PeerId owners[kBatch];

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "blake2s.h"
+#include "inet_checksum.h"
 
 namespace viaguard {
 namespace {
@@ -19,12 +20,6 @@ constexpr uint8_t kNaOverride = 0x20;
 // RFC 4861 §7.1.1: a node drops a Neighbour Solicitation whose hop limit is not 255.
 constexpr uint8_t kNdpHopLimit = 255;
 
-uint16_t Load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-void Store16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-
 bool AllZero(const uint8_t* p, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     if (p[i] != 0) return false;
@@ -32,32 +27,21 @@ bool AllZero(const uint8_t* p, size_t n) {
   return true;
 }
 
-uint32_t SumWords(const uint8_t* p, size_t n, uint32_t sum) {
-  for (size_t i = 0; i + 1 < n; i += 2) sum += Load16(p + i);
-  if (n & 1) sum += static_cast<uint32_t>(p[n - 1]) << 8;
-  return sum;
-}
-
-uint16_t Fold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
-}
-
 void WriteHeader(uint8_t* out, const uint8_t* destination, Mac source, uint16_t type) {
   std::memcpy(out, destination, kMacSize6);
   MacToBytes(source, out + 6);
-  Store16(out + 12, type);
+  StoreBe16(out + 12, type);
 }
 
 FrameKind ClassifyArp(const uint8_t* arp, size_t length, NeighbourQuery* query) {
   if (length < kArpSize) return FrameKind::kMalformed;
-  if (Load16(arp) != 1 || Load16(arp + 2) != kEtherTypeIpv4 || arp[4] != 6 || arp[5] != 4) {
+  if (LoadBe16(arp) != 1 || LoadBe16(arp + 2) != kEtherTypeIpv4 || arp[4] != 6 || arp[5] != 4) {
     return FrameKind::kMalformed;
   }
   const uint8_t* senderIp = arp + 14;
   const uint8_t* targetIp = arp + 24;
   // Replies, probes (sender 0.0.0.0) and gratuitous announcements ask nobody anything.
-  if (Load16(arp + 6) != 1 || AllZero(senderIp, 4) || std::memcmp(senderIp, targetIp, 4) == 0) {
+  if (LoadBe16(arp + 6) != 1 || AllZero(senderIp, 4) || std::memcmp(senderIp, targetIp, 4) == 0) {
     return FrameKind::kIgnored;
   }
   *query = {Family::kIpv4, targetIp, arp + 8, senderIp};
@@ -67,7 +51,7 @@ FrameKind ClassifyArp(const uint8_t* arp, size_t length, NeighbourQuery* query) 
 FrameKind ClassifyIpv6(const uint8_t* frame, const uint8_t* ip, size_t length,
                        NeighbourQuery* query) {
   if (length < kIpv6HeaderSize || ip[6] != kNextHeaderIcmpv6) return FrameKind::kIp;
-  size_t payload = Load16(ip + 4);
+  size_t payload = LoadBe16(ip + 4);
   const uint8_t* icmp = ip + kIpv6HeaderSize;
   if (payload < 1 || kIpv6HeaderSize + payload > length ||
       icmp[0] != kIcmpv6NeighbourSolicitation) {
@@ -109,7 +93,7 @@ FrameKind ClassifyFrame(const uint8_t* frame, size_t length, NeighbourQuery* que
   if (length < kEthernetHeaderSize) return FrameKind::kMalformed;
   const uint8_t* payload = frame + kEthernetHeaderSize;
   size_t payloadLength = length - kEthernetHeaderSize;
-  switch (Load16(frame + 12)) {
+  switch (LoadBe16(frame + 12)) {
     case kEtherTypeIpv4:
       return FrameKind::kIp;
     case kEtherTypeIpv6:
@@ -141,11 +125,11 @@ size_t BuildNeighbourReply(const NeighbourQuery& query, Mac ownerMac, uint8_t* o
   uint8_t* body = out + kEthernetHeaderSize;
   if (query.family == Family::kIpv4) {
     WriteHeader(out, query.requesterMac, ownerMac, kEtherTypeArp);
-    Store16(body, 1);
-    Store16(body + 2, kEtherTypeIpv4);
+    StoreBe16(body, 1);
+    StoreBe16(body + 2, kEtherTypeIpv4);
     body[4] = 6;
     body[5] = 4;
-    Store16(body + 6, 2);
+    StoreBe16(body + 6, 2);
     MacToBytes(ownerMac, body + 8);
     std::memcpy(body + 14, query.target, 4);
     std::memcpy(body + 18, query.requesterMac, kMacSize6);
@@ -157,7 +141,7 @@ size_t BuildNeighbourReply(const NeighbourQuery& query, Mac ownerMac, uint8_t* o
   uint8_t* ip = body;
   std::memset(ip, 0, kIpv6HeaderSize);
   ip[0] = 0x60;
-  Store16(ip + 4, kAdvertisementSize);
+  StoreBe16(ip + 4, kAdvertisementSize);
   ip[6] = kNextHeaderIcmpv6;
   ip[7] = kNdpHopLimit;
   std::memcpy(ip + 8, query.target, 16);
@@ -170,7 +154,7 @@ size_t BuildNeighbourReply(const NeighbourQuery& query, Mac ownerMac, uint8_t* o
   icmp[24] = kOptionTargetLinkLayer;
   icmp[25] = 1;  // in units of 8 bytes
   MacToBytes(ownerMac, icmp + 26);
-  Store16(icmp + 2, Icmpv6Checksum(ip + 8, ip + 24, icmp, kAdvertisementSize));
+  StoreBe16(icmp + 2, Icmpv6Checksum(ip + 8, ip + 24, icmp, kAdvertisementSize));
   return kEthernetHeaderSize + kIpv6HeaderSize + kAdvertisementSize;
 }
 
@@ -194,18 +178,17 @@ void WriteEthernetHeader(uint8_t* header, Family family, const uint8_t* destinat
     MacToBytes(deviceMac, destination);
   }
   MacToBytes(peerMac, header + 6);
-  Store16(header + 12, family == Family::kIpv4 ? kEtherTypeIpv4 : kEtherTypeIpv6);
+  StoreBe16(header + 12, family == Family::kIpv4 ? kEtherTypeIpv4 : kEtherTypeIpv6);
 }
 
-uint16_t InternetChecksum(const uint8_t* data, size_t length) { return Fold(SumWords(data, length, 0)); }
+uint16_t InternetChecksum(const uint8_t* data, size_t length) {
+  return static_cast<uint16_t>(~ChecksumAdd(data, length));
+}
 
 uint16_t Icmpv6Checksum(const uint8_t* source, const uint8_t* destination, const uint8_t* message,
                         size_t length) {
-  uint32_t sum = SumWords(source, 16, 0);
-  sum = SumWords(destination, 16, sum);
-  sum += static_cast<uint32_t>(length >> 16) + static_cast<uint32_t>(length & 0xffff);
-  sum += kNextHeaderIcmpv6;
-  return Fold(SumWords(message, length, sum));
+  uint16_t sum = PseudoHeaderSum(Family::kIpv6, source, destination, kNextHeaderIcmpv6, length);
+  return static_cast<uint16_t>(~ChecksumAdd(message, length, sum));
 }
 
 }  // namespace viaguard

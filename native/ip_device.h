@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "virtio_net_header.h"
+
 namespace viaguard {
 
 struct PacketSlot {
@@ -31,13 +33,28 @@ class IpDevice {
   virtual int OpenNetns(std::string* currentName) const = 0;
 
   enum class ReadResult { kOk, kClosed };
-  // Fills up to count slots without blocking; *filled says how many. kClosed means the
-  // device has gone (deleted interface) and reading again is pointless; *reason says why.
-  virtual ReadResult ReadBatch(PacketSlot* slots, size_t count, size_t* filled,
+  // Fills up to count slots without blocking; *filled says how many. A GSO super-packet
+  // arrives cut into wire-sized packets, one per slot (each slot holds kMaxSegmentLength plus
+  // the link header); *refused counts super-packets dropped because their virtio_net_hdr
+  // disagreed with them. kClosed means the device has gone (deleted interface) and reading
+  // again is pointless; *reason says why.
+  virtual ReadResult ReadBatch(PacketSlot* slots, size_t count, size_t* filled, size_t* refused,
                                std::string* reason) = 0;
+  // True when the last ReadBatch ran out of slots in the middle of a super-packet: the rest
+  // comes with the next ReadBatch, which must follow without waiting for the descriptor.
+  virtual bool Pending() const = 0;
 
   // Writes one IP packet (TAP: one frame); false when the device refused it (it is then dropped).
   virtual bool Write(const uint8_t* packet, size_t length) = 0;
+
+  // The offloads the kernel accepted: TCP (TSO) and UDP (USO) super-packets may be written
+  // with WriteOffloaded. Described for the log by OffloadDescription.
+  virtual bool TcpOffload() const = 0;
+  virtual bool UdpOffload() const = 0;
+  virtual const std::string& OffloadDescription() const = 0;
+  // Writes one packet with a virtio_net_hdr (only when an offload is on).
+  virtual bool WriteOffloaded(const VirtioNetHeader& header, const uint8_t* packet,
+                              size_t length) = 0;
 };
 
 }  // namespace viaguard

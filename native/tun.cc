@@ -7,11 +7,20 @@
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+
+#include "ethernet.h"
+
+// Linux 6.2 added USO; older headers lack the flags.
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
 
 namespace viaguard {
 namespace {
@@ -19,6 +28,20 @@ namespace {
 [[noreturn]] void ThrowErrno(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
 }
+
+struct OffloadChoice {
+  unsigned flags;
+  const char* name;
+};
+
+// Asked for in this order; the first the kernel accepts wins.
+constexpr unsigned kTso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+constexpr OffloadChoice kOffloadChoices[] = {
+    {kTso | TUN_F_USO4 | TUN_F_USO6, "csum tso4 tso6 tso_ecn uso4 uso6"},
+    {kTso, "csum tso4 tso6 tso_ecn"},
+    {TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, "csum tso4 tso6"},
+    {TUN_F_CSUM, "csum"},
+};
 
 }  // namespace
 
@@ -30,7 +53,8 @@ int CreateTunFd(const std::string& name, std::string* actual, DeviceKind kind) {
   int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) ThrowErrno("open /dev/net/tun");
   ifreq ifr{};
-  ifr.ifr_flags = static_cast<short>((kind == DeviceKind::kTap ? IFF_TAP : IFF_TUN) | IFF_NO_PI);
+  ifr.ifr_flags = static_cast<short>((kind == DeviceKind::kTap ? IFF_TAP : IFF_TUN) | IFF_NO_PI |
+                                     IFF_VNET_HDR);
   std::memcpy(ifr.ifr_name, name.data(), name.size());
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
@@ -59,6 +83,29 @@ Tun::Tun(int fd) : fd_(fd) {
       fcntl(fd_, F_SETFD, FD_CLOEXEC) < 0) {
     throw std::system_error(errno, std::generic_category(), "fcntl on the TUN fd");
   }
+  if (ifr.ifr_flags & IFF_VNET_HDR) {
+    int size = static_cast<int>(kVirtioNetHeaderSize);
+    if (ioctl(fd_, TUNSETVNETHDRSZ, &size) < 0) ThrowErrno("TUNSETVNETHDRSZ");
+    vnetHeader_ = true;
+    EnableOffloads();
+    pending_.reset(new uint8_t[kMaxSegmentLength + kEthernetHeaderSize]);
+  }
+}
+
+void Tun::EnableOffloads() {
+  std::string refused;
+  for (const OffloadChoice& choice : kOffloadChoices) {
+    if (ioctl(fd_, TUNSETOFFLOAD, static_cast<unsigned long>(choice.flags)) == 0) {
+      tcpOffload_ = choice.flags & TUN_F_TSO4;
+      udpOffload_ = choice.flags & TUN_F_USO4;
+      offloads_ = choice.name + (refused.empty() ? refused : refused + ")");
+      return;
+    }
+    refused += std::string(refused.empty() ? " (refused: " : "; ") + choice.name + ": " + strerror(errno);
+  }
+  // The virtio_net_hdr stays (the fd was opened with it), describing plain packets.
+  ioctl(fd_, TUNSETOFFLOAD, 0UL);
+  offloads_ = "none" + refused + ")";
 }
 
 Tun::~Tun() { close(fd_); }
@@ -120,14 +167,49 @@ uint64_t Tun::HardwareAddress() const {
 }
 
 IpDevice::ReadResult Tun::ReadBatch(PacketSlot* slots, size_t count, size_t* filled,
-                                    std::string* reason) {
+                                    size_t* refused, std::string* reason) {
   *filled = 0;
+  *refused = 0;
+  const size_t link = kind_ == DeviceKind::kTap ? kEthernetHeaderSize : 0;
+  TakePending(slots, count, filled);
   while (*filled < count) {
     PacketSlot& slot = slots[*filled];
-    ssize_t n = read(fd_, slot.data, slot.capacity);
+    VirtioNetHeader header;
+    iovec parts[2] = {{&header, sizeof header}, {slot.data, slot.capacity}};
+    ssize_t n = vnetHeader_ ? readv(fd_, parts, 2) : read(fd_, slot.data, slot.capacity);
     if (n > 0) {
-      slot.length = static_cast<size_t>(n);
-      ++*filled;
+      size_t length = static_cast<size_t>(n);
+      if (!vnetHeader_) {
+        slot.length = length;
+        ++*filled;
+        continue;
+      }
+      GsoPlan plan;
+      if (length < sizeof header ||
+          PlanSegments(header, slot.data, length - sizeof header, link, &plan) != PlanResult::kOk) {
+        ++*refused;
+        continue;
+      }
+      length -= sizeof header;
+      if (!plan.gso) {
+        CompleteChecksum(plan, slot.data, length);
+        slot.length = length;
+        ++*filled;
+        continue;
+      }
+      if (plan.segments > count - *filled) {
+        std::memcpy(pending_.get(), slot.data, length);
+        pendingPlan_ = plan;
+        pendingNext_ = 0;
+        TakePending(slots, count, filled);
+        continue;
+      }
+      // The first segment is the super-packet's own beginning: cut it last, in place.
+      for (size_t i = 1; i < plan.segments; ++i) {
+        slots[*filled + i].length = WriteSegment(plan, slot.data, i, slots[*filled + i].data);
+      }
+      slot.length = WriteSegment(plan, slot.data, 0, slot.data);
+      *filled += plan.segments;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -142,10 +224,28 @@ IpDevice::ReadResult Tun::ReadBatch(PacketSlot* slots, size_t count, size_t* fil
   return ReadResult::kOk;
 }
 
+void Tun::TakePending(PacketSlot* slots, size_t count, size_t* filled) {
+  while (Pending() && *filled < count) {
+    PacketSlot& slot = slots[(*filled)++];
+    slot.length = WriteSegment(pendingPlan_, pending_.get(), pendingNext_++, slot.data);
+  }
+}
+
 bool Tun::Write(const uint8_t* packet, size_t length) {
+  if (vnetHeader_) return WriteOffloaded(VirtioNetHeader{}, packet, length);
   for (;;) {
     ssize_t n = write(fd_, packet, length);
     if (n >= 0) return static_cast<size_t>(n) == length;
+    if (errno != EINTR) return false;
+  }
+}
+
+bool Tun::WriteOffloaded(const VirtioNetHeader& header, const uint8_t* packet, size_t length) {
+  iovec parts[2] = {{const_cast<VirtioNetHeader*>(&header), sizeof header},
+                    {const_cast<uint8_t*>(packet), length}};
+  for (;;) {
+    ssize_t n = writev(fd_, parts, 2);
+    if (n >= 0) return static_cast<size_t>(n) == sizeof header + length;
     if (errno != EINTR) return false;
   }
 }

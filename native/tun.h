@@ -1,8 +1,13 @@
 // A Linux TUN device (IFF_TUN | IFF_NO_PI: IP packets) or TAP device (IFF_TAP | IFF_NO_PI:
-// Ethernet frames, for route mode) on a non-blocking fd, read in batches.
+// Ethernet frames, for route mode) on a non-blocking fd, read in batches. Created with
+// IFF_VNET_HDR, it asks the kernel for checksum, TSO and USO offloads, taking what the kernel
+// grants: reads then bring GSO super-packets (cut here into wire-sized packets) and writes may
+// carry them (see gro_coalesce.h).
 #pragma once
+#include <memory>
 #include <string>
 
+#include "gso_split.h"
 #include "ip_device.h"
 
 namespace viaguard {
@@ -31,17 +36,33 @@ class Tun final : public IpDevice {
   bool Ethernet() const override { return kind_ == DeviceKind::kTap; }
   uint64_t HardwareAddress() const override;
   int OpenNetns(std::string* currentName) const override;
-  ReadResult ReadBatch(PacketSlot* slots, size_t count, size_t* filled,
+  ReadResult ReadBatch(PacketSlot* slots, size_t count, size_t* filled, size_t* refused,
                        std::string* reason) override;
+  bool Pending() const override { return pendingNext_ < pendingPlan_.segments; }
   bool Write(const uint8_t* packet, size_t length) override;
+  bool TcpOffload() const override { return tcpOffload_; }
+  bool UdpOffload() const override { return udpOffload_; }
+  const std::string& OffloadDescription() const override { return offloads_; }
+  bool WriteOffloaded(const VirtioNetHeader& header, const uint8_t* packet,
+                      size_t length) override;
 
  private:
+  void EnableOffloads();
+  // Cuts segments of the held super-packet into slots, from pendingNext_ on.
+  void TakePending(PacketSlot* slots, size_t count, size_t* filled);
   // A datagram socket in the interface's current namespace for SIOC* ioctls, and its name there.
   int ControlSocket(std::string* currentName, const char* purpose) const;
 
   int fd_;
   std::string name_;
   DeviceKind kind_ = DeviceKind::kTun;
+  bool vnetHeader_ = false;  // every read and write starts with a virtio_net_hdr
+  bool tcpOffload_ = false, udpOffload_ = false;
+  std::string offloads_ = "none (no IFF_VNET_HDR)";
+  // A super-packet with more segments than the slots left, kept for the next ReadBatch.
+  std::unique_ptr<uint8_t[]> pending_;
+  GsoPlan pendingPlan_{};
+  size_t pendingNext_ = 1;  // == pendingPlan_.segments: nothing pending
 };
 
 }  // namespace viaguard

@@ -1,6 +1,8 @@
 // bench:tunnel — TCP throughput through a viaguardd<->viaguardd tunnel and a
-// wireguard-go<->wireguard-go tunnel, measured in the same run with rounds alternating (this
-// machine's speed drifts), plus the idle viaguardd's resident memory and CPU.
+// wireguard-go<->wireguard-go tunnel, one stream and -P 4, measured in the same run with rounds
+// alternating (this machine's speed drifts); the two daemons' CPU use meanwhile (cores busy, and
+// CPU seconds per GiB carried, to judge scaling on bigger machines); and the idle viaguardd's
+// resident memory and CPU.
 // Usage: npm run bench:tunnel [-- --seconds 5 --rounds 3 --only wireguard-go]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,18 +19,33 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const impls = [wireguardGo, viaguardd].filter((i) => !values.only || i.label === values.only);
 
-async function iperf(pair: TunnelPair): Promise<number> {
-  const server = pair.right.ns.spawn('iperf3', ['-s', '-1', '-B', pair.right.tunnel4]);
-  await new Promise((r) => setTimeout(r, 300));
-  const out = await pair.left.ns.exec('iperf3', ['-c', pair.right.tunnel4, '-t', String(seconds), '-J']);
-  server.kill();
-  const report = JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } };
-  return report.end.sum_received.bits_per_second / 1e6;
-}
-
 function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(fields[11]) + Number(fields[12]); // utime + stime, after the comm field
+}
+
+interface Run {
+  mbps: number;
+  cores: number; // both daemons' CPU seconds per second of the run
+  cpuSecondsPerGiB: number;
+}
+
+async function iperf(pair: TunnelPair, streams: number): Promise<Run> {
+  const pids = [await daemonPid(pair.left), await daemonPid(pair.right)];
+  const ticks = () => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
+  const server = pair.right.ns.spawn('iperf3', ['-s', '-1', '-B', pair.right.tunnel4]);
+  await new Promise((r) => setTimeout(r, 300));
+  const before = ticks();
+  const out = await pair.left.ns.exec('iperf3', ['-c', pair.right.tunnel4, '-t', String(seconds), '-P', String(streams), '-J']);
+  const cpuSeconds = (ticks() - before) / 100; // USER_HZ ticks
+  server.kill();
+  const report = JSON.parse(out) as { end: { sum_received: { bits_per_second: number; bytes: number; seconds: number } } };
+  const received = report.end.sum_received;
+  return {
+    mbps: received.bits_per_second / 1e6,
+    cores: cpuSeconds / received.seconds,
+    cpuSecondsPerGiB: cpuSeconds / (received.bytes / 2 ** 30),
+  };
 }
 
 async function idleFigures(pair: TunnelPair): Promise<{ rssMiB: number; idleCpuPercent: number }> {
@@ -40,7 +57,11 @@ async function idleFigures(pair: TunnelPair): Promise<{ rssMiB: number; idleCpuP
   return { rssMiB: residentBytes(pid) / 2 ** 20, idleCpuPercent: (ticks / 100 / idleSeconds) * 100 };
 }
 
-const results = new Map<string, number[]>(impls.map((i) => [i.label, []]));
+const modes = [
+  { streams: 1, suffix: '' },
+  { streams: 4, suffix: '_p4' },
+];
+const results = new Map<string, Run[]>(impls.flatMap((i) => modes.map((m) => [`${i.label}${m.suffix}`, []] as [string, Run[]])));
 let idle: { rssMiB: number; idleCpuPercent: number } | undefined;
 for (let round = 1; round <= rounds; round++) {
   for (const impl of impls as Implementation[]) {
@@ -48,9 +69,14 @@ for (let round = 1; round <= rounds; round++) {
     try {
       await pair.left.ns.exec('ping', ['-c', '1', '-W', '5', pair.right.tunnel4]);
       if (impl === viaguardd && !idle) idle = await idleFigures(pair);
-      const mbps = await iperf(pair);
-      results.get(impl.label)!.push(mbps);
-      console.log(`round ${round} ${impl.label.padEnd(13)} ${mbps.toFixed(0)} Mbit/s`);
+      for (const mode of modes) {
+        const run = await iperf(pair, mode.streams);
+        results.get(`${impl.label}${mode.suffix}`)!.push(run);
+        console.log(
+          `round ${round} ${impl.label.padEnd(13)} -P ${mode.streams} ${run.mbps.toFixed(0)} Mbit/s, ` +
+            `daemons ${run.cores.toFixed(2)} cores, ${run.cpuSecondsPerGiB.toFixed(2)} CPU s/GiB`,
+        );
+      }
     } finally {
       await pair.destroy();
     }
@@ -59,10 +85,18 @@ for (let round = 1; round <= rounds; round++) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const figures: Record<string, number> = {};
-for (const [label, xs] of results) figures[`${label}_mbps`] = Math.round(median(xs));
-if (figures['viaguardd_mbps'] && figures['wireguard-go_mbps']) {
-  figures.ratio = Number((figures['viaguardd_mbps'] / figures['wireguard-go_mbps']).toFixed(2));
-  console.log(`median: viaguardd ${figures['viaguardd_mbps']} Mbit/s, wireguard-go ${figures['wireguard-go_mbps']} Mbit/s, ratio ${figures.ratio}`);
+for (const [label, runs] of results) {
+  if (runs.length === 0) continue;
+  figures[`${label}_mbps`] = Math.round(median(runs.map((r) => r.mbps)));
+  figures[`${label}_cores`] = Number(median(runs.map((r) => r.cores)).toFixed(2));
+  figures[`${label}_cpu_s_per_gib`] = Number(median(runs.map((r) => r.cpuSecondsPerGiB)).toFixed(2));
+}
+for (const { suffix, streams } of modes) {
+  const ours = figures[`viaguardd${suffix}_mbps`];
+  const theirs = figures[`wireguard-go${suffix}_mbps`];
+  if (!ours || !theirs) continue;
+  figures[`ratio${suffix}`] = Number((ours / theirs).toFixed(2));
+  console.log(`median -P ${streams}: viaguardd ${ours} Mbit/s, wireguard-go ${theirs} Mbit/s, ratio ${figures[`ratio${suffix}`]}`);
 }
 if (idle) {
   figures.idle_rss_mib = Number(idle.rssMiB.toFixed(1));

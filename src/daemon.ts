@@ -103,6 +103,6 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   server.on('socketRemoved', () => stop('UAPI socket removed'));
   server.on('requestFailed', (error) => log.error(`UAPI request failed: ${error.message}`));
   server.on('error', (error) => stop(`UAPI socket failed: ${error.message}`));
-  log.verbose(`interface ${device.ifname} (peer selection ${device.peerSelection}) up, UDP port ${device.listenPort}, UAPI ${server.path}`);
+  log.verbose(`interface ${device.ifname} (peer selection ${device.peerSelection}) up, UDP port ${device.listenPort}, UAPI ${server.path}, offloads ${device.offloads}`);
   return { device, stopped, stop };
 }

@@ -183,6 +183,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceAccessor<&DataPlaneWrap::Ifname>("ifname"),
             InstanceAccessor<&DataPlaneWrap::Port>("port"),
             InstanceAccessor<&DataPlaneWrap::Ethernet>("ethernet"),
+            InstanceAccessor<&DataPlaneWrap::Offloads>("offloads"),
             InstanceMethod<&DataPlaneWrap::HardwareAddress>("hardwareAddress"),
             InstanceMethod<&DataPlaneWrap::DeviceNamespace>("deviceNamespace"),
             InstanceMethod<&DataPlaneWrap::SetPeerMac>("setPeerMac"),
@@ -376,6 +377,10 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 
   Napi::Value Ethernet(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), dataPath_->Ethernet());
+  }
+
+  Napi::Value Offloads(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), dataPath_->Offloads());
   }
 
   // hardwareAddress() -> the TAP's MAC as read from the kernel now (null on a TUN device)

@@ -13,6 +13,7 @@ void InitNetlink(Napi::Env env, Napi::Object exports);
 void InitProcessMemory(Napi::Env env, Napi::Object exports);
 void InitInterfaceName(Napi::Env env, Napi::Object exports);
 void InitHandshakeCrypto(Napi::Env env, Napi::Object exports);
+void InitOffload(Napi::Env env, Napi::Object exports);
 void InitIcmpError(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding

@@ -143,6 +143,11 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     return this.dataPlane.ifname;
   }
 
+  /** The TUN/TAP offloads the kernel granted (see DataPlane.offloads). */
+  get offloads(): string {
+    return this.dataPlane.offloads;
+  }
+
   get listenPort(): number {
     return this.dataPlane.port;
   }

@@ -12,6 +12,7 @@ export const DROP_REASONS: Record<string, string> = {
   droppedUnknownMac: 'frame to a MAC that stands for no peer',
   droppedMulticast: 'multicast or broadcast beyond link-local groups',
   droppedSourcePending: 'too many packets awaiting a route source verdict',
+  droppedBadOffload: 'a super-packet from the device whose virtio_net_hdr disagrees with it',
   neighbourUnanswered: 'ARP/NDP for an address no peer owns (a gateway or on-link destination without owner)',
   droppedBadInnerHeader: 'not an IPv4/IPv6 packet',
   droppedStagedOverflow: 'too many packets waiting for a handshake',

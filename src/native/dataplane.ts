@@ -85,6 +85,7 @@ export const DATA_PLANE_COUNTERS = [
   'droppedUnknownMac',
   'droppedMulticast',
   'droppedSourcePending',
+  'droppedBadOffload',
   'neighbourReplies',
   'neighbourUnanswered',
   'sourceLookups',
@@ -207,6 +208,11 @@ export class DataPlane {
   /** A TAP device (route mode): the data plane exchanges Ethernet frames with the kernel. */
   get ethernet(): boolean {
     return this.#native.ethernet;
+  }
+
+  /** The TUN/TAP offloads the kernel granted (checksum, TSO, USO), or 'none' and why. */
+  get offloads(): string {
+    return this.#native.offloads;
   }
 
   /** The TAP's MAC as the kernel has it now (re-read, so `ip link set address` is followed); null on TUN. */

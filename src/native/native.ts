@@ -110,6 +110,8 @@ export interface NativeDataPlane {
   readonly port: number;
   /** A TAP device (route mode): frames, not IP packets. */
   readonly ethernet: boolean;
+  /** The device's offloads as the kernel granted them, e.g. 'csum tso4 tso6 tso_ecn uso4 uso6' or 'none (…)'. */
+  readonly offloads: string;
   /** The TAP's MAC as the kernel has it now; null on TUN. */
   hardwareAddress(): Uint8Array | null;
   /** An fd (ours to close) of the namespace the interface lives in now, and its name there; throws EBADFD once deleted. */
@@ -227,6 +229,22 @@ export interface NativeAddon {
   hmacBlake2sInto(out: Uint8Array, key: Uint8Array, data: Uint8Array): void;
   /** out (32 n bytes, n = 1..3) receives WireGuard's KDF_n(key, input), the outputs back to back. */
   hkdfBlake2sInto(out: Uint8Array, key: Uint8Array, input: Uint8Array): void;
+  /**
+   * native/binding/offload_wrap.cc, for tests: cuts what a TUN with offloads reads (its 10-byte
+   * virtio_net_hdr in host order and the packet; linkLength 0 or 14) into wire packets.
+   */
+  gsoSplit(
+    header: Uint8Array,
+    packet: Uint8Array,
+    linkLength: number,
+  ): { result: 'ok' | 'badHeader' | 'badPacket'; segments: Uint8Array[] };
+  /** The writes (virtio_net_hdr and packet) a TUN with offloads gets for these decrypted packets. */
+  groCoalesce(
+    packets: Uint8Array[],
+    linkLength: number,
+    tcp: boolean,
+    udp: boolean,
+  ): Array<{ header: Uint8Array; packet: Uint8Array }>;
   /** native/icmp_error.h: the destination-unreachable answer to an IP packet, null when none may be sent. */
   unreachableFor(packet: Uint8Array): Uint8Array | null;
   /** The same for a TAP frame (Ethernet header, then the packet), framed back to its sender. */

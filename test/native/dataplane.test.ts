@@ -2,6 +2,7 @@
 // argument checks, keypair slot rotation, mac1 filtering, sockets (rebind, fwmark), TUN
 // adoption. Needs root for the TUN device (left down, in this namespace, uniquely named).
 import assert from 'node:assert/strict';
+import { release } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -83,6 +84,12 @@ describe('DataPlane configuration', function () {
     const uptimeMs = Number(execFileSync('cat', ['/proc/uptime'], { encoding: 'utf8' }).split(' ')[0]) * 1000;
     assert.ok(Math.abs(t0 - uptimeMs) < 5000, `monotonic ${t0} vs uptime ${uptimeMs}`);
     assert.ok(monotonicMs() >= t0);
+  });
+
+  it('takes every offload this kernel grants (IFF_VNET_HDR; USO from Linux 6.2)', () => {
+    const [major, minor] = release().split('.').map(Number);
+    const uso = major > 6 || (major === 6 && minor >= 2);
+    assert.equal(dp.offloads, uso ? 'csum tso4 tso6 tso_ecn uso4 uso6' : 'csum tso4 tso6 tso_ecn (refused: csum tso4 tso6 tso_ecn uso4 uso6: Invalid argument)');
   });
 
   it('names its interface and checks its arguments', () => {
