@@ -27,7 +27,16 @@ constexpr size_t kTxSlotSize = kDataHeaderSize + kMaxIpPacket + kPaddingMultiple
 constexpr size_t kRxSlotSize = 65536;
 constexpr uint64_t kNeedHandshakeInterval = kNsPerSecond;  // at most one event per peer per second
 
-enum EpollTag : uint32_t { kTagDevice, kTagIpv4, kTagIpv6, kTagTxWake, kTagStop };
+// Datagrams read from the strangers' sockets (see UdpSockets) per window: beyond, they wait
+// (and the kernel drops them when their socket is full) until the next window. 16k/s: above
+// the control plane's handshake capacity (~5k/s); a roaming peer's data comes this way only
+// until its first authenticated packet moves its endpoint to the known socket.
+constexpr size_t kStrangerDatagramsPerWindow = 64;
+constexpr uint64_t kStrangerWindowNs = 4000000;
+
+enum EpollTag : uint32_t {
+  kTagDevice, kTagIpv4, kTagIpv6, kTagStrangers4, kTagStrangers6, kTagTxWake, kTagStop
+};
 
 uint32_t Load32(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
@@ -139,7 +148,28 @@ uint16_t DataPath::Bind(uint16_t port) {
   // The previous sockets are closed, which removes them from the epoll set.
   if (sockets_.Fd4() >= 0) Watch(rxEpoll_, sockets_.Fd4(), kTagIpv4);
   if (sockets_.Fd6() >= 0) Watch(rxEpoll_, sockets_.Fd6(), kTagIpv6);
+  if (sockets_.StrangerFd4() >= 0) Watch(rxEpoll_, sockets_.StrangerFd4(), kTagStrangers4);
+  if (sockets_.StrangerFd6() >= 0) Watch(rxEpoll_, sockets_.StrangerFd6(), kTagStrangers6);
+  lock.unlock();
+  UpdateSteering();
   return bound;
+}
+
+void DataPath::UpdateSteering() {
+  std::lock_guard steering(steeringMu_);
+  std::vector<Endpoint> endpoints;
+  peers_.ForEach([&endpoints](Peer& peer) {
+    std::lock_guard lock(peer.mu);
+    if (peer.endpoint.IsSet()) endpoints.push_back(peer.endpoint);
+  });
+  std::shared_lock lock(socketsMu_);
+  sockets_.SetKnownEndpoints(endpoints);
+}
+
+uint64_t DataPath::Count(Counter c) const {
+  if (c != Counter::kDroppedByKernel) return counters_.Get(c);
+  std::shared_lock lock(socketsMu_);
+  return sockets_.KernelDrops();
 }
 
 uint16_t DataPath::Port() const {
@@ -185,6 +215,7 @@ bool DataPath::RemovePeer(PeerId id) {
   learnt_.RemovePeer(id);
   size_t held = verdicts_.RemovePeer(id);
   if (held > 0) counters_.Add(Counter::kDroppedSourceCheck, held);
+  UpdateSteering();
   return true;
 }
 
@@ -243,8 +274,11 @@ void DataPath::SettleSources(const std::vector<SourceVerdict>& verdicts) {
 bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return false;
-  std::lock_guard lock(peer->mu);
-  peer->endpoint = endpoint;
+  {
+    std::lock_guard lock(peer->mu);
+    peer->endpoint = endpoint;
+  }
+  UpdateSteering();
   return true;
 }
 
@@ -345,11 +379,11 @@ void DataPath::Post(std::vector<DataPathEvent>& events) {
     for (DataPathEvent& e : events) {
       if (e.type == DataPathEvent::Type::kHandshake) {
         // A flood of valid-mac1 messages must not grow memory without bound while JS is busy.
-        if (queuedHandshakes_ >= kMaxQueuedHandshakes) {
+        if (queuedHandshakes_.load(std::memory_order_relaxed) >= kMaxQueuedHandshakes) {
           counters_.Add(Counter::kDroppedHandshakeBacklog);
           continue;
         }
-        ++queuedHandshakes_;
+        queuedHandshakes_.fetch_add(1, std::memory_order_relaxed);
       }
       events_.push_back(std::move(e));
     }
@@ -364,7 +398,7 @@ std::vector<DataPathEvent> DataPath::TakeEvents() {
   std::lock_guard lock(eventsMu_);
   std::vector<DataPathEvent> out;
   out.swap(events_);
-  queuedHandshakes_ = 0;
+  queuedHandshakes_.store(0, std::memory_order_relaxed);
   notifyPending_ = false;
   return out;
 }
@@ -434,6 +468,7 @@ void DataPath::TransmitLoop() {
       epoll_ctl(txEpoll_, EPOLL_CTL_DEL, device_->PollFd(), nullptr);
     }
     Post(events);
+    unpostedHandshakes_ = 0;
   }
 }
 
@@ -682,42 +717,97 @@ void DataPath::ReceiveLoop() {
   std::unique_ptr<uint8_t[]> memory(new uint8_t[kBatch * kRxSlotSize]);
   Datagram datagrams[kBatch];
   std::vector<DataPathEvent> events;
+  uint64_t windowStart = 0;
+  size_t strangersRead = 0;
+  bool strangersPaused = false;
   for (;;) {
-    epoll_event ready[3];
-    int n = epoll_wait(rxEpoll_, ready, 3, -1);
+    int timeout = -1;
+    if (strangersPaused) {
+      uint64_t now = MonotonicNs();
+      if (now - windowStart >= kStrangerWindowNs) {
+        ArmStrangers(true);
+        strangersPaused = false;
+      } else {
+        timeout = static_cast<int>((kStrangerWindowNs - (now - windowStart)) / 1000000) + 1;
+      }
+    }
+    epoll_event ready[5];
+    int n = epoll_wait(rxEpoll_, ready, 5, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return;
     }
+    // Peers first: every ready known socket is read before any stranger's.
     for (int i = 0; i < n; ++i) {
       uint32_t tag = ready[i].data.u32;
       if (tag == kTagStop) return;
-      for (size_t j = 0; j < kBatch; ++j) {
-        datagrams[j] = {memory.get() + j * kRxSlotSize, kRxSlotSize, 0, Endpoint{}};
-      }
-      size_t count;
-      {
-        std::shared_lock lock(socketsMu_);
-        int fd = tag == kTagIpv4 ? sockets_.Fd4() : sockets_.Fd6();
-        // After a rebind the event may name a closed socket: the new one has nothing yet.
-        count = fd < 0 ? 0 : sockets_.Receive(fd, datagrams, kBatch);
-      }
-      uint64_t now = MonotonicNs();
-      for (size_t j = 0; j < count; ++j) {
-        Datagram& d = datagrams[j];
-        if (d.segmentSize == 0) {
-          ReceiveDatagram(d, now, events);
-          continue;
+      if (tag != kTagStrangers4 && tag != kTagStrangers6) ReceiveBatch(tag, datagrams, memory.get(), events);
+    }
+    for (int i = 0; i < n; ++i) {
+      uint32_t tag = ready[i].data.u32;
+      if (tag == kTagStrangers4 || tag == kTagStrangers6) {
+        if (strangersPaused) continue;
+        uint64_t now = MonotonicNs();
+        if (now - windowStart >= kStrangerWindowNs) {
+          windowStart = now;
+          strangersRead = 0;
         }
-        for (size_t offset = 0; offset < d.length; offset += d.segmentSize) {
-          size_t length = std::min(d.segmentSize, d.length - offset);
-          Datagram segment{d.data + offset, length, length, d.peer};
-          ReceiveDatagram(segment, now, events);
+        strangersRead += ReceiveBatch(tag, datagrams, memory.get(), events);
+        if (strangersRead >= kStrangerDatagramsPerWindow) {
+          ArmStrangers(false);
+          strangersPaused = true;
         }
       }
     }
     Post(events);
+    unpostedHandshakes_ = 0;
   }
+}
+
+void DataPath::ArmStrangers(bool armed) {
+  std::shared_lock lock(socketsMu_);
+  for (auto [fd, tag] : {std::pair<int, uint32_t>{sockets_.StrangerFd4(), kTagStrangers4},
+                         std::pair<int, uint32_t>{sockets_.StrangerFd6(), kTagStrangers6}}) {
+    if (fd < 0) continue;
+    epoll_event ev{};
+    ev.events = armed ? static_cast<uint32_t>(EPOLLIN) : 0u;
+    ev.data.u32 = tag;
+    epoll_ctl(rxEpoll_, EPOLL_CTL_MOD, fd, &ev);
+  }
+}
+
+size_t DataPath::ReceiveBatch(uint32_t tag, Datagram* datagrams, uint8_t* memory,
+                              std::vector<DataPathEvent>& events) {
+  for (size_t j = 0; j < kBatch; ++j) {
+    datagrams[j] = {memory + j * kRxSlotSize, kRxSlotSize, 0, Endpoint{}};
+  }
+  size_t count;
+  {
+    std::shared_lock lock(socketsMu_);
+    int fd = -1;
+    switch (tag) {
+      case kTagIpv4: fd = sockets_.Fd4(); break;
+      case kTagIpv6: fd = sockets_.Fd6(); break;
+      case kTagStrangers4: fd = sockets_.StrangerFd4(); break;
+      case kTagStrangers6: fd = sockets_.StrangerFd6(); break;
+    }
+    // After a rebind the event may name a closed socket: the new one has nothing yet.
+    count = fd < 0 ? 0 : sockets_.Receive(fd, datagrams, kBatch);
+  }
+  uint64_t now = MonotonicNs();
+  for (size_t j = 0; j < count; ++j) {
+    Datagram& d = datagrams[j];
+    if (d.segmentSize == 0) {
+      ReceiveDatagram(d, now, events);
+      continue;
+    }
+    for (size_t offset = 0; offset < d.length; offset += d.segmentSize) {
+      size_t length = std::min(d.segmentSize, d.length - offset);
+      Datagram segment{d.data + offset, length, length, d.peer};
+      ReceiveDatagram(segment, now, events);
+    }
+  }
+  return count;
 }
 
 DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& header,
@@ -844,6 +934,12 @@ void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
     counters_.Add(Counter::kDroppedGarbage);
     return;
   }
+  // Before the MAC: under load a flooding source costs one lookup.
+  size_t queued = queuedHandshakes_.load(std::memory_order_relaxed) + unpostedHandshakes_;
+  if (!handshakeLimiter_.Allow(datagram.peer, queued, now)) {
+    counters_.Add(Counter::kDroppedHandshakeRateLimited);
+    return;
+  }
   if (type != kMessageHandshakeCookie && !VerifyMac1(p, length)) {
     counters_.Add(Counter::kDroppedBadMac1);
     return;
@@ -852,7 +948,9 @@ void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
   DataPathEvent e(DataPathEvent::Type::kHandshake);
   e.endpoint = datagram.peer;
   e.message.assign(p, p + length);
+  e.underLoad = handshakeLimiter_.UnderLoad(now);
   events.push_back(std::move(e));
+  ++unpostedHandshakes_;
 }
 
 void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events) {
@@ -915,6 +1013,7 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
     }
   }
   if (roamed) {
+    UpdateSteering();
     DataPathEvent e(DataPathEvent::Type::kEndpointChanged);
     e.peer = peer.id;
     e.endpoint = datagram.peer;

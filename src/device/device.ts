@@ -13,7 +13,7 @@ import { interfaceName } from '../net/interface-name.js';
 import { parseIp } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
-import { REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
+import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH, REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
 import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/crypto.js';
 import { ProtocolDevice } from '../protocol/device.js';
@@ -406,7 +406,9 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     for (const e of events) {
       switch (e.type) {
         case 'handshake':
-          this.receiveHandshake(e.message, e.address, e.port, e.localAddress, now, --handshakesLeft);
+          // The data plane saw the load first (it rate-limits before queueing): the core must answer with cookies too.
+          handshakesLeft--;
+          this.receiveHandshake(e.message, e.address, e.port, e.localAddress, now, e.underLoad ? Math.max(handshakesLeft, DEFAULT_UNDER_LOAD_QUEUE_LENGTH) : handshakesLeft);
           break;
         case 'needHandshake':
           this.withPeer(e.peer, (record) => this.apply(record.peer.needHandshake(now)));

@@ -78,6 +78,8 @@ export const DATA_PLANE_COUNTERS = [
   'droppedSendFailed',
   'droppedTunWriteFailed',
   'droppedHandshakeBacklog',
+  'droppedHandshakeRateLimited',
+  'droppedByKernel',
   'droppedBadFrame',
   'droppedUnknownMac',
   'droppedMulticast',

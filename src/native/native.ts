@@ -53,7 +53,7 @@ export interface NativeReplayWindow {
  * localAddress is the address of ours the datagram arrived at (absent when unknown).
  */
 export type NativeDataPlaneEvent =
-  | { type: 'handshake'; message: Buffer; address: string; port: number; localAddress?: string }
+  | { type: 'handshake'; message: Buffer; address: string; port: number; localAddress?: string; /** The data plane was rate-limiting handshakes per source. */ underLoad?: true }
   | { type: 'needHandshake'; peer: number }
   | { type: 'keypairConfirmed'; peer: number; localIndex: number }
   | { type: 'endpointChanged'; peer: number; address: string; port: number; localAddress?: string }
