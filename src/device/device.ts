@@ -21,6 +21,7 @@ import { formatEndpoint, type Endpoint } from '../protocol/endpoint.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
 import { LISTED_PREFIXES_LIMIT, type DeviceEvent } from './events.js';
 import { syncKeypairs } from './keypair-sync.js';
+import { secretCopy } from '../protocol/secret-bytes.js';
 
 export const DEFAULT_MTU = 1420;
 const TICK_MS = 250;
@@ -156,7 +157,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   }
 
   get privateKey(): Uint8Array | undefined {
-    return this.privateKeyBytes && Uint8Array.from(this.privateKeyBytes);
+    return this.privateKeyBytes && secretCopy(this.privateKeyBytes);
   }
 
   get publicKey(): Uint8Array | undefined {
@@ -200,7 +201,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
    * wireguard-go); a peer whose public key is our new one is removed.
    */
   setPrivateKey(key: Uint8Array | undefined): void {
-    const next = key && !isZeroKey(key) ? Uint8Array.from(key) : undefined;
+    const next = key && !isZeroKey(key) ? secretCopy(key) : undefined;
     if (next && this.privateKeyBytes && keysEqual(next, this.privateKeyBytes)) return;
     if (!next && !this.privateKeyBytes) return;
     this.privateKeyBytes?.fill(0);
@@ -255,7 +256,8 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   updatePeer(id: number, update: PeerUpdate): void {
     const record = this.record(id);
     if (update.presharedKey !== undefined) {
-      const psk = update.presharedKey && !isZeroKey(update.presharedKey) ? Uint8Array.from(update.presharedKey) : undefined;
+      const psk = update.presharedKey && !isZeroKey(update.presharedKey) ? secretCopy(update.presharedKey) : undefined;
+      record.presharedKey?.fill(0);
       record.presharedKey = psk;
       record.peer.setPresharedKey(psk);
     }
@@ -272,6 +274,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     if (!record) return;
     this.apply(this.protocol.removePeer(id));
     this.dataPlane.removePeer(id);
+    record.presharedKey?.fill(0);
     this.records.delete(id);
     if (this.peerSelection === 'route') this.peerByMac.delete(macKey(record.peer.publicKey));
     this.log.verbose(`peer ${id} (${shortKey(record.peer.publicKey)}) removed`);
@@ -382,6 +385,8 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     clearInterval(this.ticker);
     this.removeAllPeers();
     this.privateKeyBytes?.fill(0);
+    this.privateKeyBytes = undefined;
+    this.protocol.setPrivateKey(undefined); // frees the native private key now
     this.dataPlane.close();
     this.emit('closed', reason);
   }

@@ -164,6 +164,8 @@ export interface NativeX25519Key {
   publicKey(out: Uint8Array): void;
   /** X25519 with a 32-byte public key into out (32 bytes); false, out zeroed, when the result is all zero (low-order point). */
   dh(publicKey: Uint8Array, out: Uint8Array): boolean;
+  /** Frees the private key now (OpenSSL clears it); dh throws afterwards. */
+  destroy(): void;
 }
 
 export interface NativeAddon {

@@ -1,6 +1,6 @@
 // The UAPI unix socket server, behaving as wireguard-go's (ipc/uapi_unix.go, device/uapi.go
 // IpcHandle): /var/run/wireguard/<iface>.sock, the directory made mode 0755, the socket bound
-// under umask 077; a socket that still answers means a live daemon (refuse), a dead one is
+// mode 0600 (umask 177); a socket that still answers means a live daemon (refuse), a dead one is
 // replaced. Requests on a connection run one after another: `get=1\n\n`, `set=1\n...\n\n`.
 // Departures from wireguard-go, on purpose: a set request is applied only after its blank line
 // and only when every line is valid (the handler gets one SetTransaction), and a failed request
@@ -101,8 +101,9 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
       const onError = (error: Error) => reject(error);
       this.server.once('error', onError);
       // The socket is created inside listen(): restricting the umask around it (the listening
-      // event comes later) makes the socket 0700 with no window where it is more open.
-      const umask = process.umask(0o077);
+      // event comes later) makes the socket 0600 with no window where it is more open
+      // (wireguard-go's umask 077 leaves 0700; the execute bit means nothing on a socket).
+      const umask = process.umask(0o177);
       try {
         this.server.listen(target, () => {
           this.server.off('error', onError);
