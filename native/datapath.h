@@ -3,8 +3,12 @@
 // epoll_wait when idle. On a TAP device (route mode) the transmit thread reads Ethernet frames
 // instead: the destination MAC names the peer (the kernel's routing chose it through ARP/NDP,
 // which the transmit thread answers itself), link-local multicast goes to every peer, and the
-// receive thread wraps decrypted packets in Ethernet from the peer's MAC. The control plane (JavaScript) configures it from its own thread and
-// receives batched events; no packet goes through it in steady state.
+// receive thread wraps decrypted packets in Ethernet from the peer's MAC. The control plane
+// (JavaScript) configures it from its own thread and receives batched events; no packet goes
+// through it in steady state.
+//
+// Its code is split by stage: datapath.cc (lifecycle, configuration, events), datapath_send.cc,
+// datapath_receive.cc and datapath_frames.cc (route mode's Ethernet, ARP and NDP work).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -149,7 +153,12 @@ class DataPath {
   void Stage(Peer& peer, const uint8_t* packet, size_t length);
   void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPathEvent>& events);
   void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
+  // Authenticates and decrypts a data message in place, then hands its packet to ConsumeData.
   void ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
+  // A decrypted packet (plainLength bytes at payload, with room for an Ethernet header before
+  // it): source check, then the write to the device.
+  void ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
+                   std::vector<DataPathEvent>& events);
   bool VerifyMac1(const uint8_t* message, size_t length);
   enum class SourceResult { kAccept, kDrop, kHeld };
   // Applies the source check to a decrypted packet from peer; out/outLength are the bytes that

@@ -1,0 +1,44 @@
+// What the data plane's stage files (datapath*.cc) share: batch and slot sizes, the epoll tags
+// and the transmit thread's buffers. Not part of the DataPath interface.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "datapath.h"
+#include "protocol_constants.h"
+
+namespace viaguard {
+
+constexpr size_t kBatch = UdpSockets::kMaxBatch;
+constexpr size_t kMaxIpPacket = 65535;
+// A transmit slot holds a whole data message: header, packet, padding and tag.
+constexpr size_t kTxSlotSize = kDataHeaderSize + kMaxIpPacket + kPaddingMultiple + kDataTagSize;
+
+// Datagrams read from the strangers' sockets (see UdpSockets) per window: beyond, they wait
+// (and the kernel drops them when their socket is full) until the next window. 16k/s: above
+// the control plane's handshake capacity (~5k/s); a roaming peer's data comes this way only
+// until its first authenticated packet moves its endpoint to the known socket.
+constexpr size_t kStrangerDatagramsPerWindow = 64;
+constexpr uint64_t kStrangerWindowNs = 4000000;
+
+enum EpollTag : uint32_t {
+  kTagDevice, kTagIpv4, kTagIpv6, kTagStrangers4, kTagStrangers6, kTagTxWake, kTagStop
+};
+
+inline uint64_t Elapsed(uint64_t now, uint64_t then) { return now > then ? now - then : 0; }
+
+// The transmit thread's buffers: kBatch slots, each holding one whole data message (header,
+// packet, padding, tag), and the sealed messages waiting for one sendmmsg. One more slot is
+// the scratch space of multicast copies.
+struct DataPath::TxContext {
+  std::unique_ptr<uint8_t[]> memory{new uint8_t[(kBatch + 1) * kTxSlotSize]};
+  Datagram datagrams[kBatch];
+  std::shared_ptr<Peer> peers[kBatch];
+  bool data[kBatch];
+  size_t size = 0;
+
+  uint8_t* Slot(size_t i) { return memory.get() + i * kTxSlotSize; }
+};
+
+}  // namespace viaguard

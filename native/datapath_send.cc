@@ -1,0 +1,309 @@
+// The transmit side: the control plane's handshake and keepalive sends, the transmit thread's
+// device reads (IP packets routed by AllowedIPs), sealing, staging until a session exists, and
+// the batched sendmmsg flush.
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "clock.h"
+#include "datapath.h"
+#include "datapath_internal.h"
+
+namespace viaguard {
+namespace {
+
+constexpr uint64_t kNeedHandshakeInterval = kNsPerSecond;  // at most one event per peer per second
+
+void Store32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void Store64(uint8_t* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+void Drain(int eventFd) {
+  uint64_t value;
+  while (read(eventFd, &value, sizeof value) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+bool DataPath::SendHandshake(PeerId id, const uint8_t* message, size_t length) {
+  std::shared_ptr<Peer> peer = peers_.Find(id);
+  if (!peer) return false;
+  Endpoint endpoint;
+  {
+    std::lock_guard lock(peer->mu);
+    endpoint = peer->endpoint;
+  }
+  if (!endpoint.IsSet()) return false;
+  Datagram datagram{const_cast<uint8_t*>(message), length, length, endpoint};
+  {
+    std::shared_lock lock(socketsMu_);
+    if (sockets_.Send(&datagram, 1, MSG_DONTWAIT) != 1) return false;
+  }
+  if (datagram.localRefused) ForgetLocal(*peer, endpoint);
+  peer->txBytes.fetch_add(length, std::memory_order_relaxed);
+  peer->NoteAuthenticatedSent(MonotonicNs(), false);
+  return true;
+}
+
+void DataPath::ForgetLocal(Peer& peer, const Endpoint& sentTo) {
+  std::lock_guard lock(peer.mu);
+  if (peer.endpoint == sentTo) peer.endpoint.hasLocal = false;
+}
+
+bool DataPath::SendTo(const Endpoint& endpoint, const uint8_t* message, size_t length) {
+  Datagram datagram{const_cast<uint8_t*>(message), length, length, endpoint};
+  std::shared_lock lock(socketsMu_);
+  // The control plane's thread never blocks on a full socket buffer.
+  return sockets_.Send(&datagram, 1, MSG_DONTWAIT) == 1;
+}
+
+bool DataPath::SendKeepalive(PeerId id) {
+  if (!peers_.Find(id)) return false;
+  QueueTxWork(id, TxWork::kKeepalive);
+  return true;
+}
+
+bool DataPath::DropStaged(PeerId id) {
+  std::shared_ptr<Peer> peer = peers_.Find(id);
+  if (!peer) return false;
+  std::lock_guard lock(peer->mu);
+  peer->staged.clear();
+  peer->stagedCount.store(0, std::memory_order_relaxed);
+  return true;
+}
+
+void DataPath::RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPathEvent>& events) {
+  uint64_t last = peer.lastNeedHandshakeNs.load(std::memory_order_relaxed);
+  if (last != 0 && Elapsed(now, last) < kNeedHandshakeInterval) return;
+  if (!peer.lastNeedHandshakeNs.compare_exchange_strong(last, now)) return;
+  DataPathEvent e(DataPathEvent::Type::kNeedHandshake);
+  e.peer = peer.id;
+  events.push_back(std::move(e));
+}
+
+// ---- transmit thread ----
+
+void DataPath::QueueTxWork(PeerId id, TxWork work) {
+  {
+    std::lock_guard lock(txWorkMu_);
+    txWork_.emplace_back(id, work);
+  }
+  Wake(txWakeFd_);
+}
+
+void DataPath::TransmitLoop() {
+  pthread_setname_np(pthread_self(), "viaguard-tx");
+  auto tx = std::make_unique<TxContext>();
+  std::vector<DataPathEvent> events;
+  bool deviceOpen = true;
+  for (;;) {
+    epoll_event ready[4];
+    int n = epoll_wait(txEpoll_, ready, 4, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    bool device = false;
+    bool work = false;
+    for (int i = 0; i < n; ++i) {
+      switch (ready[i].data.u32) {
+        case kTagStop:
+          return;
+        case kTagTxWake:
+          Drain(txWakeFd_);
+          work = true;
+          break;
+        case kTagDevice:
+          device = true;
+          break;
+      }
+    }
+    if (work) RunTxWork(*tx, events);
+    if (device && deviceOpen && !TransmitFromDevice(*tx, events)) {
+      deviceOpen = false;
+      epoll_ctl(txEpoll_, EPOLL_CTL_DEL, device_->PollFd(), nullptr);
+    }
+    Post(events);
+  }
+}
+
+bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& events) {
+  // A frame is read 14 bytes early so that its IP packet lands where Transmit wants it.
+  const size_t link = ethernet_ ? kEthernetHeaderSize : 0;
+  PacketSlot packets[kBatch];
+  for (size_t i = 0; i < kBatch; ++i) {
+    packets[i] = {tx.Slot(i) + kDataHeaderSize - link, kMaxIpPacket + link, 0};
+  }
+  size_t filled = 0;
+  std::string reason;
+  IpDevice::ReadResult result = device_->ReadBatch(packets, kBatch, &filled, &reason);
+  uint64_t now = MonotonicNs();
+
+  PeerId owners[kBatch];
+  bool flood[kBatch] = {};
+  size_t lengths[kBatch];
+  if (ethernet_) {
+    ClassifyFrames(packets, filled, owners, flood, lengths);
+  } else {
+    // One shared lock of AllowedIPs for the whole batch.
+    std::shared_lock lock(allowed_->mutex);
+    for (size_t i = 0; i < filled; ++i) {
+      lengths[i] = packets[i].length;
+      IpHeaderView header;
+      if (!ParseIpHeader(packets[i].data, packets[i].length, &header)) {
+        owners[i] = kNoPeer;
+        counters_.Add(Counter::kDroppedBadInnerHeader);
+        continue;
+      }
+      owners[i] = allowed_->table.Lookup(header.family, header.destination);
+      if (owners[i] == kNoPeer) counters_.Add(Counter::kDroppedNoRouteToPeer);
+    }
+  }
+  std::shared_ptr<Peer> peer;
+  for (size_t i = 0; i < filled; ++i) {
+    if (flood[i]) {
+      Flood(tx, tx.Slot(i) + kDataHeaderSize, lengths[i], now, events);
+      continue;
+    }
+    if (owners[i] == kNoPeer) continue;
+    if (!peer || peer->id != owners[i]) peer = peers_.Find(owners[i]);
+    if (!peer) {
+      counters_.Add(Counter::kDroppedNoRouteToPeer);
+      continue;
+    }
+    Transmit(tx, peer, tx.Slot(i), lengths[i], now, events);
+  }
+  FlushTx(tx);
+  if (result == IpDevice::ReadResult::kClosed) {
+    DataPathEvent e(DataPathEvent::Type::kClosed);
+    e.reason = reason;
+    events.push_back(std::move(e));
+    return false;
+  }
+  return true;
+}
+
+void DataPath::RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events) {
+  std::vector<std::pair<PeerId, TxWork>> work;
+  {
+    std::lock_guard lock(txWorkMu_);
+    work.swap(txWork_);
+  }
+  for (const auto& [id, kind] : work) {
+    std::shared_ptr<Peer> peer = peers_.Find(id);
+    if (!peer) continue;
+    uint64_t now = MonotonicNs();
+    if (kind == TxWork::kKeepalive) {
+      if (tx.size == kBatch) FlushTx(tx);
+      Transmit(tx, peer, tx.Slot(tx.size), 0, now, events);
+      continue;
+    }
+    std::deque<std::vector<uint8_t>> staged;
+    {
+      std::lock_guard lock(peer->mu);
+      staged.swap(peer->staged);
+      peer->stagedCount.store(0, std::memory_order_relaxed);
+    }
+    for (const std::vector<uint8_t>& packet : staged) {
+      if (tx.size == kBatch) FlushTx(tx);
+      uint8_t* message = tx.Slot(tx.size);
+      std::memcpy(message + kDataHeaderSize, packet.data(), packet.size());
+      Transmit(tx, peer, message, packet.size(), now, events);
+    }
+  }
+  FlushTx(tx);
+}
+
+void DataPath::Stage(Peer& peer, const uint8_t* packet, size_t length) {
+  // Called with peer.mu held. Drop-oldest bound as the kernel's staged_packet_queue.
+  if (peer.staged.size() >= kMaxStagedPackets) {
+    peer.staged.pop_front();
+    counters_.Add(Counter::kDroppedStagedOverflow);
+  }
+  peer.staged.emplace_back(packet, packet + length);
+  peer.stagedCount.store(peer.staged.size(), std::memory_order_relaxed);
+}
+
+void DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
+                        size_t length, uint64_t now, std::vector<DataPathEvent>& events) {
+  uint8_t* payload = message + kDataHeaderSize;
+  KeypairPtr keypair;
+  Endpoint endpoint;
+  {
+    std::lock_guard lock(peer->mu);
+    if (!peer->endpoint.IsSet()) {
+      counters_.Add(Counter::kDroppedNoEndpoint);
+      return;
+    }
+    endpoint = peer->endpoint;
+    keypair = peer->keypairs.current();
+    if (!keypair || !keypair->CanSend(now)) {
+      if (length > 0) Stage(*peer, payload, length);
+      keypair.reset();
+    }
+  }
+  if (!keypair) {
+    RequestHandshake(*peer, now, events);
+    return;
+  }
+  uint64_t counter = keypair->sendCounter.fetch_add(1, std::memory_order_relaxed);
+  if (counter >= kRejectAfterMessages) {
+    if (length > 0) {
+      std::lock_guard lock(peer->mu);
+      Stage(*peer, payload, length);
+    }
+    RequestHandshake(*peer, now, events);
+    return;
+  }
+  // Kernel send.c keep_key_fresh: the initiator renews an old session; either side renews
+  // one whose counter is running out.
+  if (counter >= kRekeyAfterMessages ||
+      (keypair->initiator && Elapsed(now, keypair->birthNs) >= kRekeyAfterTime)) {
+    RequestHandshake(*peer, now, events);
+  }
+  size_t padded = PaddedLength(length, static_cast<size_t>(mtu_.load(std::memory_order_relaxed)));
+  std::memset(payload + length, 0, padded - length);
+  Store32(message, kMessageData);
+  Store32(message + 4, keypair->remoteIndex);
+  Store64(message + 8, counter);
+  keypair->sender.Seal(counter, payload, padded, nullptr, 0, payload);
+
+  size_t i = tx.size++;
+  tx.datagrams[i] = {message, 0, kDataHeaderSize + padded + kDataTagSize, endpoint};
+  tx.peers[i] = peer;
+  tx.data[i] = length > 0;
+  if (tx.size == kBatch) FlushTx(tx);
+}
+
+void DataPath::FlushTx(TxContext& tx) {
+  if (tx.size == 0) return;
+  {
+    std::shared_lock lock(socketsMu_);
+    sockets_.Send(tx.datagrams, tx.size, 0);
+  }
+  uint64_t now = MonotonicNs();
+  for (size_t i = 0; i < tx.size; ++i) {
+    if (tx.datagrams[i].length == 0) {
+      counters_.Add(Counter::kDroppedSendFailed);
+    } else {
+      Peer& peer = *tx.peers[i];
+      if (tx.datagrams[i].localRefused) ForgetLocal(peer, tx.datagrams[i].peer);
+      peer.txBytes.fetch_add(tx.datagrams[i].length, std::memory_order_relaxed);
+      peer.NoteAuthenticatedSent(now, tx.data[i]);
+      counters_.Add(Counter::kDataPacketsSent);
+    }
+    tx.peers[i].reset();
+  }
+  tx.size = 0;
+}
+
+}  // namespace viaguard
