@@ -110,7 +110,28 @@ uint16_t DataPath::Bind(uint16_t port) {
   // The previous sockets are closed, which removes them from the epoll set.
   if (sockets_.Fd4() >= 0) Watch(rxEpoll_, sockets_.Fd4(), kTagIpv4);
   if (sockets_.Fd6() >= 0) Watch(rxEpoll_, sockets_.Fd6(), kTagIpv6);
+  if (sockets_.StrangerFd4() >= 0) Watch(rxEpoll_, sockets_.StrangerFd4(), kTagStrangers4);
+  if (sockets_.StrangerFd6() >= 0) Watch(rxEpoll_, sockets_.StrangerFd6(), kTagStrangers6);
+  lock.unlock();
+  UpdateSteering();
   return bound;
+}
+
+void DataPath::UpdateSteering() {
+  std::lock_guard steering(steeringMu_);
+  std::vector<Endpoint> endpoints;
+  peers_.ForEach([&endpoints](Peer& peer) {
+    std::lock_guard lock(peer.mu);
+    if (peer.endpoint.IsSet()) endpoints.push_back(peer.endpoint);
+  });
+  std::shared_lock lock(socketsMu_);
+  sockets_.SetKnownEndpoints(endpoints);
+}
+
+uint64_t DataPath::Count(Counter c) const {
+  if (c != Counter::kDroppedByKernel) return counters_.Get(c);
+  std::shared_lock lock(socketsMu_);
+  return sockets_.KernelDrops();
 }
 
 uint16_t DataPath::Port() const {
@@ -156,6 +177,7 @@ bool DataPath::RemovePeer(PeerId id) {
   learnt_.RemovePeer(id);
   size_t held = verdicts_.RemovePeer(id);
   if (held > 0) counters_.Add(Counter::kDroppedSourceCheck, held);
+  UpdateSteering();
   return true;
 }
 
@@ -180,8 +202,11 @@ bool DataPath::ForgetLocalAddress(PeerId id, const Endpoint& seen) {
 bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return false;
-  std::lock_guard lock(peer->mu);
-  peer->endpoint = endpoint;
+  {
+    std::lock_guard lock(peer->mu);
+    peer->endpoint = endpoint;
+  }
+  UpdateSteering();
   return true;
 }
 
@@ -235,11 +260,11 @@ void DataPath::Post(std::vector<DataPathEvent>& events) {
     for (DataPathEvent& e : events) {
       if (e.type == DataPathEvent::Type::kHandshake) {
         // A flood of valid-mac1 messages must not grow memory without bound while JS is busy.
-        if (queuedHandshakes_ >= kMaxQueuedHandshakes) {
+        if (queuedHandshakes_.load(std::memory_order_relaxed) >= kMaxQueuedHandshakes) {
           counters_.Add(Counter::kDroppedHandshakeBacklog);
           continue;
         }
-        ++queuedHandshakes_;
+        queuedHandshakes_.fetch_add(1, std::memory_order_relaxed);
       }
       events_.push_back(std::move(e));
     }
@@ -254,7 +279,7 @@ std::vector<DataPathEvent> DataPath::TakeEvents() {
   std::lock_guard lock(eventsMu_);
   std::vector<DataPathEvent> out;
   out.swap(events_);
-  queuedHandshakes_ = 0;
+  queuedHandshakes_.store(0, std::memory_order_relaxed);
   notifyPending_ = false;
   return out;
 }

@@ -30,6 +30,7 @@
 #include "ip_packet.h"
 #include "ethernet.h"
 #include "icmp_error.h"
+#include "handshake_ratelimiter.h"
 #include "keypair.h"
 #include "learnt_addresses.h"
 #include "token_bucket.h"
@@ -136,7 +137,7 @@ class DataPath {
   void ReceiveBatch(Datagram* datagrams, size_t count);
 
   std::vector<PeerStats> Stats() const;
-  uint64_t Count(Counter c) const { return counters_.Get(c); }
+  uint64_t Count(Counter c) const;
   std::vector<DataPathEvent> TakeEvents();
 
  private:
@@ -145,6 +146,14 @@ class DataPath {
 
   void TransmitLoop();
   void ReceiveLoop();
+  // Reads one batch from the socket behind tag and handles it; returns the datagrams read.
+  size_t ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memory,
+                        std::vector<DataPathEvent>& events);
+  // Stops (or resumes) polling the strangers' sockets: their datagrams then wait, or the
+  // kernel drops them, instead of taking the receive thread from the peers'.
+  void ArmStrangers(bool armed);
+  // Tells the sockets every peer's endpoint (their datagrams are preferred).
+  void UpdateSteering();
   void RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events);
   bool TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& events);
   // Route mode: decides each frame's peer by its destination MAC (flood: every peer), answers
@@ -211,6 +220,7 @@ class DataPath {
 
   mutable std::shared_mutex socketsMu_;  // I/O shares it; Bind/Close take it exclusively
   UdpSockets sockets_;
+  std::mutex steeringMu_;  // one steering update at a time: the last one sees every endpoint
 
   std::mutex mac1Mu_;
   bool hasMac1Key_ = false;
@@ -221,7 +231,10 @@ class DataPath {
 
   std::mutex eventsMu_;
   std::vector<DataPathEvent> events_;
-  size_t queuedHandshakes_ = 0;  // handshake events in events_
+  std::atomic<size_t> queuedHandshakes_{0};  // handshake events in events_ (written under eventsMu_)
+  // Receive thread only: handshake events of the batch not yet posted, and their admission.
+  size_t unpostedHandshakes_ = 0;
+  HandshakeRatelimiter handshakeLimiter_;
   bool notifyPending_ = false;
 
   Counters counters_;

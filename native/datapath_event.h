@@ -31,6 +31,7 @@ struct DataPathEvent {
   AddressKey address;
   AddressKey destination;  // kResolveSource: the packet's destination (one of ours)
   uint64_t generation = 0;
+  bool underLoad = false;  // kHandshake: the receive thread was rate-limiting handshakes
 };
 
 }  // namespace viaguard

@@ -15,7 +15,16 @@ constexpr size_t kMaxIpPacket = 65535;
 // A transmit slot holds a whole data message: header, packet, padding and tag.
 constexpr size_t kTxSlotSize = kDataHeaderSize + kMaxIpPacket + kPaddingMultiple + kDataTagSize;
 
-enum EpollTag : uint32_t { kTagDevice, kTagIpv4, kTagIpv6, kTagTxWake, kTagStop };
+// Datagrams read from the strangers' sockets (see UdpSockets) per window: beyond, they wait
+// (and the kernel drops them when their socket is full) until the next window. 16k/s: above
+// the control plane's handshake capacity (~5k/s); a roaming peer's data comes this way only
+// until its first authenticated packet moves its endpoint to the known socket.
+constexpr size_t kStrangerDatagramsPerWindow = 64;
+constexpr uint64_t kStrangerWindowNs = 4000000;
+
+enum EpollTag : uint32_t {
+  kTagDevice, kTagIpv4, kTagIpv6, kTagStrangers4, kTagStrangers6, kTagTxWake, kTagStop
+};
 
 // Writes what the receive thread's coalescer hands over to the device; a refused write is
 // counted.

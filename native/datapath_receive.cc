@@ -34,29 +34,50 @@ void DataPath::ReceiveLoop() {
   std::unique_ptr<uint8_t[]> memory(new uint8_t[kBatch * kRxSlotSize]);
   Datagram datagrams[kBatch];
   std::vector<DataPathEvent> events;
+  uint64_t windowStart = 0;
+  size_t strangersRead = 0;
+  bool strangersPaused = false;
   for (;;) {
-    epoll_event ready[3];
-    int n = epoll_wait(rxEpoll_, ready, 3, -1);
+    int timeout = -1;
+    if (strangersPaused) {
+      uint64_t now = MonotonicNs();
+      if (now - windowStart >= kStrangerWindowNs) {
+        ArmStrangers(true);
+        strangersPaused = false;
+      } else {
+        timeout = static_cast<int>((kStrangerWindowNs - (now - windowStart)) / 1000000) + 1;
+      }
+    }
+    epoll_event ready[5];
+    int n = epoll_wait(rxEpoll_, ready, 5, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return;
     }
+    // Peers first: every ready known socket is read before any stranger's.
     for (int i = 0; i < n; ++i) {
       uint32_t tag = ready[i].data.u32;
       if (tag == kTagStop) return;
-      for (size_t j = 0; j < kBatch; ++j) {
-        datagrams[j] = {memory.get() + j * kRxSlotSize, kRxSlotSize, 0, Endpoint{}};
+      if (tag != kTagStrangers4 && tag != kTagStrangers6) ReadAndReceive(tag, datagrams, memory.get(), events);
+    }
+    for (int i = 0; i < n; ++i) {
+      uint32_t tag = ready[i].data.u32;
+      if (tag == kTagStrangers4 || tag == kTagStrangers6) {
+        if (strangersPaused) continue;
+        uint64_t now = MonotonicNs();
+        if (now - windowStart >= kStrangerWindowNs) {
+          windowStart = now;
+          strangersRead = 0;
+        }
+        strangersRead += ReadAndReceive(tag, datagrams, memory.get(), events);
+        if (strangersRead >= kStrangerDatagramsPerWindow) {
+          ArmStrangers(false);
+          strangersPaused = true;
+        }
       }
-      size_t count;
-      {
-        std::shared_lock lock(socketsMu_);
-        int fd = tag == kTagIpv4 ? sockets_.Fd4() : sockets_.Fd6();
-        // After a rebind the event may name a closed socket: the new one has nothing yet.
-        count = fd < 0 ? 0 : sockets_.Receive(fd, datagrams, kBatch);
-      }
-      ReceiveBatch(datagrams, count, events);
     }
     Post(events);
+    unpostedHandshakes_ = 0;
   }
 }
 
@@ -64,6 +85,41 @@ void DataPath::ReceiveBatch(Datagram* datagrams, size_t count) {
   std::vector<DataPathEvent> events;
   ReceiveBatch(datagrams, count, events);
   Post(events);
+  unpostedHandshakes_ = 0;
+}
+
+void DataPath::ArmStrangers(bool armed) {
+  std::shared_lock lock(socketsMu_);
+  for (auto [fd, tag] : {std::pair<int, uint32_t>{sockets_.StrangerFd4(), kTagStrangers4},
+                         std::pair<int, uint32_t>{sockets_.StrangerFd6(), kTagStrangers6}}) {
+    if (fd < 0) continue;
+    epoll_event ev{};
+    ev.events = armed ? static_cast<uint32_t>(EPOLLIN) : 0u;
+    ev.data.u32 = tag;
+    epoll_ctl(rxEpoll_, EPOLL_CTL_MOD, fd, &ev);
+  }
+}
+
+size_t DataPath::ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memory,
+                                std::vector<DataPathEvent>& events) {
+  for (size_t j = 0; j < kBatch; ++j) {
+    datagrams[j] = {memory + j * kRxSlotSize, kRxSlotSize, 0, Endpoint{}};
+  }
+  size_t count;
+  {
+    std::shared_lock lock(socketsMu_);
+    int fd = -1;
+    switch (tag) {
+      case kTagIpv4: fd = sockets_.Fd4(); break;
+      case kTagIpv6: fd = sockets_.Fd6(); break;
+      case kTagStrangers4: fd = sockets_.StrangerFd4(); break;
+      case kTagStrangers6: fd = sockets_.StrangerFd6(); break;
+    }
+    // After a rebind the event may name a closed socket: the new one has nothing yet.
+    count = fd < 0 ? 0 : sockets_.Receive(fd, datagrams, kBatch);
+  }
+  ReceiveBatch(datagrams, count, events);
+  return count;
 }
 
 void DataPath::ReceiveBatch(Datagram* datagrams, size_t count,
@@ -121,6 +177,12 @@ void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
     counters_.Add(Counter::kDroppedGarbage);
     return;
   }
+  // Before the MAC: under load a flooding source costs one lookup.
+  size_t queued = queuedHandshakes_.load(std::memory_order_relaxed) + unpostedHandshakes_;
+  if (!handshakeLimiter_.Allow(datagram.peer, queued, now)) {
+    counters_.Add(Counter::kDroppedHandshakeRateLimited);
+    return;
+  }
   if (type != kMessageHandshakeCookie && !VerifyMac1(p, length)) {
     counters_.Add(Counter::kDroppedBadMac1);
     return;
@@ -129,7 +191,9 @@ void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
   DataPathEvent e(DataPathEvent::Type::kHandshake);
   e.endpoint = datagram.peer;
   e.message.assign(p, p + length);
+  e.underLoad = handshakeLimiter_.UnderLoad(now);
   events.push_back(std::move(e));
+  ++unpostedHandshakes_;
 }
 
 bool DataPath::VerifyMac1(const uint8_t* message, size_t length) {
@@ -207,6 +271,7 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
     }
   }
   if (roamed) {
+    UpdateSteering();
     DataPathEvent e(DataPathEvent::Type::kEndpointChanged);
     e.peer = peer.id;
     e.endpoint = datagram.peer;

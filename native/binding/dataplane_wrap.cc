@@ -113,6 +113,7 @@ Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
       o.Set("type", "handshake");
       o.Set("message", Napi::Buffer<uint8_t>::Copy(env, e.message.data(), e.message.size()));
       setEndpoint();
+      if (e.underLoad) o.Set("underLoad", true);
       break;
     case DataPathEvent::Type::kNeedHandshake:
       o.Set("type", "needHandshake");

@@ -13,7 +13,7 @@ import { interfaceName } from '../net/interface-name.js';
 import { parseIp } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type LocalAddress, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
-import { REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
+import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH, REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
 import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/crypto.js';
 import { ProtocolDevice } from '../protocol/device.js';
@@ -21,6 +21,7 @@ import { formatEndpoint, type Endpoint } from '../protocol/endpoint.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
 import { LISTED_PREFIXES_LIMIT, type DeviceEvent } from './events.js';
 import { syncKeypairs } from './keypair-sync.js';
+import { secretCopy } from '../protocol/secret-bytes.js';
 
 export const DEFAULT_MTU = 1420;
 const TICK_MS = 250;
@@ -161,7 +162,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   }
 
   get privateKey(): Uint8Array | undefined {
-    return this.privateKeyBytes && Uint8Array.from(this.privateKeyBytes);
+    return this.privateKeyBytes && secretCopy(this.privateKeyBytes);
   }
 
   get publicKey(): Uint8Array | undefined {
@@ -210,7 +211,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
    * wireguard-go); a peer whose public key is our new one is removed.
    */
   setPrivateKey(key: Uint8Array | undefined): void {
-    const next = key && !isZeroKey(key) ? Uint8Array.from(key) : undefined;
+    const next = key && !isZeroKey(key) ? secretCopy(key) : undefined;
     if (next && this.privateKeyBytes && keysEqual(next, this.privateKeyBytes)) return;
     if (!next && !this.privateKeyBytes) return;
     this.privateKeyBytes?.fill(0);
@@ -265,7 +266,8 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   updatePeer(id: number, update: PeerUpdate): void {
     const record = this.record(id);
     if (update.presharedKey !== undefined) {
-      const psk = update.presharedKey && !isZeroKey(update.presharedKey) ? Uint8Array.from(update.presharedKey) : undefined;
+      const psk = update.presharedKey && !isZeroKey(update.presharedKey) ? secretCopy(update.presharedKey) : undefined;
+      record.presharedKey?.fill(0);
       record.presharedKey = psk;
       record.peer.setPresharedKey(psk);
     }
@@ -282,6 +284,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     if (!record) return;
     this.apply(this.protocol.removePeer(id));
     this.dataPlane.removePeer(id);
+    record.presharedKey?.fill(0);
     this.records.delete(id);
     if (this.peerSelection === 'route') this.peerByMac.delete(macKey(record.peer.publicKey));
     this.log.verbose(`peer ${id} (${shortKey(record.peer.publicKey)}) removed`);
@@ -402,6 +405,8 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     clearInterval(this.ticker);
     this.removeAllPeers();
     this.privateKeyBytes?.fill(0);
+    this.privateKeyBytes = undefined;
+    this.protocol.setPrivateKey(undefined); // frees the native private key now
     this.dataPlane.close();
     this.emit('closed', reason);
   }
@@ -426,7 +431,9 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     for (const e of events) {
       switch (e.type) {
         case 'handshake':
-          this.receiveHandshake(e.message, e.address, e.port, e.localAddress, now, --handshakesLeft);
+          // The data plane saw the load first (it rate-limits before queueing): the core must answer with cookies too.
+          handshakesLeft--;
+          this.receiveHandshake(e.message, e.address, e.port, e.localAddress, now, e.underLoad ? Math.max(handshakesLeft, DEFAULT_UNDER_LOAD_QUEUE_LENGTH) : handshakesLeft);
           break;
         case 'needHandshake':
           this.withPeer(e.peer, (record) => this.apply(record.peer.needHandshake(now)));

@@ -20,8 +20,23 @@ import type { DeviceEvent } from './events.js';
 
 export function createUapiHandler(device: LocalDevice, log: Logger): UapiHandler {
   return {
-    get: () => formatGetResponse(deviceStatus(device)),
-    set: async (tx) => applySet(device, tx, log),
+    *get() {
+      const status = deviceStatus(device);
+      try {
+        yield* formatGetResponse(status);
+      } finally {
+        status.privateKey?.fill(0); // a copy made for this reply
+      }
+    },
+    set: async (tx) => {
+      try {
+        applySet(device, tx, log);
+      } finally {
+        // The device keeps copies: the request's key bytes are not left for the heap to hold.
+        tx.privateKey?.fill(0);
+        for (const change of tx.peers) change.presharedKey?.fill(0);
+      }
+    },
     watch: (listener) => {
       const forward = (event: DeviceEvent) => listener(watchEvent(event));
       device.on('event', forward);

@@ -81,6 +81,8 @@ export const DATA_PLANE_COUNTERS = [
   'droppedOverPathMtu',
   'droppedTunWriteFailed',
   'droppedHandshakeBacklog',
+  'droppedHandshakeRateLimited',
+  'droppedByKernel',
   'droppedBadFrame',
   'droppedUnknownMac',
   'droppedMulticast',

@@ -75,7 +75,7 @@ export interface NativeReplayWindow {
  * localAddress is the address of ours the datagram arrived at (absent when unknown).
  */
 export type NativeDataPlaneEvent =
-  | { type: 'handshake'; message: Buffer; address: string; port: number; localAddress?: string }
+  | { type: 'handshake'; message: Buffer; address: string; port: number; localAddress?: string; /** The data plane was rate-limiting handshakes per source. */ underLoad?: true }
   | { type: 'needHandshake'; peer: number }
   | { type: 'keypairConfirmed'; peer: number; localIndex: number }
   | { type: 'endpointChanged'; peer: number; address: string; port: number; localAddress?: string }
@@ -202,6 +202,8 @@ export interface NativeX25519Key {
   publicKey(out: Uint8Array): void;
   /** X25519 with a 32-byte public key into out (32 bytes); false, out zeroed, when the result is all zero (low-order point). */
   dh(publicKey: Uint8Array, out: Uint8Array): boolean;
+  /** Frees the private key now (OpenSSL clears it); dh throws afterwards. */
+  destroy(): void;
 }
 
 export interface NativeAddon {

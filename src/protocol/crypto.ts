@@ -10,6 +10,8 @@ import { createNativeCrypto } from './native-crypto.js';
 /** An X25519 private key held by a Crypto implementation; only its public half is visible. */
 export interface PrivateKey {
   readonly publicKey: Uint8Array;
+  /** Forgets the private key now, its bytes cleared where the implementation can (not usable after). */
+  destroy?(): void;
 }
 
 export interface Crypto {

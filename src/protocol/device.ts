@@ -85,6 +85,7 @@ export class ProtocolDevice {
    */
   setPrivateKey(raw: Uint8Array | undefined): ProtocolAction[] {
     const identity = raw ? this.crypto.importPrivateKey(raw) : undefined;
+    const previous = this.noise.getIdentity();
     this.noise.setIdentity(identity);
     this.cookieChecker.setPublicKey(identity?.publicKey);
     const actions: ProtocolAction[] = [];
@@ -92,6 +93,7 @@ export class ProtocolDevice {
       peer.handshake.precompute(this.crypto, identity);
       actions.push(...peer.zeroKeys());
     }
+    previous?.destroy?.();
     return actions;
   }
 
@@ -115,6 +117,7 @@ export class ProtocolDevice {
     const peer = this.peers.get(peerId);
     if (!peer) return [];
     const actions = peer.zeroKeys();
+    peer.setPresharedKey(undefined);
     peer.timers.stop();
     this.peers.delete(peerId);
     this.peersByKey.delete(hex(peer.publicKey));

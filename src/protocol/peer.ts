@@ -10,6 +10,7 @@ import { Keypairs, type Keypair } from './keypairs.js';
 import { encodeInitiation, encodeResponse } from './messages.js';
 import { Handshake, type HandshakeFailure, type Noise } from './noise.js';
 import { PeerTimers, type TimerAction } from './timers.js';
+import { secretCopy, secretZeros } from './secret-bytes.js';
 
 export type ProtocolAction =
   /** Send a handshake message (or cookie reply) over UDP. */
@@ -88,7 +89,7 @@ export class Peer {
 
   setPresharedKey(key: Uint8Array | undefined): void {
     this.handshake.presharedKey.fill(0);
-    this.handshake.presharedKey = key ? Uint8Array.from(key) : new Uint8Array(32);
+    this.handshake.presharedKey = key ? secretCopy(key) : secretZeros(32);
   }
 
   setEndpoint(endpoint: Endpoint | undefined): void {

@@ -118,8 +118,13 @@ export class SetRequestParser {
   private deviceLine(key: string, value: string): void {
     switch (key) {
       case 'private_key':
-        this.tx.privateKey = clampPrivateKey(keyFromHex(value) ?? this.invalid(key, value, '64 hex digits'));
+      {
+        const raw = keyFromHex(value) ?? this.invalid(key, value, '64 hex digits');
+        this.tx.privateKey?.fill(0);
+        this.tx.privateKey = clampPrivateKey(raw);
+        if (this.tx.privateKey !== raw) raw.fill(0);
         return;
+      }
       case 'listen_port':
         this.tx.listenPort = parseUint(value, 0xffff) ?? this.invalid(key, value, 'a port 0-65535');
         return;
@@ -154,7 +159,9 @@ export class SetRequestParser {
         return;
       case 'preshared_key': {
         const psk = keyFromHex(value) ?? this.invalid(key, value, '64 hex digits');
-        if (!removed) peer.presharedKey = psk;
+        peer.presharedKey?.fill(0);
+        if (removed) psk.fill(0);
+        else peer.presharedKey = psk;
         return;
       }
       case 'endpoint': {
