@@ -12,6 +12,8 @@ packages=(
   wireguard-tools wireguard-go
   # what the privileged tests drive inside network namespaces
   iproute2 iputils-ping tcpdump nftables iperf3 babeld bird2 socat netcat-openbsd
+  # the manual pages' test renders them (groff) as man(1) does
+  groff-base man-db
   # fuzzing and sanitizer builds (clang's libFuzzer and runtimes), multi-buffer crypto reference
   clang-14 libclang-rt-14-dev llvm-14 libipsec-mb-dev
 )
