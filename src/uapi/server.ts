@@ -9,9 +9,10 @@
 // silently: framing is lost).
 import { EventEmitter } from 'node:events';
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { lstat, unlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { UAPI_ERRNO, UapiError } from './errors.js';
 import { LineSplitter, MAX_LINE_BYTES, OVERLONG } from './line-splitter.js';
 import { SetRequestParser, type SetTransaction } from './set-request.js';
@@ -97,7 +98,8 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
     await this.listenOn({ path: this.path });
   }
 
-  private listenOn(target: { path: string } | { fd: number }): Promise<void> {
+  private async listenOn(target: { path: string } | { fd: number }): Promise<void> {
+    if ('path' in target && !isMainThread) return this.listenPrivately(target.path);
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.server.once('error', onError);
@@ -114,6 +116,35 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
         process.umask(umask);
       }
     });
+  }
+
+  /**
+   * A worker thread (Device.create's engine) may not change the umask: the socket is bound in a
+   * fresh directory only we can enter, made 0600, then linked into place (link never replaces an
+   * existing socket: EEXIST is reported as EADDRINUSE, as listen() would).
+   */
+  private async listenPrivately(path: string): Promise<void> {
+    const dir = await mkdtemp(join(dirname(path), '.bind-'));
+    const temporary = join(dir, 'uapi.sock');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server.once('error', reject);
+        this.server.listen({ path: temporary }, () => {
+          this.server.off('error', reject);
+          resolve();
+        });
+      });
+      await chmod(temporary, 0o600);
+      try {
+        await link(temporary, path);
+      } catch (error) {
+        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(`listen EADDRINUSE: ${path}`), { code: 'EADDRINUSE' });
+        throw error;
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** The listening socket's descriptor, to hand to a re-executed daemon as WG_UAPI_FD. */
