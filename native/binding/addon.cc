@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   viaguard::binding::InitProcessMemory(env, exports);
   viaguard::binding::InitInterfaceName(env, exports);
   viaguard::binding::InitHandshakeCrypto(env, exports);
+  viaguard::binding::InitProtocolConstants(env, exports);
   return exports;
 }
 

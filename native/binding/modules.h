@@ -13,5 +13,6 @@ void InitNetlink(Napi::Env env, Napi::Object exports);
 void InitProcessMemory(Napi::Env env, Napi::Object exports);
 void InitInterfaceName(Napi::Env env, Napi::Object exports);
 void InitHandshakeCrypto(Napi::Env env, Napi::Object exports);
+void InitProtocolConstants(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding

@@ -166,6 +166,12 @@ export interface NativeX25519Key {
   dh(publicKey: Uint8Array, out: Uint8Array): boolean;
 }
 
+/**
+ * native/binding/protocol_constants_wrap.cc: the data plane's protocol constants under the names
+ * of src/protocol/constants.ts (times in ms, message counters as bigint), plus REPLAY_WINDOW_SIZE.
+ */
+export type NativeProtocolConstants = Readonly<Record<string, number | bigint>>;
+
 export interface NativeAddon {
   NetlinkSocket: NativeNetlinkSocketConstructor;
   AllowedIps: new () => NativeAllowedIps;
@@ -189,6 +195,7 @@ export interface NativeAddon {
   hmacBlake2sInto(out: Uint8Array, key: Uint8Array, data: Uint8Array): void;
   /** out (32 n bytes, n = 1..3) receives WireGuard's KDF_n(key, input), the outputs back to back. */
   hkdfBlake2sInto(out: Uint8Array, key: Uint8Array, input: Uint8Array): void;
+  protocolConstants: NativeProtocolConstants;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,
