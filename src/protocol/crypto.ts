@@ -4,8 +4,8 @@
 // bench:handshake) and falls back to the one built on node:crypto, @noble/hashes and libsodium
 // (js-crypto.ts) when the addon does not load.
 import { randomFillSync } from 'node:crypto';
-import { createJsCrypto } from './js-crypto.js';
-import { createNativeCrypto } from './native-crypto.js';
+import { createJsCrypto } from '../crypto/js-crypto.js';
+import { createNativeCrypto } from '../crypto/native-crypto.js';
 
 /** An X25519 private key held by a Crypto implementation; only its public half is visible. */
 export interface PrivateKey {
