@@ -7,7 +7,10 @@
 // one JSON line of figures.
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { createJsCrypto, createNativeCrypto, systemRandom, type Crypto } from '../src/protocol/crypto.js';
+import { createJsCrypto } from '../src/crypto/js-crypto.js';
+import { createNativeCrypto } from '../src/crypto/native-crypto.js';
+import { systemRandom } from '../src/crypto/system-random.js';
+import type { Crypto } from '../src/protocol/crypto.js';
 import { ProtocolDevice } from '../src/protocol/device.js';
 import type { Endpoint } from '../src/protocol/endpoint.js';
 import type { ProtocolAction } from '../src/protocol/peer.js';

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { AllowedIps, PrefixBatch } from '../allowedips.js';
 import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
-import { endpointHost, type IpEndpoint } from '../config/endpoint.js';
+import { endpointHost, formatEndpoint, type IpEndpoint } from '../config/endpoint.js';
 import type { Logger } from '../log.js';
 import { interfaceName } from '../net/interface-name.js';
 import { parseIp } from '../net/ip.js';
@@ -15,9 +15,11 @@ import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
 import { REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
-import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/crypto.js';
+import { processCrypto } from '../crypto/choose-crypto.js';
+import { systemRandom } from '../crypto/system-random.js';
+import type { Crypto } from '../protocol/crypto.js';
 import { ProtocolDevice } from '../protocol/device.js';
-import { formatEndpoint, type Endpoint } from '../protocol/endpoint.js';
+import type { Endpoint } from '../protocol/endpoint.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
 import { LISTED_PREFIXES_LIMIT, type DeviceEvent } from './events.js';
 import { syncKeypairs } from './keypair-sync.js';
@@ -37,7 +39,7 @@ export interface LocalDeviceOptions {
    */
   peerSelection?: PeerSelection;
   log: Logger;
-  /** Defaults to createDefaultCrypto(). */
+  /** Defaults to processCrypto() (native, else JavaScript). */
   crypto?: Crypto;
 }
 
@@ -108,7 +110,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
 
   /** Creates the TUN device and binds a free UDP port (as wireguard-go does for listen_port 0). */
   static async open(options: LocalDeviceOptions): Promise<LocalDevice> {
-    const crypto = options.crypto ?? (await createDefaultCrypto());
+    const crypto = options.crypto ?? (await processCrypto(options.log));
     const protocol = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
     // Events may arrive before the Device exists; they wait for it.
     const pending: DataPlaneEvent[][] = [];

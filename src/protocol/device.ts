@@ -7,6 +7,7 @@ import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH } from './constants.js';
 import { CookieChecker } from './cookie.js';
 import type { Crypto, Random } from './crypto.js';
 import type { Endpoint } from './endpoint.js';
+import { toHex } from './hex.js';
 import { MapIndexTable, type IndexTable } from './index-table.js';
 import { decodeCookieReply, decodeInitiation, decodeResponse, messageKind, type DecodeFailure } from './messages.js';
 import { Noise, type HandshakeFailure } from './noise.js';
@@ -42,8 +43,6 @@ export interface ProtocolStats {
   cookieRepliesSent: number;
   drops: Map<DropReason, number>;
 }
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 export class ProtocolDevice {
   readonly stats: ProtocolStats = { initiationsAccepted: 0, responsesAccepted: 0, cookieRepliesAccepted: 0, cookieRepliesSent: 0, drops: new Map() };
@@ -100,7 +99,7 @@ export class ProtocolDevice {
     if (!Number.isInteger(peerId) || peerId <= 0 || peerId > 0xffffffff) throw new RangeError(`peer id must be a u32 other than 0, got ${peerId}`);
     if (config.publicKey.length !== 32) throw new RangeError(`public key must be 32 bytes, got ${config.publicKey.length}`);
     if (this.peers.has(peerId)) throw new Error(`peer id ${peerId} already exists`);
-    const key = hex(config.publicKey);
+    const key = toHex(config.publicKey);
     if (this.peersByKey.has(key)) throw new Error(`a peer with public key ${key} already exists`);
     const peer = new Peer(peerId, Uint8Array.from(config.publicKey), this.context);
     peer.setPresharedKey(config.presharedKey);
@@ -117,7 +116,7 @@ export class ProtocolDevice {
     const actions = peer.zeroKeys();
     peer.timers.stop();
     this.peers.delete(peerId);
-    this.peersByKey.delete(hex(peer.publicKey));
+    this.peersByKey.delete(toHex(peer.publicKey));
     return actions;
   }
 
@@ -126,7 +125,7 @@ export class ProtocolDevice {
   }
 
   peerByPublicKey(publicKey: Uint8Array): Peer | undefined {
-    return this.peersByKey.get(hex(publicKey));
+    return this.peersByKey.get(toHex(publicKey));
   }
 
   get peerList(): Peer[] {

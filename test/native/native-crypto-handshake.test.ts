@@ -4,7 +4,10 @@
 // primitives are byte-compatible with the reference wherever the protocol uses them.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createJsCrypto, createNativeCrypto, systemRandom, type Crypto } from '../../src/protocol/crypto.js';
+import { createJsCrypto } from '../../src/crypto/js-crypto.js';
+import { createNativeCrypto } from '../../src/crypto/native-crypto.js';
+import { systemRandom } from '../../src/crypto/system-random.js';
+import type { Crypto } from '../../src/protocol/crypto.js';
 import { ProtocolDevice } from '../../src/protocol/device.js';
 import type { Endpoint } from '../../src/protocol/endpoint.js';
 import type { Keypair } from '../../src/protocol/keypairs.js';

@@ -11,7 +11,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createDefaultCrypto, systemRandom, type Crypto } from '../../src/protocol/crypto.js';
+import { createNativeCrypto } from '../../src/crypto/native-crypto.js';
+import { systemRandom } from '../../src/crypto/system-random.js';
+import type { Crypto } from '../../src/protocol/crypto.js';
 import { ProtocolDevice } from '../../src/protocol/device.js';
 import type { Endpoint } from '../../src/protocol/endpoint.js';
 import { takeSendCounter, type Keypair } from '../../src/protocol/keypairs.js';
@@ -215,7 +217,7 @@ describe('protocol core against wireguard-go (netns, root)', function () {
   const nodes: Node[] = [];
 
   before(async () => {
-    crypto = await createDefaultCrypto();
+    crypto = await createNativeCrypto();
     await run('ip', ['netns', 'add', ns]);
     await run('ip', ['link', 'add', vethRoot, 'type', 'veth', 'peer', 'name', vethNs]);
     await run('ip', ['link', 'set', vethNs, 'netns', ns]);

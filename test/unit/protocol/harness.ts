@@ -1,9 +1,11 @@
 // Two or more in-memory WireGuard nodes on a fake clock: each a ProtocolDevice plus a tiny data
 // plane written in TypeScript (keypair slots, staging queue, AEAD data messages), joined by a
 // lossy in-memory network. Used by the lifecycle tests.
-import { createDefaultCrypto, type Crypto, type Random } from '../../../src/protocol/crypto.js';
+import { createNativeCrypto } from '../../../src/crypto/native-crypto.js';
+import type { Crypto, Random } from '../../../src/protocol/crypto.js';
 import { ProtocolDevice } from '../../../src/protocol/device.js';
-import { formatEndpoint, type Endpoint } from '../../../src/protocol/endpoint.js';
+import { formatEndpoint } from '../../../src/config/endpoint.js';
+import type { Endpoint } from '../../../src/protocol/endpoint.js';
 import { receiveAllowed, takeSendCounter, type Keypair } from '../../../src/protocol/keypairs.js';
 import { decodeDataHeader, encodeDataHeader, messageKind } from '../../../src/protocol/messages.js';
 import type { ProtocolAction } from '../../../src/protocol/peer.js';
@@ -206,7 +208,7 @@ export class Network {
 
 /** Two nodes that know each other: a (peer id 1 = b) and b (peer id 2 = a). */
 export async function pair(options: { psk?: boolean; keepaliveA?: number } = {}): Promise<{ net: Network; a: SimNode; b: SimNode; crypto: Crypto }> {
-  const crypto = await createDefaultCrypto();
+  const crypto = await createNativeCrypto();
   const net = new Network();
   const keyA = new SeededRandom(11).bytes(32);
   const keyB = new SeededRandom(22).bytes(32);
