@@ -183,11 +183,9 @@ KeypairSlotIndices DataPath::Keypairs(PeerId id) const {
   return out;
 }
 
-bool DataPath::ResetNewHandshakeTimer(PeerId id) {
-  std::shared_ptr<Peer> peer = peers_.Find(id);
-  if (!peer) return false;
-  peer->firstDataSinceReceiveNs.store(0, std::memory_order_relaxed);
-  return true;
+bool DataPath::HasKeypairIndex(uint32_t localIndex) const {
+  PeerTable::IndexEntry entry;
+  return peers_.FindByIndex(localIndex, &entry);
 }
 
 std::vector<PeerStats> DataPath::Stats() const {
@@ -196,7 +194,7 @@ std::vector<PeerStats> DataPath::Stats() const {
     auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     out.push_back({p.id, get(p.rxBytes), get(p.txBytes), get(p.lastDataSentNs),
                    get(p.lastDataReceivedNs), get(p.lastAuthSentNs), get(p.lastAuthReceivedNs),
-                   get(p.firstDataSinceReceiveNs), get(p.sourceCheckDrops), get(p.stagedCount)});
+                   get(p.sourceCheckDrops), get(p.stagedCount)});
   });
   return out;
 }

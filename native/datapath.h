@@ -53,7 +53,6 @@ struct PeerStats {
   PeerId id;
   uint64_t rxBytes, txBytes;
   uint64_t lastDataSentNs, lastDataReceivedNs, lastAuthSentNs, lastAuthReceivedNs;
-  uint64_t firstDataSinceReceiveNs;
   uint64_t sourceCheckDrops, staged;
 };
 
@@ -110,11 +109,12 @@ class DataPath {
   bool RemoveKeypair(uint32_t localIndex);
   bool ClearKeypairs(PeerId id);
   KeypairSlotIndices Keypairs(PeerId id) const;
+  // Whether a keypair holds this local index (the control plane allocates indices around them).
+  bool HasKeypairIndex(uint32_t localIndex) const;
 
   bool SendHandshake(PeerId id, const uint8_t* message, size_t length);
   bool SendTo(const Endpoint& endpoint, const uint8_t* message, size_t length);
   bool SendKeepalive(PeerId id);
-  bool ResetNewHandshakeTimer(PeerId id);
   bool DropStaged(PeerId id);  // the handshake gave up: forget the packets waiting for it
 
   std::vector<PeerStats> Stats() const;

@@ -67,7 +67,7 @@ async function measure(crypto: Crypto): Promise<Figures> {
 
     // Responder: consume each initiation and create the response.
     t0 = performance.now();
-    const responses = initiations.map((packet, i) => sends(responder.receive(packet, endpointOf(i), now + 1))[0]);
+    const responses = initiations.map((packet, i) => sends(responder.receive(packet, endpointOf(i), now + 1).actions)[0]);
     best.responderHandshakesPerSec = Math.max(best.responderHandshakesPerSec, perSecond(PEERS, t0));
     const acceptedNow = responder.stats.initiationsAccepted - accepted;
     if (acceptedNow !== PEERS) throw new Error(`round ${round + 1}: responder accepted ${acceptedNow} of ${PEERS}`);

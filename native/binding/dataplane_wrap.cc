@@ -201,11 +201,11 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceMethod<&DataPlaneWrap::InstallKeypair>("installKeypair"),
             InstanceMethod<&DataPlaneWrap::RemoveKeypair>("removeKeypair"),
             InstanceMethod<&DataPlaneWrap::ClearKeypairs>("clearKeypairs"),
+            InstanceMethod<&DataPlaneWrap::HasKeypairIndex>("hasKeypairIndex"),
             InstanceMethod<&DataPlaneWrap::Keypairs>("keypairs"),
             InstanceMethod<&DataPlaneWrap::SendHandshake>("sendHandshake"),
             InstanceMethod<&DataPlaneWrap::SendTo>("sendTo"),
             InstanceMethod<&DataPlaneWrap::SendKeepalive>("sendKeepalive"),
-            InstanceMethod<&DataPlaneWrap::ResetNewHandshakeTimer>("resetNewHandshakeTimer"),
             InstanceMethod<&DataPlaneWrap::DropStaged>("dropStaged"),
             InstanceMethod<&DataPlaneWrap::PeerStats>("peerStats"),
             InstanceMethod<&DataPlaneWrap::Counters>("counters"),
@@ -524,6 +524,12 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     if (!Open(info).ClearKeypairs(id)) UnknownPeer(info, id);
   }
 
+  // hasKeypairIndex(localIndex) -> whether one of the data plane's keypairs holds it
+  Napi::Value HasKeypairIndex(const Napi::CallbackInfo& info) {
+    uint32_t localIndex = U32Arg(info, 0, "localIndex");
+    return Napi::Boolean::New(info.Env(), Open(info).HasKeypairIndex(localIndex));
+  }
+
   // keypairs(peer) -> { previous, current, next }: local indices or null
   Napi::Value Keypairs(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
@@ -562,11 +568,6 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     if (!Open(info).SendKeepalive(id)) UnknownPeer(info, id);
   }
 
-  void ResetNewHandshakeTimer(const Napi::CallbackInfo& info) {
-    PeerId id = PeerArg(info, 0);
-    if (!Open(info).ResetNewHandshakeTimer(id)) UnknownPeer(info, id);
-  }
-
   void DropStaged(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
     if (!Open(info).DropStaged(id)) UnknownPeer(info, id);
@@ -574,7 +575,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 
   // peerStats() -> Float64Array of rows of kPeerStatsColumns (see src/native/dataplane.ts)
   Napi::Value PeerStats(const Napi::CallbackInfo& info) {
-    constexpr size_t kColumns = 10;
+    constexpr size_t kColumns = 9;
     std::vector<viaguard::PeerStats> stats = Open(info).Stats();
     Napi::Float64Array out = Napi::Float64Array::New(info.Env(), stats.size() * kColumns);
     double* row = out.Data();
@@ -586,9 +587,8 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       row[4] = NsToMs(s.lastDataReceivedNs);
       row[5] = NsToMs(s.lastAuthSentNs);
       row[6] = NsToMs(s.lastAuthReceivedNs);
-      row[7] = NsToMs(s.firstDataSinceReceiveNs);
-      row[8] = static_cast<double>(s.sourceCheckDrops);
-      row[9] = static_cast<double>(s.staged);
+      row[7] = static_cast<double>(s.sourceCheckDrops);
+      row[8] = static_cast<double>(s.staged);
       row += kColumns;
     }
     return out;

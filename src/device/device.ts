@@ -19,10 +19,11 @@ import { processCrypto } from '../crypto/choose-crypto.js';
 import { systemRandom } from '../crypto/system-random.js';
 import type { Crypto } from '../protocol/crypto.js';
 import { ProtocolDevice } from '../protocol/device.js';
+import { MapIndexTable } from '../protocol/index-table.js';
 import type { Endpoint } from '../protocol/endpoint.js';
+import type { Keypair } from '../protocol/keypairs.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
 import { LISTED_PREFIXES_LIMIT, type DeviceEvent } from './events.js';
-import { syncKeypairs } from './keypair-sync.js';
 
 export const DEFAULT_MTU = 1420;
 const TICK_MS = 250;
@@ -111,7 +112,6 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   /** Creates the TUN device and binds a free UDP port (as wireguard-go does for listen_port 0). */
   static async open(options: LocalDeviceOptions): Promise<LocalDevice> {
     const crypto = options.crypto ?? (await processCrypto(options.log));
-    const protocol = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
     // Events may arrive before the Device exists; they wait for it.
     const pending: DataPlaneEvent[][] = [];
     let deliver = (events: DataPlaneEvent[]): void => void pending.push(events);
@@ -135,6 +135,9 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
       dataPlane.close();
       throw error;
     }
+    // Keypairs and their indices live in the data plane: new handshakes get other indices.
+    const indexTable = new MapIndexTable(systemRandom, (index) => dataPlane.hasKeypairIndex(index));
+    const protocol = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now, indexTable });
     const device = new LocalDevice(allowedIps, crypto, protocol, dataPlane, options.log, peerSelection);
     deliver = (events) => device.onDataPlaneEvents(events);
     for (const events of pending) device.onDataPlaneEvents(events);
@@ -415,9 +418,8 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           break;
         case 'keypairConfirmed':
           this.withPeer(e.peer, (record) => {
-            const actions = record.peer.confirmKeypair(e.localIndex, now);
-            if (actions.length) this.sessionStarted(record);
-            this.apply(actions);
+            record.peer.keypairConfirmed(now);
+            this.sessionStarted(record);
           });
           break;
         case 'endpointChanged':
@@ -443,19 +445,12 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   private receiveHandshake(message: Buffer, address: string, port: number, localAddress: string | undefined, now: number, queued: number): void {
     const source = dataPlaneEndpoint(address, port);
     if (!source) return;
-    const stats = this.protocol.stats;
-    const initiationsBefore = stats.initiationsAccepted;
-    const responsesBefore = stats.responsesAccepted;
-    const actions = this.protocol.receive(message, source, now, queued);
-    if (stats.initiationsAccepted !== initiationsBefore || stats.responsesAccepted !== responsesBefore) {
-      const peerId = actions.find((a): a is Extract<ProtocolAction, { peerId: number }> => a.peerId !== undefined)?.peerId;
-      const record = peerId === undefined ? undefined : this.records.get(peerId);
-      if (record) {
-        record.handshakeRxBytes += message.length;
-        this.dataPlane.resetNewHandshakeTimer(record.peer.id);
-        // An initiator's session is in use at once; a responder's once the first data confirms it.
-        if (stats.responsesAccepted !== responsesBefore) this.sessionStarted(record);
-      }
+    const { actions, peer, sessionStarted } = this.protocol.receive(message, source, now, queued);
+    const record = peer && this.records.get(peer.id);
+    if (record) {
+      record.handshakeRxBytes += message.length;
+      // An initiator's session is in use at once; a responder's once the first data confirms it.
+      if (sessionStarted) this.sessionStarted(record);
     }
     this.apply(actions, localAddress);
   }
@@ -468,12 +463,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     for (const s of this.dataPlane.peerStats()) {
       const record = this.records.get(s.peer);
       if (!record) continue;
-      this.apply(
-        record.peer.observe(
-          { lastSent: s.lastAuthSentMs, lastDataSent: s.lastDataSentMs, lastReceived: s.lastAuthReceivedMs, lastDataReceived: s.lastDataReceivedMs },
-          now,
-        ),
-      );
+      record.peer.observe({ lastSent: s.lastAuthSentMs, lastDataSent: s.lastDataSentMs, lastReceived: s.lastAuthReceivedMs, lastDataReceived: s.lastDataReceivedMs });
     }
     this.apply(this.protocol.tick(now));
   }
@@ -485,17 +475,14 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
         case 'send':
           this.send(action.peerId, action.endpoint, action.packet, localAddress);
           break;
-        case 'keypairs':
-          if (this.records.has(action.peerId) && !syncKeypairs(this.dataPlane, action.peerId, action)) {
-            // Expected briefly when the data plane confirmed a keypair whose event is still queued.
-            this.log.verbose(`peer ${action.peerId}: data plane keypair slots differ from the protocol's for now`);
-          }
+        case 'installKeypair':
+          this.installKeypair(action.peerId, action.keypair);
+          break;
+        case 'clearKeypairs':
+          if (this.records.has(action.peerId)) this.dataPlane.clearKeypairs(action.peerId);
           break;
         case 'sendKeepalive':
           if (this.records.has(action.peerId)) this.dataPlane.sendKeepalive(action.peerId);
-          break;
-        case 'sendStaged':
-          // The data plane flushes staged packets itself when it confirms or installs a usable keypair.
           break;
         case 'dropStaged':
           if (this.records.has(action.peerId)) this.dataPlane.dropStaged(action.peerId);
@@ -511,6 +498,25 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           });
           break;
       }
+    }
+  }
+
+  /** Hands the keypair to the data plane, which copies the keys; this copy is wiped. */
+  private installKeypair(peerId: number, keypair: Keypair): void {
+    try {
+      if (this.records.has(peerId)) {
+        this.dataPlane.installKeypair(peerId, {
+          localIndex: keypair.localIndex,
+          remoteIndex: keypair.remoteIndex,
+          sendKey: keypair.sendKey,
+          receiveKey: keypair.receiveKey,
+          initiator: keypair.isInitiator,
+          birthMs: keypair.createdAt,
+        });
+      }
+    } finally {
+      keypair.sendKey.fill(0);
+      keypair.receiveKey.fill(0);
     }
   }
 

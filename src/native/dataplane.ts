@@ -55,12 +55,11 @@ export interface PeerStats {
   lastAuthSentMs: number;
   lastAuthReceivedMs: number;
   /** First data sent since the last authenticated receive (the kernel's new-handshake timer). */
-  firstDataSinceReceiveMs: number;
   sourceCheckDrops: number;
   staged: number;
 }
 
-export const PEER_STATS_COLUMNS = 10;
+export const PEER_STATS_COLUMNS = 9;
 
 export const DATA_PLANE_COUNTERS = [
   'droppedGarbage',
@@ -318,6 +317,11 @@ export class DataPlane {
     this.#native.clearKeypairs(checkPeer(peer));
   }
 
+  /** Whether one of the data plane's keypairs holds this local index. */
+  hasKeypairIndex(localIndex: number): boolean {
+    return this.#native.hasKeypairIndex(checkInteger(localIndex, 'localIndex', 0, MAX_U32));
+  }
+
   /** The local indices in the peer's previous / current / next slots. */
   keypairs(peer: number): KeypairSlots {
     return this.#native.keypairs(checkPeer(peer));
@@ -344,11 +348,6 @@ export class DataPlane {
     this.#native.sendKeepalive(checkPeer(peer));
   }
 
-  /** Clears "first data sent since the last authenticated receive" (an authenticated handshake arrived). */
-  resetNewHandshakeTimer(peer: number): void {
-    this.#native.resetNewHandshakeTimer(checkPeer(peer));
-  }
-
   /** Drops the packets staged for the peer: its handshake gave up. */
   dropStaged(peer: number): void {
     this.#native.dropStaged(checkPeer(peer));
@@ -366,9 +365,8 @@ export class DataPlane {
         lastDataReceivedMs: t[i + 4],
         lastAuthSentMs: t[i + 5],
         lastAuthReceivedMs: t[i + 6],
-        firstDataSinceReceiveMs: t[i + 7],
-        sourceCheckDrops: t[i + 8],
-        staged: t[i + 9],
+        sourceCheckDrops: t[i + 7],
+        staged: t[i + 8],
       });
     }
     return out;

@@ -106,13 +106,13 @@ export interface NativeDataPlane {
   ): void;
   removeKeypair(localIndex: number): boolean;
   clearKeypairs(peer: number): void;
+  hasKeypairIndex(localIndex: number): boolean;
   keypairs(peer: number): { previous: number | null; current: number | null; next: number | null };
   sendHandshake(peer: number, message: Uint8Array): boolean;
   sendTo(address: string, port: number, message: Uint8Array, localAddress?: string): boolean;
   sendKeepalive(peer: number): void;
-  resetNewHandshakeTimer(peer: number): void;
   dropStaged(peer: number): void;
-  /** Rows of 10 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived, firstDataSinceReceive (ms, 0 = never), sourceCheckDrops, staged. */
+  /** Rows of 9 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived (ms, 0 = never), sourceCheckDrops, staged. */
   peerStats(): Float64Array;
   counters(): Record<string, number>;
   close(): void;

@@ -1,8 +1,9 @@
 // The protocol side of one WireGuard interface: our static identity, the peers, and the
 // handling of every handshake-class message (initiation, response, cookie reply) with the
 // kernel's receive.c admission rules: mac1 always, mac2 and the per-source rate limit only
-// while under load. Data messages are the native data plane's; it reports their effects through
-// Peer.observe / confirmKeypair / needHandshake, and carries out the returned actions.
+// while under load. Data messages and keypairs are the native data plane's; it reports their
+// effects through Peer.observe / keypairConfirmed / needHandshake, and carries out the
+// returned actions.
 import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH } from './constants.js';
 import { CookieChecker } from './cookie.js';
 import type { Crypto, Random } from './crypto.js';
@@ -28,11 +29,20 @@ export interface ProtocolDeviceOptions {
   random: Random;
   /** Wall-clock ms since the Unix epoch, for TAI64N timestamps and `latest handshake`. */
   wallClock: () => number;
-  /** Defaults to an in-memory table; the daemon passes one that mirrors into its data plane. */
+  /** Defaults to an in-memory table; the daemon passes one that skips its data plane's keypair indices. */
   indexTable?: IndexTable;
   /** Queued handshakes from which the device is "under load" (default 128, as wireguard-go). */
   underLoadQueueLength?: number;
   ratelimiterMaxEntries?: number;
+}
+
+/** What receive() did with a message. */
+export interface ReceiveResult {
+  actions: ProtocolAction[];
+  /** The peer an accepted (authenticated) initiation or response came from. */
+  peer: Peer | undefined;
+  /** A response completed our handshake: the initiator's session is in use at once. */
+  sessionStarted: boolean;
 }
 
 /** Counters of what the device did with received handshake-class messages. */
@@ -137,7 +147,7 @@ export class ProtocolDevice {
    * handshake messages are waiting behind this one (it decides "under load"). Never throws on
    * bad input: malformed or unauthenticated messages are dropped and counted in stats.drops.
    */
-  receive(packet: Uint8Array, source: Endpoint, now: number, queuedHandshakes = 0): ProtocolAction[] {
+  receive(packet: Uint8Array, source: Endpoint, now: number, queuedHandshakes = 0): ReceiveResult {
     const kind = messageKind(packet);
     if (!kind.ok) return this.drop(kind.reason);
     switch (kind.kind) {
@@ -151,7 +161,7 @@ export class ProtocolDevice {
     }
   }
 
-  /** Fires every peer's due timers and expires old keypairs. */
+  /** Fires every peer's due timers. */
   tick(now: number): ProtocolAction[] {
     const actions: ProtocolAction[] = [];
     for (const peer of this.peers.values()) actions.push(...peer.tick(now));
@@ -168,7 +178,7 @@ export class ProtocolDevice {
     return next;
   }
 
-  private receiveCookieReply(packet: Uint8Array, now: number): ProtocolAction[] {
+  private receiveCookieReply(packet: Uint8Array, now: number): ReceiveResult {
     const decoded = decodeCookieReply(packet);
     if (!decoded.ok) return this.drop(decoded.reason);
     const peerId = this.indexTable.lookup(decoded.message.receiverIndex);
@@ -176,10 +186,10 @@ export class ProtocolDevice {
     if (!peer) return this.drop('unknownIndex');
     if (!peer.cookie.consumeReply(decoded.message, now)) return this.drop('invalidCookieReply');
     this.stats.cookieRepliesAccepted++;
-    return [];
+    return { actions: [], peer: undefined, sessionStarted: false };
   }
 
-  private receiveHandshake(kind: 'initiation' | 'response', packet: Uint8Array, source: Endpoint, now: number, queued: number): ProtocolAction[] {
+  private receiveHandshake(kind: 'initiation' | 'response', packet: Uint8Array, source: Endpoint, now: number, queued: number): ReceiveResult {
     const decoded = kind === 'initiation' ? decodeInitiation(packet) : decodeResponse(packet);
     if (!decoded.ok) return this.drop(decoded.reason);
     const underLoad = this.load.update(queued, now);
@@ -187,7 +197,8 @@ export class ProtocolDevice {
     if (macs === 'invalidMac1') return this.drop('invalidMac1');
     if (underLoad && macs !== 'validMac2') {
       this.stats.cookieRepliesSent++;
-      return [{ type: 'send', peerId: undefined, endpoint: source, packet: this.cookieChecker.createReply(packet, decoded.message.senderIndex, source, now) }];
+      const reply = this.cookieChecker.createReply(packet, decoded.message.senderIndex, source, now);
+      return { actions: [{ type: 'send', peerId: undefined, endpoint: source, packet: reply }], peer: undefined, sessionStarted: false };
     }
     if (underLoad && !this.ratelimiter.allow(source.address, now)) return this.drop('rateLimited');
 
@@ -195,21 +206,22 @@ export class ProtocolDevice {
       const consumed = this.noise.consumeInitiation(decoded.message, (key) => this.peerByPublicKey(key), now);
       if (!consumed.ok) return this.drop(consumed.reason);
       this.stats.initiationsAccepted++;
-      return consumed.value.respond(source, now);
+      return { actions: consumed.value.respond(source, now), peer: consumed.value, sessionStarted: false };
     }
     const peerId = this.indexTable.lookup(decoded.message.receiverIndex);
     const consumed = this.noise.consumeResponse(decoded.message, peerId === undefined ? undefined : this.peers.get(peerId));
     if (!consumed.ok) return this.drop(consumed.reason);
     this.stats.responsesAccepted++;
-    return consumed.value.completeAsInitiator(source, now);
+    const actions = consumed.value.completeAsInitiator(source, now);
+    return { actions, peer: consumed.value, sessionStarted: actions.some((a) => a.type === 'installKeypair') };
   }
 
   private countDrop(reason: DropReason): void {
     this.stats.drops.set(reason, (this.stats.drops.get(reason) ?? 0) + 1);
   }
 
-  private drop(reason: DropReason): ProtocolAction[] {
+  private drop(reason: DropReason): ReceiveResult {
     this.countDrop(reason);
-    return [];
+    return { actions: [], peer: undefined, sessionStarted: false };
   }
 }

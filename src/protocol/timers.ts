@@ -30,8 +30,6 @@ export class PeerTimers {
   readonly deadlines = new Map<TimerName, number>();
   handshakeAttempts = 0;
   needAnotherKeepalive = false;
-  /** Set once the receive path asked for a rekey shortly before REJECT_AFTER_TIME. */
-  sentLastMinuteHandshake = false;
   persistentKeepaliveInterval = 0;
 
   constructor(private readonly random: Random) {}
@@ -75,7 +73,6 @@ export class PeerTimers {
   handshakeComplete(_at: number): void {
     this.deadlines.delete('retransmitHandshake');
     this.handshakeAttempts = 0;
-    this.sentLastMinuteHandshake = false;
   }
 
   /** After a keypair was derived (sending a response or consuming one). */

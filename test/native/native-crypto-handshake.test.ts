@@ -21,8 +21,7 @@ function sent(actions: ProtocolAction[]): Uint8Array[] {
 }
 
 function newestKeypair(actions: ProtocolAction[]): Keypair | undefined {
-  const slots = actions.flatMap((a) => (a.type === 'keypairs' ? [a] : [])).at(-1);
-  return slots?.next ?? slots?.current;
+  return actions.flatMap((a) => (a.type === 'installKeypair' ? [a.keypair] : [])).at(-1);
 }
 
 interface Pair {
@@ -45,18 +44,18 @@ function handshake({ initiator, responder }: Pair, queuedHandshakes = 0): { init
   const peer = initiator.peer(1);
   assert.ok(peer);
   let [initiation] = sent(peer.needHandshake(0));
-  let answer = responder.receive(initiation, endpointOf(1), 1, queuedHandshakes);
+  let answer = responder.receive(initiation, endpointOf(1), 1, queuedHandshakes).actions;
   if (queuedHandshakes > 0) {
     const [cookieReply] = sent(answer);
     assert.equal(cookieReply?.[0], 3, 'a responder under load answers with a cookie reply');
     initiator.receive(cookieReply, endpointOf(2), 2);
     [initiation] = sent(peer.needHandshake(6000));
-    answer = responder.receive(initiation, endpointOf(1), 6001, queuedHandshakes);
+    answer = responder.receive(initiation, endpointOf(1), 6001, queuedHandshakes).actions;
   }
   const responderKeys = newestKeypair(answer);
   const [response] = sent(answer);
   assert.ok(responderKeys && response, 'the responder accepted the initiation');
-  const initiatorKeys = newestKeypair(initiator.receive(response, endpointOf(2), 6002));
+  const initiatorKeys = newestKeypair(initiator.receive(response, endpointOf(2), 6002).actions);
   assert.ok(initiatorKeys, 'the initiator accepted the response');
   return { initiatorKeys, responderKeys };
 }
