@@ -161,6 +161,14 @@ bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
   return true;
 }
 
+bool DataPath::ClearEndpointSource(PeerId id) {
+  std::shared_ptr<Peer> peer = peers_.Find(id);
+  if (!peer) return false;
+  std::lock_guard lock(peer->mu);
+  peer->endpoint.hasLocal = false;
+  return true;
+}
+
 void DataPath::InstallKeypair(PeerId id, const KeypairParams& params) {
   peers_.Install(id, std::make_shared<Keypair>(params));
   // An initiator's keypair is usable at once: send what waited for it.

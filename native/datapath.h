@@ -104,6 +104,9 @@ class DataPath {
   bool HasPeer(PeerId id) const { return peers_.Find(id) != nullptr; }
   bool RemovePeer(PeerId id);  // also drops its keypairs, staged packets and AllowedIPs
   bool SetEndpoint(PeerId id, const Endpoint& endpoint);  // unset endpoint clears it
+  // Keeps the endpoint but lets the kernel pick the local address again (kernel
+  // wg_socket_clear_peer_endpoint_src, on a handshake retransmission).
+  bool ClearEndpointSource(PeerId id);
   // Throws std::invalid_argument for an unknown peer or a local index in use.
   void InstallKeypair(PeerId id, const KeypairParams& params);
   bool RemoveKeypair(uint32_t localIndex);

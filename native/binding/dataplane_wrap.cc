@@ -198,6 +198,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceMethod<&DataPlaneWrap::RemovePeer>("removePeer"),
             InstanceMethod<&DataPlaneWrap::SetEndpoint>("setEndpoint"),
             InstanceMethod<&DataPlaneWrap::ClearEndpoint>("clearEndpoint"),
+            InstanceMethod<&DataPlaneWrap::ClearEndpointSource>("clearEndpointSource"),
             InstanceMethod<&DataPlaneWrap::InstallKeypair>("installKeypair"),
             InstanceMethod<&DataPlaneWrap::RemoveKeypair>("removeKeypair"),
             InstanceMethod<&DataPlaneWrap::ClearKeypairs>("clearKeypairs"),
@@ -481,6 +482,11 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
   void ClearEndpoint(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
     if (!Open(info).SetEndpoint(id, Endpoint{})) UnknownPeer(info, id);
+  }
+
+  void ClearEndpointSource(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    if (!Open(info).ClearEndpointSource(id)) UnknownPeer(info, id);
   }
 
   // installKeypair(peer, localIndex, remoteIndex, sendKey, receiveKey, initiator, birthMs?)

@@ -1,9 +1,10 @@
 // One WireGuard interface run in this process — the daemon's engine, which the API's Device
-// drives over the UAPI: the native data plane (TUN, UDP, session crypto), the pure protocol
-// core (handshakes, cookies, timers) and the AllowedIPs table, tied together. The data plane
-// hands handshake messages and session events over in batches; the core answers with actions
-// this class carries out. Timers run on a 250 ms tick that also reads the data plane's
-// per-peer timestamps, so steady-state packets never call into JavaScript.
+// drives over the UAPI: the native data plane (TUN, UDP, keypairs, session crypto), the pure
+// protocol core (handshakes, cookies, timers) and the AllowedIPs table, tied together. The data
+// plane hands handshake messages and session events over in batches; the core answers with
+// actions this class carries out. One timer is armed for the core's earliest deadline; while
+// any deadline is pending it also wakes at least every OBSERVE_INTERVAL_MS to read the data
+// plane's per-peer timestamps, so steady-state packets never call into JavaScript.
 import { EventEmitter } from 'node:events';
 import { AllowedIps, PrefixBatch } from '../allowedips.js';
 import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
@@ -23,10 +24,16 @@ import { MapIndexTable } from '../protocol/index-table.js';
 import type { Endpoint } from '../protocol/endpoint.js';
 import type { Keypair } from '../protocol/keypairs.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
+import { DeadlineTimer, nodeTimers } from './deadline-timer.js';
 import { LISTED_PREFIXES_LIMIT, type DeviceEvent } from './events.js';
 
 export const DEFAULT_MTU = 1420;
-const TICK_MS = 250;
+/**
+ * How often the data plane's packet timestamps are read while the core has a deadline pending.
+ * Every timer they arm lies at least 1 s (the shortest persistent keepalive) after its packet,
+ * so it is known before it is due and fires on time.
+ */
+const OBSERVE_INTERVAL_MS = 1000;
 
 export interface LocalDeviceOptions {
   /** Create (or attach to) the TUN interface of this name... */
@@ -93,7 +100,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   private fwmarkValue = 0;
   private sourceCheckMode: SourceCheckMode = 'allowed-ips';
   private nextPeerId = 1;
-  private readonly ticker: NodeJS.Timeout;
+  private readonly timer = new DeadlineTimer(nodeTimers(monotonicMs), () => this.tick());
   private closedReason: string | undefined;
 
   private constructor(
@@ -106,7 +113,6 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     readonly peerSelection: PeerSelection,
   ) {
     super();
-    this.ticker = setInterval(() => this.tick(), TICK_MS).unref();
   }
 
   /** Creates the TUN device and binds a free UDP port (as wireguard-go does for listen_port 0). */
@@ -211,6 +217,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     this.privateKeyBytes?.fill(0);
     this.privateKeyBytes = next;
     this.apply(this.protocol.setPrivateKey(next));
+    this.schedule();
     const publicKey = this.protocol.publicKey;
     this.dataPlane.setMac1Key(publicKey ? mac1Key(this.crypto, publicKey) : null);
     const self = publicKey && this.protocol.peerByPublicKey(publicKey);
@@ -268,6 +275,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     if (update.persistentKeepalive !== undefined && update.persistentKeepalive !== record.persistentKeepalive) {
       record.persistentKeepalive = update.persistentKeepalive;
       this.apply(record.peer.setPersistentKeepalive(update.persistentKeepalive, monotonicMs()));
+      this.schedule();
     }
     this.emit('event', { type: 'peerChanged', peer: record.peer.publicKey });
   }
@@ -276,6 +284,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     const record = this.records.get(id);
     if (!record) return;
     this.apply(this.protocol.removePeer(id));
+    this.schedule();
     this.dataPlane.removePeer(id);
     this.records.delete(id);
     if (this.peerSelection === 'route') this.peerByMac.delete(macKey(record.peer.publicKey));
@@ -384,7 +393,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   close(reason = 'closed'): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
-    clearInterval(this.ticker);
+    this.timer.cancel();
     this.removeAllPeers();
     this.privateKeyBytes?.fill(0);
     this.dataPlane.close();
@@ -440,6 +449,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           break;
       }
     }
+    this.schedule();
   }
 
   private receiveHandshake(message: Buffer, address: string, port: number, localAddress: string | undefined, now: number, queued: number): void {
@@ -456,16 +466,25 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   }
 
   private tick(): void {
-    // No keypair and no timer anywhere: no packet can have been sent or received since (data
-    // needs a session; a new one arrives as an event), so there is nothing to observe or fire.
-    if (this.closed || this.protocol.nextDeadline() === undefined) return;
+    if (this.closed) return;
     const now = monotonicMs();
     for (const s of this.dataPlane.peerStats()) {
-      const record = this.records.get(s.peer);
-      if (!record) continue;
-      record.peer.observe({ lastSent: s.lastAuthSentMs, lastDataSent: s.lastDataSentMs, lastReceived: s.lastAuthReceivedMs, lastDataReceived: s.lastDataReceivedMs });
+      this.records
+        .get(s.peer)
+        ?.peer.observe({ lastSent: s.lastAuthSentMs, lastDataSent: s.lastDataSentMs, lastReceived: s.lastAuthReceivedMs, lastDataReceived: s.lastDataReceivedMs });
     }
     this.apply(this.protocol.tick(now));
+    this.schedule();
+  }
+
+  /**
+   * Arms the timer for the core's earliest deadline, or sooner to read the data plane's
+   * activity; none when nothing is pending (no keypair and no timer anywhere: no packet can be
+   * sent or received, since data needs a session and a new one arrives as an event).
+   */
+  private schedule(): void {
+    const deadline = this.closed ? undefined : this.protocol.nextDeadline();
+    this.timer.arm(deadline === undefined ? undefined : Math.min(deadline, monotonicMs() + OBSERVE_INTERVAL_MS));
   }
 
   /** Carries out the core's actions; localAddress is where the message that caused them arrived. */
@@ -483,6 +502,9 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           break;
         case 'sendKeepalive':
           if (this.records.has(action.peerId)) this.dataPlane.sendKeepalive(action.peerId);
+          break;
+        case 'clearEndpointSource':
+          if (this.records.has(action.peerId)) this.dataPlane.clearEndpointSource(action.peerId);
           break;
         case 'dropStaged':
           if (this.records.has(action.peerId)) this.dataPlane.dropStaged(action.peerId);

@@ -303,6 +303,11 @@ export class DataPlane {
     this.#native.clearEndpoint(checkPeer(peer));
   }
 
+  /** Keeps the peer's endpoint but lets the kernel choose the local address packets leave from again. */
+  clearEndpointSource(peer: number): void {
+    this.#native.clearEndpointSource(checkPeer(peer));
+  }
+
   /** Installs a session derived by a handshake; staged packets go out once it is usable. */
   installKeypair(peer: number, keypair: Keypair): void {
     const k = checkKeypair(keypair);

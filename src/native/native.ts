@@ -95,6 +95,7 @@ export interface NativeDataPlane {
   removePeer(peer: number): boolean;
   setEndpoint(peer: number, address: string, port: number, localAddress?: string): void;
   clearEndpoint(peer: number): void;
+  clearEndpointSource(peer: number): void;
   installKeypair(
     peer: number,
     localIndex: number,

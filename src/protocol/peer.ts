@@ -31,6 +31,8 @@ export type ProtocolAction =
   | { type: 'sendKeepalive'; peerId: number }
   /** Drop the packets staged for the peer: the handshake gave up. */
   | { type: 'dropStaged'; peerId: number }
+  /** Forget which local address the peer's packets leave from (the handshake is being retried). */
+  | { type: 'clearEndpointSource'; peerId: number }
   /** The peer's endpoint changed (learnt from an authenticated handshake message). */
   | { type: 'endpoint'; peerId: number; endpoint: Endpoint };
 
@@ -269,6 +271,9 @@ export class Peer {
           break;
         case 'dropStaged':
           actions.push({ type: 'dropStaged', peerId: this.id });
+          break;
+        case 'clearEndpointSource':
+          actions.push({ type: 'clearEndpointSource', peerId: this.id });
           break;
         case 'zeroKeys':
           actions.push(...this.zeroKeys());

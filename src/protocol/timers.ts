@@ -17,6 +17,11 @@ export type TimerAction =
   | { type: 'sendInitiation'; retry: boolean }
   /** Send staged packets, or an empty (keepalive) data message when none are staged. */
   | { type: 'sendKeepalive' }
+  /**
+   * A retransmission is due: forget the local address the peer's packets leave from, in case it
+   * is what keeps the handshake from completing (kernel wg_socket_clear_peer_endpoint_src).
+   */
+  | { type: 'clearEndpointSource' }
   /** The handshake did not complete in time: drop the packets staged for it. */
   | { type: 'dropStaged' }
   /** No new session for 3 × REJECT_AFTER_TIME: forget every key of the peer. */
@@ -133,7 +138,7 @@ export class PeerTimers {
           if (!this.deadlines.has('zeroKeyMaterial')) this.deadlines.set('zeroKeyMaterial', at + ZERO_KEYS_AFTER_TIME);
         } else {
           this.handshakeAttempts++;
-          actions.push({ type: 'sendInitiation', retry: true });
+          actions.push({ type: 'clearEndpointSource' }, { type: 'sendInitiation', retry: true });
         }
         return;
       case 'sendKeepalive':
