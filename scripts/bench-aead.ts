@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { AeadKey, TAG_SIZE } from '../src/aead.js';
+import { AeadKey, TAG_SIZE } from '../src/native/aead.js';
 
 // 1408 = 22 ChaCha20 blocks: beside 1420 it shows what a partial final block costs OpenSSL.
 const SIZES = [64, 512, 1408, 1420];

@@ -10,7 +10,7 @@ import { publicKeyFromPrivate } from '../config/public-key.js';
 import type { SourceCheck } from '../config/wg-config.js';
 import { runDaemon, type RunningDaemon } from '../daemon.js';
 import { createLogger, parseLogLevel } from '../log.js';
-import { PrefixBatch } from '../prefix-batch.js';
+import { PrefixBatch } from '../native/prefix-batch.js';
 import { UapiClient, type WatchSubscription } from '../uapi/client.js';
 import { UapiError } from '../uapi/errors.js';
 import type { AllowedIpRun, PeerChange, SetTransaction } from '../uapi/set-request.js';

@@ -6,7 +6,7 @@
 // any deadline is pending it also wakes at least every OBSERVE_INTERVAL_MS to read the data
 // plane's per-peer timestamps, so steady-state packets never call into JavaScript.
 import { EventEmitter } from 'node:events';
-import { AllowedIps, PrefixBatch } from '../allowedips.js';
+import { AllowedIps, PrefixBatch } from '../native/allowedips.js';
 import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
 import { endpointHost, formatEndpoint, type IpEndpoint } from '../config/endpoint.js';
 import type { Logger } from '../log.js';

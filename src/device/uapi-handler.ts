@@ -6,7 +6,7 @@
 import { formatEndpoint } from '../config/endpoint.js';
 import { keyToHex } from '../config/keys.js';
 import type { Logger } from '../log.js';
-import { scheduleCompaction } from '../memory.js';
+import { scheduleCompaction } from '../native/memory.js';
 import { formatMac } from '../native/dataplane.js';
 import { peerMac } from '../native/dataplane.js';
 import type { NativeSystemError } from '../native/native.js';

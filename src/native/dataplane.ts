@@ -2,9 +2,9 @@
 // and the UDP sockets and moves every packet on its own threads; the control plane configures
 // it here and hears from it through batched events. All times are monotonicMs() milliseconds.
 import { formatIp, parseIp } from '../net/ip.js';
-import { AllowedIps } from '../allowedips.js';
+import { AllowedIps } from './allowedips.js';
 import { checkBytes, checkInteger } from '../checks.js';
-import { checkPeer } from '../prefix-batch.js';
+import { checkPeer } from './prefix-batch.js';
 import { loadNative } from './loader.js';
 import type { NativeDataPlane, NativeDataPlaneEvent, NativeSourceVerdict } from './native.js';
 

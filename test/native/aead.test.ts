@@ -2,7 +2,7 @@
 // against node:crypto, round trips, forgeries, in-place and batch calls, and bad input.
 import assert from 'node:assert/strict';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { AeadKey, open, seal, TAG_SIZE } from '../../src/aead.js';
+import { AeadKey, open, seal, TAG_SIZE } from '../../src/native/aead.js';
 import { loadNative } from '../../src/native/loader.js';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');

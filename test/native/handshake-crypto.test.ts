@@ -1,4 +1,4 @@
-// The addon's handshake primitives (src/handshake-crypto.ts over native/x25519.cc,
+// The addon's handshake primitives (src/native/handshake-crypto.ts over native/x25519.cc,
 // native/hmac_blake2s.cc, native/blake2s.cc) and the native Crypto built on them: RFC 7748 and
 // RFC 7693 vectors, wireguard-go's KDF vectors, low-order points, agreement with the JavaScript
 // Crypto on random inputs, independence of results, and bad arguments.
@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { blake2s as nobleBlake2s } from '@noble/hashes/blake2.js';
 import sodium from 'libsodium-wrappers';
-import { blake2sHash, blake2sMac, hkdfBlake2s, hmacBlake2s, X25519Key } from '../../src/handshake-crypto.js';
+import { blake2sHash, blake2sMac, hkdfBlake2s, hmacBlake2s, X25519Key } from '../../src/native/handshake-crypto.js';
 import { loadNative } from '../../src/native/loader.js';
 import { processCrypto, selectCrypto } from '../../src/crypto/choose-crypto.js';
 import { createJsCrypto } from '../../src/crypto/js-crypto.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { loadNative } from '../../src/native/loader.js';
 import * as constants from '../../src/protocol/constants.js';
-import { REPLAY_WINDOW_SIZE } from '../../src/replay.js';
+import { REPLAY_WINDOW_SIZE } from '../../src/native/replay.js';
 
 // The names both languages define: the C++ table must export exactly these.
 const SHARED = [

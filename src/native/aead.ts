@@ -1,9 +1,9 @@
 // Typed wrapper of the native ChaCha20-Poly1305 (native/aead.h). Every argument is checked
 // here before it reaches C++. Counters are bigints in [0, 2^64) and become WireGuard's nonce:
 // 4 zero bytes, then the counter as 64-bit little endian (whitepaper §5.4.6).
-import { loadNative } from './native/loader.js';
-import type { NativeAeadKey } from './native/native.js';
-import { checkBytes, checkOptionalBytes, checkU64 } from './checks.js';
+import { loadNative } from './loader.js';
+import type { NativeAeadKey } from './native.js';
+import { checkBytes, checkOptionalBytes, checkU64 } from '../checks.js';
 
 export const KEY_SIZE = 32;
 export const TAG_SIZE = 16;

@@ -1,9 +1,9 @@
 // Typed wrapper of the native anti-replay window (native/replay.h): counters are bigints in
 // [0, 2^64), checked here before they reach C++.
-import { loadNative } from './native/loader.js';
-import type { NativeReplayWindow } from './native/native.js';
-import { checkU64 } from './checks.js';
-import { REJECT_AFTER_MESSAGES } from './protocol/constants.js';
+import { loadNative } from './loader.js';
+import type { NativeReplayWindow } from './native.js';
+import { checkU64 } from '../checks.js';
+import { REJECT_AFTER_MESSAGES } from '../protocol/constants.js';
 
 /** How far behind the newest counter a packet may still arrive (native/replay.h: 127 words of 64 bits). */
 export const REPLAY_WINDOW_SIZE = Number(loadNative().protocolConstants.REPLAY_WINDOW_SIZE);
