@@ -11,7 +11,7 @@ import { createJsCrypto } from '../src/crypto/js-crypto.js';
 import { createNativeCrypto } from '../src/crypto/native-crypto.js';
 import { systemRandom } from '../src/crypto/system-random.js';
 import type { Crypto } from '../src/protocol/crypto.js';
-import { ProtocolDevice } from '../src/protocol/device.js';
+import { ProtocolCore } from '../src/protocol/core.js';
 import type { Endpoint } from '../src/protocol/endpoint.js';
 import type { ProtocolAction } from '../src/protocol/peer.js';
 
@@ -33,8 +33,8 @@ function sends(actions: ProtocolAction[]): Uint8Array[] {
   return actions.flatMap((a) => (a.type === 'send' ? [a.packet] : []));
 }
 
-function makeDevice(crypto: Crypto): ProtocolDevice {
-  const d = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
+function makeDevice(crypto: Crypto): ProtocolCore {
+  const d = new ProtocolCore({ crypto, random: systemRandom, wallClock: Date.now });
   d.setPrivateKey(systemRandom.bytes(32));
   return d;
 }
@@ -46,7 +46,7 @@ function perSecond(count: number, since: number): number {
 async function measure(crypto: Crypto): Promise<Figures> {
   const responder = makeDevice(crypto);
   const responderKey = responder.publicKey as Uint8Array;
-  const initiators: ProtocolDevice[] = [];
+  const initiators: ProtocolCore[] = [];
   for (let i = 0; i < PEERS; i++) {
     const d = makeDevice(crypto);
     d.addPeer(1, { publicKey: responderKey, endpoint: endpointOf(0) }, 0);

@@ -19,7 +19,7 @@ import { mac1Key } from '../protocol/cookie.js';
 import { processCrypto } from '../crypto/choose-crypto.js';
 import { systemRandom } from '../crypto/system-random.js';
 import type { Crypto } from '../protocol/crypto.js';
-import { ProtocolDevice } from '../protocol/device.js';
+import { ProtocolCore } from '../protocol/core.js';
 import { MapIndexTable } from '../protocol/index-table.js';
 import type { Endpoint } from '../protocol/endpoint.js';
 import type { Keypair } from '../protocol/keypairs.js';
@@ -107,7 +107,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     /** The table the data plane routes by; change it through the methods below so watchers hear of it. */
     readonly allowedIps: AllowedIps,
     private readonly crypto: Crypto,
-    private readonly protocol: ProtocolDevice,
+    private readonly protocol: ProtocolCore,
     private readonly dataPlane: DataPlane,
     private readonly log: Logger,
     readonly peerSelection: PeerSelection,
@@ -143,7 +143,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     }
     // Keypairs and their indices live in the data plane: new handshakes get other indices.
     const indexTable = new MapIndexTable(systemRandom, (index) => dataPlane.hasKeypairIndex(index));
-    const protocol = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now, indexTable });
+    const protocol = new ProtocolCore({ crypto, random: systemRandom, wallClock: Date.now, indexTable });
     const device = new LocalDevice(allowedIps, crypto, protocol, dataPlane, options.log, peerSelection);
     deliver = (events) => device.onDataPlaneEvents(events);
     for (const events of pending) device.onDataPlaneEvents(events);

@@ -56,7 +56,7 @@ export interface PeerActivity {
   lastDataReceived?: number;
 }
 
-/** Shared device state every peer uses; owned by ProtocolDevice. */
+/** Shared device state every peer uses; owned by ProtocolCore. */
 export interface PeerContext {
   readonly crypto: Crypto;
   readonly random: Random;

@@ -8,7 +8,7 @@ import { createJsCrypto } from '../../src/crypto/js-crypto.js';
 import { createNativeCrypto } from '../../src/crypto/native-crypto.js';
 import { systemRandom } from '../../src/crypto/system-random.js';
 import type { Crypto } from '../../src/protocol/crypto.js';
-import { ProtocolDevice } from '../../src/protocol/device.js';
+import { ProtocolCore } from '../../src/protocol/core.js';
 import type { Endpoint } from '../../src/protocol/endpoint.js';
 import type { Keypair } from '../../src/protocol/keypairs.js';
 import type { ProtocolAction } from '../../src/protocol/peer.js';
@@ -25,13 +25,13 @@ function newestKeypair(actions: ProtocolAction[]): Keypair | undefined {
 }
 
 interface Pair {
-  initiator: ProtocolDevice;
-  responder: ProtocolDevice;
+  initiator: ProtocolCore;
+  responder: ProtocolCore;
 }
 
 function pair(initiatorCrypto: Crypto, responderCrypto: Crypto, presharedKey?: Uint8Array): Pair {
-  const initiator = new ProtocolDevice({ crypto: initiatorCrypto, random: systemRandom, wallClock: Date.now });
-  const responder = new ProtocolDevice({ crypto: responderCrypto, random: systemRandom, wallClock: Date.now });
+  const initiator = new ProtocolCore({ crypto: initiatorCrypto, random: systemRandom, wallClock: Date.now });
+  const responder = new ProtocolCore({ crypto: responderCrypto, random: systemRandom, wallClock: Date.now });
   initiator.setPrivateKey(Uint8Array.from(randomBytes(32)));
   responder.setPrivateKey(Uint8Array.from(randomBytes(32)));
   initiator.addPeer(1, { publicKey: responder.publicKey as Uint8Array, endpoint: endpointOf(2), presharedKey }, 0);

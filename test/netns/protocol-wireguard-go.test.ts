@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { createNativeCrypto } from '../../src/crypto/native-crypto.js';
 import { systemRandom } from '../../src/crypto/system-random.js';
 import type { Crypto } from '../../src/protocol/crypto.js';
-import { ProtocolDevice } from '../../src/protocol/device.js';
+import { ProtocolCore } from '../../src/protocol/core.js';
 import type { Endpoint } from '../../src/protocol/endpoint.js';
 import { decodeDataHeader, encodeDataHeader, messageKind } from '../../src/protocol/messages.js';
 import type { ProtocolAction } from '../../src/protocol/peer.js';
@@ -86,7 +86,7 @@ function parseEcho(packet: Uint8Array): Echo | undefined {
 
 /** The protocol core on a UDP socket with a tiny data plane: one peer (id 1). */
 class Node {
-  readonly device: ProtocolDevice;
+  readonly device: ProtocolCore;
   readonly slots = new SimKeypairSlots();
   readonly received: Uint8Array[] = [];
   readonly waiters: (() => void)[] = [];
@@ -98,7 +98,7 @@ class Node {
     private readonly crypto: Crypto,
     privateKey: Uint8Array,
   ) {
-    this.device = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
+    this.device = new ProtocolCore({ crypto, random: systemRandom, wallClock: Date.now });
     this.device.setPrivateKey(privateKey);
     socket.on('message', (msg, rinfo) => this.onMessage(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), rinfo.address, rinfo.port));
     this.timer = setInterval(() => this.apply(this.device.tick(now())), 250);

@@ -1,9 +1,9 @@
-// Two or more in-memory WireGuard nodes on a fake clock: each a ProtocolDevice plus a tiny data
+// Two or more in-memory WireGuard nodes on a fake clock: each a ProtocolCore plus a tiny data
 // plane written in TypeScript (keypair slots and rekey triggers as sim-keypairs.ts, staging
 // queue, AEAD data messages), joined by a lossy in-memory network. Used by the lifecycle tests.
 import { createNativeCrypto } from '../../../src/crypto/native-crypto.js';
 import type { Crypto, Random } from '../../../src/protocol/crypto.js';
-import { ProtocolDevice } from '../../../src/protocol/device.js';
+import { ProtocolCore } from '../../../src/protocol/core.js';
 import { formatEndpoint } from '../../../src/config/endpoint.js';
 import type { Endpoint } from '../../../src/protocol/endpoint.js';
 import { decodeDataHeader, encodeDataHeader, messageKind } from '../../../src/protocol/messages.js';
@@ -51,7 +51,7 @@ export interface Sent {
 }
 
 export class SimNode {
-  readonly device: ProtocolDevice;
+  readonly device: ProtocolCore;
   readonly slots = new Map<number, SimKeypairSlots>();
   readonly staged = new Map<number, Uint8Array[]>();
   readonly received: { peerId: number; payload: Uint8Array; at: number }[] = [];
@@ -69,7 +69,7 @@ export class SimNode {
     private readonly crypto: Crypto,
     random: Random,
   ) {
-    this.device = new ProtocolDevice({ crypto, random, wallClock: net.clock.wall });
+    this.device = new ProtocolCore({ crypto, random, wallClock: net.clock.wall });
     this.device.setPrivateKey(privateKey);
     net.attach(this);
   }

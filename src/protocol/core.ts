@@ -24,7 +24,7 @@ export type DropReason =
   | 'noEndpoint'
   | 'invalidCookieReply';
 
-export interface ProtocolDeviceOptions {
+export interface ProtocolCoreOptions {
   crypto: Crypto;
   random: Random;
   /** Wall-clock ms since the Unix epoch, for TAI64N timestamps and `latest handshake`. */
@@ -54,7 +54,7 @@ export interface ProtocolStats {
   drops: Map<DropReason, number>;
 }
 
-export class ProtocolDevice {
+export class ProtocolCore {
   readonly stats: ProtocolStats = { initiationsAccepted: 0, responsesAccepted: 0, cookieRepliesAccepted: 0, cookieRepliesSent: 0, drops: new Map() };
   private readonly crypto: Crypto;
   private readonly noise: Noise;
@@ -66,7 +66,7 @@ export class ProtocolDevice {
   private readonly peersByKey = new Map<string, Peer>();
   private readonly context: PeerContext;
 
-  constructor(options: ProtocolDeviceOptions) {
+  constructor(options: ProtocolCoreOptions) {
     this.crypto = options.crypto;
     this.indexTable = options.indexTable ?? new MapIndexTable(options.random);
     this.noise = new Noise(options.crypto, this.indexTable);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { encodeInitiation } from '../../../src/protocol/messages.js';
 import { endpoint, pair, SeededRandom, text } from './harness.js';
 
-describe('protocol device: bad input', () => {
+describe('protocol core: bad input', () => {
   it('drops and counts malformed, unauthenticated and misdirected messages without throwing', async () => {
     const { net, a, b } = await pair();
     a.sendData(1, text('x'));
