@@ -4,13 +4,13 @@
 // frames to it, and `ip link delete` ends the device.
 import { RtnlClient } from '../netlink/client.js';
 import { RtnlMonitor } from '../netlink/monitor.js';
-import type { LocalDevice } from './device.js';
+import type { DeviceEngine } from './engine.js';
 
 export interface LinkWatch {
   close(): void;
 }
 
-export async function watchLink(device: LocalDevice, onDeleted: () => void): Promise<LinkWatch> {
+export async function watchLink(device: DeviceEngine, onDeleted: () => void): Promise<LinkWatch> {
   const monitor = new RtnlMonitor({ groups: ['link'] }).unref();
   const client = new RtnlClient();
   let link;

@@ -6,7 +6,7 @@
 import type { Logger } from '../log.js';
 import { RtnlClient } from '../netlink/client.js';
 import { RtnlMonitor } from '../netlink/monitor.js';
-import type { LocalDevice, RoutingEvent } from './device.js';
+import type { DeviceEngine, RoutingEvent } from './engine.js';
 import type { DeviceEvent } from './events.js';
 import { NeighbourSync } from './neighbour-sync.js';
 import { SourceResolver } from './source-resolver.js';
@@ -17,7 +17,7 @@ export interface RouteWatch {
   close(): void;
 }
 
-export async function watchRoutes(device: LocalDevice, log: Logger): Promise<RouteWatch> {
+export async function watchRoutes(device: DeviceEngine, log: Logger): Promise<RouteWatch> {
   const client = new RtnlClient();
   let ifindex: number;
   try {

@@ -35,7 +35,7 @@ export const DEFAULT_MTU = 1420;
  */
 const OBSERVE_INTERVAL_MS = 1000;
 
-export interface LocalDeviceOptions {
+export interface DeviceEngineOptions {
   /** Create (or attach to) the TUN interface of this name... */
   ifname?: string;
   /** ...or adopt an open TUN fd (WG_TUN_FD). */
@@ -91,7 +91,7 @@ interface PeerRecord {
   handshakeRxBytes: number;
 }
 
-export class LocalDevice extends EventEmitter<DeviceEventMap> {
+export class DeviceEngine extends EventEmitter<DeviceEventMap> {
   private readonly records = new Map<number, PeerRecord>();
   /** Route mode: the peer each MAC stands for (hex), to refuse a second key with the same MAC. */
   private readonly peerByMac = new Map<string, number>();
@@ -116,7 +116,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   }
 
   /** Creates the TUN device and binds a free UDP port (as wireguard-go does for listen_port 0). */
-  static async open(options: LocalDeviceOptions): Promise<LocalDevice> {
+  static async open(options: DeviceEngineOptions): Promise<DeviceEngine> {
     const crypto = options.crypto ?? (await processCrypto(options.log));
     // Events may arrive before the Device exists; they wait for it.
     const pending: DataPlaneEvent[][] = [];
@@ -144,7 +144,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     // Keypairs and their indices live in the data plane: new handshakes get other indices.
     const indexTable = new MapIndexTable(systemRandom, (index) => dataPlane.hasKeypairIndex(index));
     const protocol = new ProtocolCore({ crypto, random: systemRandom, wallClock: Date.now, indexTable });
-    const device = new LocalDevice(allowedIps, crypto, protocol, dataPlane, options.log, peerSelection);
+    const device = new DeviceEngine(allowedIps, crypto, protocol, dataPlane, options.log, peerSelection);
     deliver = (events) => device.onDataPlaneEvents(events);
     for (const events of pending) device.onDataPlaneEvents(events);
     return device;
