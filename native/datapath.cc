@@ -39,7 +39,7 @@ void Watch(int epoll, int fd, EpollTag tag) {
 }  // namespace
 
 
-DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
+DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
                    std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify)
     : device_(std::move(device)),
       name_(device_->Name()),
@@ -65,17 +65,17 @@ DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
     throw;
   }
   try {
-    txThread_ = std::thread(&DataPath::TransmitLoop, this);
-    rxThread_ = std::thread(&DataPath::ReceiveLoop, this);
+    txThread_ = std::thread(&DataPlane::TransmitLoop, this);
+    rxThread_ = std::thread(&DataPlane::ReceiveLoop, this);
   } catch (...) {
     Close();  // joins whichever thread did start
     throw;
   }
 }
 
-DataPath::~DataPath() { Close(); }
+DataPlane::~DataPlane() { Close(); }
 
-void DataPath::Close() {
+void DataPlane::Close() {
   if (closed_) return;
   closed_ = true;
   Wake(stopFd_);
@@ -89,7 +89,7 @@ void DataPath::Close() {
   device_.reset();
 }
 
-void DataPath::Wake(int eventFd) {
+void DataPlane::Wake(int eventFd) {
   uint64_t one = 1;
   while (write(eventFd, &one, sizeof one) < 0 && errno == EINTR) {
   }
@@ -97,7 +97,7 @@ void DataPath::Wake(int eventFd) {
 
 // ---- configuration (control plane thread) ----
 
-uint16_t DataPath::Bind(uint16_t port) {
+uint16_t DataPlane::Bind(uint16_t port) {
   std::unique_lock lock(socketsMu_);
   if (sockets_.IsOpen() && port != 0 && port == sockets_.Port()) return port;
   uint16_t bound = sockets_.Bind(port);
@@ -107,17 +107,17 @@ uint16_t DataPath::Bind(uint16_t port) {
   return bound;
 }
 
-uint16_t DataPath::Port() const {
+uint16_t DataPlane::Port() const {
   std::shared_lock lock(socketsMu_);
   return sockets_.Port();
 }
 
-void DataPath::SetFwmark(uint32_t mark) {
+void DataPlane::SetFwmark(uint32_t mark) {
   std::unique_lock lock(socketsMu_);
   sockets_.SetFwmark(mark);
 }
 
-void DataPath::SetMac1Key(const uint8_t* key) {
+void DataPlane::SetMac1Key(const uint8_t* key) {
   std::lock_guard lock(mac1Mu_);
   hasMac1Key_ = key != nullptr;
   if (key) {
@@ -127,16 +127,16 @@ void DataPath::SetMac1Key(const uint8_t* key) {
   }
 }
 
-void DataPath::SetMtu(int mtu) {
+void DataPlane::SetMtu(int mtu) {
   device_->SetMtu(mtu);
   mtu_.store(mtu);
 }
 
-void DataPath::RefreshDeviceMac() { deviceMac_.store(device_->HardwareAddress()); }
+void DataPlane::RefreshDeviceMac() { deviceMac_.store(device_->HardwareAddress()); }
 
-bool DataPath::AddPeer(PeerId id) { return peers_.Add(id); }
+bool DataPlane::AddPeer(PeerId id) { return peers_.Add(id); }
 
-bool DataPath::RemovePeer(PeerId id) {
+bool DataPlane::RemovePeer(PeerId id) {
   std::shared_ptr<Peer> peer = peers_.Remove(id);
   if (!peer) return false;
   {
@@ -153,7 +153,7 @@ bool DataPath::RemovePeer(PeerId id) {
   return true;
 }
 
-bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
+bool DataPlane::SetEndpoint(PeerId id, const Endpoint& endpoint) {
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return false;
   std::lock_guard lock(peer->mu);
@@ -161,7 +161,7 @@ bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
   return true;
 }
 
-bool DataPath::ClearEndpointSource(PeerId id) {
+bool DataPlane::ClearEndpointSource(PeerId id) {
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return false;
   std::lock_guard lock(peer->mu);
@@ -169,17 +169,17 @@ bool DataPath::ClearEndpointSource(PeerId id) {
   return true;
 }
 
-void DataPath::InstallKeypair(PeerId id, const KeypairParams& params) {
+void DataPlane::InstallKeypair(PeerId id, const KeypairParams& params) {
   peers_.Install(id, std::make_shared<Keypair>(params));
   // An initiator's keypair is usable at once: send what waited for it.
   if (params.initiator) QueueTxWork(id, TxWork::kFlushStaged);
 }
 
-bool DataPath::RemoveKeypair(uint32_t localIndex) { return peers_.RemoveKeypair(localIndex); }
+bool DataPlane::RemoveKeypair(uint32_t localIndex) { return peers_.RemoveKeypair(localIndex); }
 
-bool DataPath::ClearKeypairs(PeerId id) { return peers_.ClearKeypairs(id); }
+bool DataPlane::ClearKeypairs(PeerId id) { return peers_.ClearKeypairs(id); }
 
-KeypairSlotIndices DataPath::Keypairs(PeerId id) const {
+KeypairSlotIndices DataPlane::Keypairs(PeerId id) const {
   KeypairSlotIndices out;
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return out;
@@ -191,12 +191,12 @@ KeypairSlotIndices DataPath::Keypairs(PeerId id) const {
   return out;
 }
 
-bool DataPath::HasKeypairIndex(uint32_t localIndex) const {
+bool DataPlane::HasKeypairIndex(uint32_t localIndex) const {
   PeerTable::IndexEntry entry;
   return peers_.FindByIndex(localIndex, &entry);
 }
 
-std::vector<PeerStats> DataPath::Stats() const {
+std::vector<PeerStats> DataPlane::Stats() const {
   std::vector<PeerStats> out;
   peers_.ForEach([&out](Peer& p) {
     auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
@@ -209,13 +209,13 @@ std::vector<PeerStats> DataPath::Stats() const {
 
 // ---- events ----
 
-void DataPath::Post(std::vector<DataPathEvent>& events) {
+void DataPlane::Post(std::vector<DataPlaneEvent>& events) {
   if (events.empty()) return;
   bool wake;
   {
     std::lock_guard lock(eventsMu_);
-    for (DataPathEvent& e : events) {
-      if (e.type == DataPathEvent::Type::kHandshake) {
+    for (DataPlaneEvent& e : events) {
+      if (e.type == DataPlaneEvent::Type::kHandshake) {
         // A flood of valid-mac1 messages must not grow memory without bound while JS is busy.
         if (queuedHandshakes_ >= kMaxQueuedHandshakes) {
           counters_.Add(Counter::kDroppedHandshakeBacklog);
@@ -232,9 +232,9 @@ void DataPath::Post(std::vector<DataPathEvent>& events) {
   if (wake) notify_();
 }
 
-std::vector<DataPathEvent> DataPath::TakeEvents() {
+std::vector<DataPlaneEvent> DataPlane::TakeEvents() {
   std::lock_guard lock(eventsMu_);
-  std::vector<DataPathEvent> out;
+  std::vector<DataPlaneEvent> out;
   out.swap(events_);
   queuedHandshakes_ = 0;
   notifyPending_ = false;

@@ -60,16 +60,16 @@ struct KeypairSlotIndices {
   int64_t previous = -1, current = -1, next = -1;  // local indices; -1 when empty
 };
 
-class DataPath {
+class DataPlane {
  public:
   // Takes the device, sets its MTU and starts both threads. allowedIps is the table the
   // control plane edits (it takes the lock exclusively to write). notify is called from a data
   // plane thread when events arrive while none are waiting; the owner then calls TakeEvents.
-  DataPath(std::unique_ptr<IpDevice> device, int mtu,
+  DataPlane(std::unique_ptr<IpDevice> device, int mtu,
            std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify);
-  ~DataPath();
-  DataPath(const DataPath&) = delete;
-  DataPath& operator=(const DataPath&) = delete;
+  ~DataPlane();
+  DataPlane(const DataPlane&) = delete;
+  DataPlane& operator=(const DataPlane&) = delete;
 
   // Stops and joins the threads, closes the sockets and the device. Idempotent.
   void Close();
@@ -122,7 +122,7 @@ class DataPath {
 
   std::vector<PeerStats> Stats() const;
   uint64_t Count(Counter c) const { return counters_.Get(c); }
-  std::vector<DataPathEvent> TakeEvents();
+  std::vector<DataPlaneEvent> TakeEvents();
 
  private:
   struct TxContext;
@@ -130,41 +130,41 @@ class DataPath {
 
   void TransmitLoop();
   void ReceiveLoop();
-  void RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events);
-  bool TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& events);
+  void RunTxWork(TxContext& tx, std::vector<DataPlaneEvent>& events);
+  bool TransmitFromDevice(TxContext& tx, std::vector<DataPlaneEvent>& events);
   // Route mode: decides each frame's peer by its destination MAC (flood: every peer), answers
   // ARP/NDP, and leaves packetLength[i] the IP packet's length.
   void ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
                       size_t* packetLength);
   void AnswerNeighbour(const NeighbourQuery& query);
   void Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
-             std::vector<DataPathEvent>& events);
+             std::vector<DataPlaneEvent>& events);
   // Encrypts the packet of length bytes found at message + kDataHeaderSize in place and queues
   // it, or stages it when peer has no usable session.
   void Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
-                size_t length, uint64_t now, std::vector<DataPathEvent>& events);
+                size_t length, uint64_t now, std::vector<DataPlaneEvent>& events);
   void FlushTx(TxContext& tx);
   void Stage(Peer& peer, const uint8_t* packet, size_t length);
-  void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPathEvent>& events);
-  void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
+  void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPlaneEvent>& events);
+  void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPlaneEvent>& events);
   // Authenticates and decrypts a data message in place, then hands its packet to ConsumeData.
-  void ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
+  void ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPlaneEvent>& events);
   // A decrypted packet (plainLength bytes at payload, with room for an Ethernet header before
   // it): source check, then the write to the device.
   void ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
-                   std::vector<DataPathEvent>& events);
+                   std::vector<DataPlaneEvent>& events);
   bool VerifyMac1(const uint8_t* message, size_t length);
   enum class SourceResult { kAccept, kDrop, kHeld };
   // Applies the source check to a decrypted packet from peer; out/outLength are the bytes that
   // would be written to the device (held for a verdict when it is pending).
   SourceResult CheckSource(Peer& peer, const IpHeaderView& header, const uint8_t* out,
-                           size_t outLength, std::vector<DataPathEvent>& events);
+                           size_t outLength, std::vector<DataPlaneEvent>& events);
   void DropForSource(Peer& peer, uint64_t packets);
-  void Learn(const AddressKey& address, PeerId peer, std::vector<DataPathEvent>& events);
+  void Learn(const AddressKey& address, PeerId peer, std::vector<DataPlaneEvent>& events);
   void QueueTxWork(PeerId id, TxWork work);
   // The peer's local address was refused by the kernel (no longer ours): stop using it.
   void ForgetLocal(Peer& peer, const Endpoint& sentTo);
-  void Post(std::vector<DataPathEvent>& events);
+  void Post(std::vector<DataPlaneEvent>& events);
   void Wake(int eventFd);
 
   std::unique_ptr<IpDevice> device_;
@@ -193,7 +193,7 @@ class DataPath {
   std::vector<std::pair<PeerId, TxWork>> txWork_;
 
   std::mutex eventsMu_;
-  std::vector<DataPathEvent> events_;
+  std::vector<DataPlaneEvent> events_;
   size_t queuedHandshakes_ = 0;  // handshake events in events_
   bool notifyPending_ = false;
 

@@ -1,6 +1,7 @@
 // N-API surface of the data plane: monotonicMs(), createTun(name), peerMac(publicKey) and class
-// DataPlane over viaguard::DataPath. Every argument is checked here again (the TS wrapper checks first), and
-// events reach JavaScript in batches through one ThreadSafeFunction.
+// DataPlane over viaguard::DataPlane, one name on both sides. Every argument is checked here
+// again (the TS wrapper checks first), and events reach JavaScript in batches through one
+// ThreadSafeFunction.
 #include <openssl/crypto.h>
 
 #include <cmath>
@@ -101,7 +102,7 @@ AddressKey AddressArg(Napi::Env env, const Napi::Value& value, const char* name)
   return key;
 }
 
-Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
+Napi::Object EventObject(Napi::Env env, const DataPlaneEvent& e) {
   Napi::Object o = Napi::Object::New(env);
   auto setEndpoint = [&]() {
     o.Set("address", e.endpoint.AddressText());
@@ -109,37 +110,37 @@ Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
     if (e.endpoint.hasLocal) o.Set("localAddress", e.endpoint.LocalText());
   };
   switch (e.type) {
-    case DataPathEvent::Type::kHandshake:
+    case DataPlaneEvent::Type::kHandshake:
       o.Set("type", "handshake");
       o.Set("message", Napi::Buffer<uint8_t>::Copy(env, e.message.data(), e.message.size()));
       setEndpoint();
       break;
-    case DataPathEvent::Type::kNeedHandshake:
+    case DataPlaneEvent::Type::kNeedHandshake:
       o.Set("type", "needHandshake");
       o.Set("peer", e.peer);
       break;
-    case DataPathEvent::Type::kKeypairConfirmed:
+    case DataPlaneEvent::Type::kKeypairConfirmed:
       o.Set("type", "keypairConfirmed");
       o.Set("peer", e.peer);
       o.Set("localIndex", e.localIndex);
       break;
-    case DataPathEvent::Type::kEndpointChanged:
+    case DataPlaneEvent::Type::kEndpointChanged:
       o.Set("type", "endpointChanged");
       o.Set("peer", e.peer);
       setEndpoint();
       break;
-    case DataPathEvent::Type::kClosed:
+    case DataPlaneEvent::Type::kClosed:
       o.Set("type", "closed");
       o.Set("reason", e.reason);
       break;
-    case DataPathEvent::Type::kResolveSource:
+    case DataPlaneEvent::Type::kResolveSource:
       o.Set("type", "resolveSource");
       o.Set("peer", e.peer);
       o.Set("address", e.address.Text());
       o.Set("destination", e.destination.Text());
       o.Set("generation", static_cast<double>(e.generation));
       break;
-    case DataPathEvent::Type::kAddressLearnt:
+    case DataPlaneEvent::Type::kAddressLearnt:
       o.Set("type", "addressLearnt");
       o.Set("peer", e.peer);
       o.Set("address", e.address.Text());
@@ -269,13 +270,13 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     }
 
     tsfn_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "viaguard-dataplane", 0, 1);
-    auto self = std::make_shared<std::weak_ptr<DataPath>>();
+    auto self = std::make_shared<std::weak_ptr<DataPlane>>();
     Napi::ThreadSafeFunction tsfn = tsfn_;
     auto notify = [tsfn, self]() mutable {
       tsfn.NonBlockingCall([self](Napi::Env callEnv, Napi::Function onEvents) {
-        std::shared_ptr<DataPath> dataPath = self->lock();
-        if (!dataPath) return;
-        std::vector<DataPathEvent> events = dataPath->TakeEvents();
+        std::shared_ptr<DataPlane> dataPlane = self->lock();
+        if (!dataPlane) return;
+        std::vector<DataPlaneEvent> events = dataPlane->TakeEvents();
         if (events.empty()) return;
         Napi::Array array = Napi::Array::New(callEnv, events.size());
         for (size_t i = 0; i < events.size(); ++i) array.Set(i, EventObject(callEnv, events[i]));
@@ -287,7 +288,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       });
     };
     try {
-      dataPath_ = std::make_shared<DataPath>(std::move(device), static_cast<int>(mtu),
+      dataPath_ = std::make_shared<DataPlane>(std::move(device), static_cast<int>(mtu),
                                              std::move(allowedIps), notify);
     } catch (const std::system_error& e) {
       tsfn_.Release();
@@ -314,7 +315,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     tsfn_.Release();
   }
 
-  DataPath& Open(const Napi::CallbackInfo& info) {
+  DataPlane& Open(const Napi::CallbackInfo& info) {
     if (dataPath_->IsClosed()) throw Napi::Error::New(info.Env(), "the data plane is closed");
     return *dataPath_;
   }
@@ -378,14 +379,14 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 
   // hardwareAddress() -> the TAP's MAC as read from the kernel now (null on a TUN device)
   Napi::Value HardwareAddress(const Napi::CallbackInfo& info) {
-    DataPath& dataPath = Open(info);
-    if (!dataPath.Ethernet()) return info.Env().Null();
+    DataPlane& dataPlane = Open(info);
+    if (!dataPlane.Ethernet()) return info.Env().Null();
     try {
-      dataPath.RefreshDeviceMac();
+      dataPlane.RefreshDeviceMac();
     } catch (const std::system_error& e) {
       throw SystemError(info.Env(), e);
     }
-    return MacBytes(info.Env(), dataPath.DeviceMac());
+    return MacBytes(info.Env(), dataPlane.DeviceMac());
   }
 
   // setPeerMac(peer, mac: 6 bytes)
@@ -410,9 +411,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
   // learntAddresses(peer) -> the link-local addresses its packets taught us
   Napi::Value LearntAddresses(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
-    DataPath& dataPath = Open(info);
-    if (!dataPath.HasPeer(id)) UnknownPeer(info, id);
-    std::vector<AddressKey> addresses = dataPath.LearntAddressesOf(id);
+    DataPlane& dataPlane = Open(info);
+    if (!dataPlane.HasPeer(id)) UnknownPeer(info, id);
+    std::vector<AddressKey> addresses = dataPlane.LearntAddressesOf(id);
     Napi::Array out = Napi::Array::New(info.Env(), addresses.size());
     for (size_t i = 0; i < addresses.size(); ++i) out.Set(i, addresses[i].Text());
     return out;
@@ -510,9 +511,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     }
     std::memcpy(params.sendKey, sendKey.data, sizeof params.sendKey);
     std::memcpy(params.receiveKey, receiveKey.data, sizeof params.receiveKey);
-    DataPath& dataPath = Open(info);
+    DataPlane& dataPlane = Open(info);
     try {
-      dataPath.InstallKeypair(id, params);
+      dataPlane.InstallKeypair(id, params);
     } catch (const std::invalid_argument& e) {
       OPENSSL_cleanse(&params, sizeof params);
       throw Napi::RangeError::New(info.Env(), e.what());
@@ -539,9 +540,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
   // keypairs(peer) -> { previous, current, next }: local indices or null
   Napi::Value Keypairs(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
-    DataPath& dataPath = Open(info);
-    if (!dataPath.HasPeer(id)) UnknownPeer(info, id);
-    KeypairSlotIndices slots = dataPath.Keypairs(id);
+    DataPlane& dataPlane = Open(info);
+    if (!dataPlane.HasPeer(id)) UnknownPeer(info, id);
+    KeypairSlotIndices slots = dataPlane.Keypairs(id);
     Napi::Env env = info.Env();
     auto value = [env](int64_t index) -> Napi::Value {
       return index < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(index));
@@ -557,9 +558,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
   Napi::Value SendHandshake(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
     ByteView message = BytesArg(info, 1, "message");
-    DataPath& dataPath = Open(info);
-    if (!dataPath.HasPeer(id)) UnknownPeer(info, id);
-    return Napi::Boolean::New(info.Env(), dataPath.SendHandshake(id, message.data, message.size));
+    DataPlane& dataPlane = Open(info);
+    if (!dataPlane.HasPeer(id)) UnknownPeer(info, id);
+    return Napi::Boolean::New(info.Env(), dataPlane.SendHandshake(id, message.data, message.size));
   }
 
   // sendTo(address, port, message, localAddress?) -> whether the socket took it
@@ -601,18 +602,18 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
   }
 
   Napi::Value Counters(const Napi::CallbackInfo& info) {
-    DataPath& dataPath = Open(info);
+    DataPlane& dataPlane = Open(info);
     Napi::Object out = Napi::Object::New(info.Env());
     for (size_t i = 0; i < kCounterNames.size(); ++i) {
       out.Set(kCounterNames[i],
-              Napi::Number::New(info.Env(), static_cast<double>(dataPath.Count(static_cast<Counter>(i)))));
+              Napi::Number::New(info.Env(), static_cast<double>(dataPlane.Count(static_cast<Counter>(i)))));
     }
     return out;
   }
 
   void Close(const Napi::CallbackInfo&) { Shutdown(); }
 
-  std::shared_ptr<DataPath> dataPath_;
+  std::shared_ptr<DataPlane> dataPath_;
   Napi::ThreadSafeFunction tsfn_;
 };
 
