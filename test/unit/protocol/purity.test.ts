@@ -26,7 +26,7 @@ describe('protocol core purity', () => {
   const modules = readdirSync(fileURLToPath(coreDir)).filter((name) => name.endsWith('.ts'));
 
   it('finds the core and reads its imports', () => {
-    assert.ok(modules.includes('device.ts') && modules.includes('timers.ts'), `modules: ${modules.join(', ')}`);
+    assert.ok(modules.includes('core.ts') && modules.includes('timers.ts'), `modules: ${modules.join(', ')}`);
     assert.deepEqual(valueImports("import { a, type B } from './x.js';\nimport type { C } from 'node:c';\nexport { d } from '../d.js';"), ['./x.js', '../d.js']);
   });
 
