@@ -1,5 +1,5 @@
 // What the data plane's stage files (datapath*.cc) share: batch and slot sizes, the epoll tags
-// and the transmit thread's buffers. Not part of the DataPath interface.
+// and the transmit thread's buffers. Not part of the DataPlane interface.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -28,7 +28,7 @@ enum EpollTag : uint32_t {
 
 // Writes what the receive thread's coalescer hands over to the device; a refused write is
 // counted.
-class DataPath::DeviceWriter final : public PacketSink {
+class DataPlane::DeviceWriter final : public PacketSink {
  public:
   DeviceWriter(IpDevice& device, Counters& counters) : device_(device), counters_(counters) {}
   void WritePacket(const VirtioNetHeader& header, const uint8_t* packet, size_t length) override {
@@ -47,7 +47,7 @@ inline uint64_t Elapsed(uint64_t now, uint64_t then) { return now > then ? now -
 // The transmit thread's buffers: kBatch slots, each holding one whole data message (header,
 // packet, padding, tag), and the sealed messages waiting for one sendmmsg. One more slot is
 // the scratch space of multicast copies.
-struct DataPath::TxContext {
+struct DataPlane::TxContext {
   std::unique_ptr<uint8_t[]> memory{new uint8_t[(kBatch + 1) * kTxSlotSize]};
   Datagram datagrams[kBatch];
   std::shared_ptr<Peer> peers[kBatch];

@@ -29,11 +29,11 @@ uint64_t Load64(const uint8_t* p) {
 
 }  // namespace
 
-void DataPath::ReceiveLoop() {
+void DataPlane::ReceiveLoop() {
   pthread_setname_np(pthread_self(), "viaguard-rx");
   std::unique_ptr<uint8_t[]> memory(new uint8_t[kBatch * kRxSlotSize]);
   Datagram datagrams[kBatch];
-  std::vector<DataPathEvent> events;
+  std::vector<DataPlaneEvent> events;
   uint64_t windowStart = 0;
   size_t strangersRead = 0;
   bool strangersPaused = false;
@@ -81,14 +81,14 @@ void DataPath::ReceiveLoop() {
   }
 }
 
-void DataPath::ReceiveBatch(Datagram* datagrams, size_t count) {
-  std::vector<DataPathEvent> events;
+void DataPlane::ReceiveBatch(Datagram* datagrams, size_t count) {
+  std::vector<DataPlaneEvent> events;
   ReceiveBatch(datagrams, count, events);
   Post(events);
   unpostedHandshakes_ = 0;
 }
 
-void DataPath::ArmStrangers(bool armed) {
+void DataPlane::ArmStrangers(bool armed) {
   std::shared_lock lock(socketsMu_);
   for (auto [fd, tag] : {std::pair<int, uint32_t>{sockets_.StrangerFd4(), kTagStrangers4},
                          std::pair<int, uint32_t>{sockets_.StrangerFd6(), kTagStrangers6}}) {
@@ -100,8 +100,8 @@ void DataPath::ArmStrangers(bool armed) {
   }
 }
 
-size_t DataPath::ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memory,
-                                std::vector<DataPathEvent>& events) {
+size_t DataPlane::ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memory,
+                                std::vector<DataPlaneEvent>& events) {
   for (size_t j = 0; j < kBatch; ++j) {
     datagrams[j] = {memory + j * kRxSlotSize, kRxSlotSize, 0, Endpoint{}};
   }
@@ -122,8 +122,8 @@ size_t DataPath::ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memo
   return count;
 }
 
-void DataPath::ReceiveBatch(Datagram* datagrams, size_t count,
-                            std::vector<DataPathEvent>& events) {
+void DataPlane::ReceiveBatch(Datagram* datagrams, size_t count,
+                            std::vector<DataPlaneEvent>& events) {
   uint64_t now = MonotonicNs();
   for (size_t j = 0; j < count; ++j) {
     Datagram& d = datagrams[j];
@@ -141,8 +141,8 @@ void DataPath::ReceiveBatch(Datagram* datagrams, size_t count,
   if (coalescer_) coalescer_->Flush();
 }
 
-void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
-                               std::vector<DataPathEvent>& events) {
+void DataPlane::ReceiveDatagram(Datagram& datagram, uint64_t now,
+                               std::vector<DataPlaneEvent>& events) {
   const uint8_t* p = datagram.data;
   size_t length = datagram.length;
   if (length < 4) {
@@ -188,7 +188,7 @@ void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
     return;
   }
   counters_.Add(Counter::kHandshakeMessagesReceived);
-  DataPathEvent e(DataPathEvent::Type::kHandshake);
+  DataPlaneEvent e(DataPlaneEvent::Type::kHandshake);
   e.endpoint = datagram.peer;
   e.message.assign(p, p + length);
   e.underLoad = handshakeLimiter_.UnderLoad(now);
@@ -196,7 +196,7 @@ void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
   ++unpostedHandshakes_;
 }
 
-bool DataPath::VerifyMac1(const uint8_t* message, size_t length) {
+bool DataPlane::VerifyMac1(const uint8_t* message, size_t length) {
   // mac1 = MAC(HASH("mac1----" || Spub_receiver), msg up to mac1), in the last 32 bytes'
   // first half (whitepaper §5.4.4).
   uint8_t key[32];
@@ -211,7 +211,7 @@ bool DataPath::VerifyMac1(const uint8_t* message, size_t length) {
   return CRYPTO_memcmp(mac, message + offset, kMacSize) == 0;
 }
 
-void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events) {
+void DataPlane::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPlaneEvent>& events) {
   uint8_t* p = datagram.data;
   size_t length = datagram.length;
   PeerTable::IndexEntry entry;
@@ -272,13 +272,13 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
   }
   if (roamed) {
     UpdateSteering();
-    DataPathEvent e(DataPathEvent::Type::kEndpointChanged);
+    DataPlaneEvent e(DataPlaneEvent::Type::kEndpointChanged);
     e.peer = peer.id;
     e.endpoint = datagram.peer;
     events.push_back(std::move(e));
   }
   if (confirming && peers_.ReceivedWith(peer, &keypair)) {
-    DataPathEvent e(DataPathEvent::Type::kKeypairConfirmed);
+    DataPlaneEvent e(DataPlaneEvent::Type::kKeypairConfirmed);
     e.peer = peer.id;
     e.localIndex = keypair.localIndex;
     events.push_back(std::move(e));
@@ -292,8 +292,8 @@ void DataPath::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPat
   ConsumeData(peer, payload, plainLength, now, events);
 }
 
-void DataPath::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
-                           std::vector<DataPathEvent>& events) {
+void DataPlane::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
+                           std::vector<DataPlaneEvent>& events) {
   IpHeaderView header;
   if (!ParseIpHeader(payload, plainLength, &header)) {
     counters_.Add(Counter::kDroppedBadInnerHeader);
@@ -326,9 +326,9 @@ void DataPath::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uin
   peer.lastDataReceivedNs.store(now, std::memory_order_relaxed);
 }
 
-DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& header,
+DataPlane::SourceResult DataPlane::CheckSource(Peer& peer, const IpHeaderView& header,
                                              const uint8_t* out, size_t outLength,
-                                             std::vector<DataPathEvent>& events) {
+                                             std::vector<DataPlaneEvent>& events) {
   SourceCheck mode = sourceCheck_.load(std::memory_order_relaxed);
   AddressKey source(header.family, header.source);
   // Route mode learns the link-local addresses peers speak from (routing daemons' next hops):
@@ -370,7 +370,7 @@ DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& hea
   switch (verdicts_.Pend(source, destination, peer.id, out, outLength)) {
     case SourceVerdicts::PendResult::kAsk: {
       counters_.Add(Counter::kSourceLookups);
-      DataPathEvent e(DataPathEvent::Type::kResolveSource);
+      DataPlaneEvent e(DataPlaneEvent::Type::kResolveSource);
       e.peer = peer.id;
       e.address = source;
       e.destination = destination;
@@ -387,24 +387,24 @@ DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& hea
   return SourceResult::kHeld;
 }
 
-void DataPath::Learn(const AddressKey& address, PeerId peer, std::vector<DataPathEvent>& events) {
+void DataPlane::Learn(const AddressKey& address, PeerId peer, std::vector<DataPlaneEvent>& events) {
   LearntAddresses::LearnResult result = learnt_.Learn(address, peer);
   if (result != LearntAddresses::LearnResult::kNew &&
       result != LearntAddresses::LearnResult::kMoved) {
     return;
   }
-  DataPathEvent e(DataPathEvent::Type::kAddressLearnt);
+  DataPlaneEvent e(DataPlaneEvent::Type::kAddressLearnt);
   e.peer = peer;
   e.address = address;
   events.push_back(std::move(e));
 }
 
-void DataPath::DropForSource(Peer& peer, uint64_t packets) {
+void DataPlane::DropForSource(Peer& peer, uint64_t packets) {
   counters_.Add(Counter::kDroppedSourceCheck, packets);
   peer.sourceCheckDrops.fetch_add(packets, std::memory_order_relaxed);
 }
 
-void DataPath::SettleSources(const std::vector<SourceVerdict>& verdicts) {
+void DataPlane::SettleSources(const std::vector<SourceVerdict>& verdicts) {
   uint64_t now = MonotonicNs();
   for (const SourceVerdict& v : verdicts) {
     std::vector<std::vector<uint8_t>> held =

@@ -76,9 +76,11 @@ async function main(): Promise<void> {
   const mocha = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
   const mochaCounts = join(STAGE, 'counts.json');
   rmSync(mochaCounts, { force: true });
+  // Under the sanitizer every node process costs ~4x the CPU to start (ASan's quarantine, kept on
+  // so use-after-free is caught), and some tests start dozens: three times the usual timeout.
   const code = await run(
     process.execPath,
-    [mocha, '--no-config', '--timeout', '20000', '--reporter', 'scripts/mocha-reporter.cjs', ...SUITES],
+    [mocha, '--no-config', '--timeout', '60000', '--reporter', 'scripts/mocha-reporter.cjs', ...SUITES],
     { cwd: ROOT, env: { ...env, VIAGUARD_TEST_COUNTS: mochaCounts } },
   );
   const reports = sanitizerReports();

@@ -9,7 +9,7 @@ import { formatEndpoint, parseIpEndpoint, type IpEndpoint } from '../config/endp
 import { clampPrivateKey, keyFromBase64, keyToBase64, KEY_LENGTH } from '../config/keys.js';
 import { publicKeyFromPrivate } from '../config/public-key.js';
 import type { SourceCheck } from '../config/wg-config.js';
-import { PrefixBatch } from '../prefix-batch.js';
+import { PrefixBatch } from '../native/prefix-batch.js';
 import { UapiClient, type WatchSubscription } from '../uapi/client.js';
 import { UapiError } from '../uapi/errors.js';
 import type { AllowedIpRun, PeerChange, SetTransaction } from '../uapi/set-request.js';

@@ -133,6 +133,7 @@ export interface NativeDataPlane {
   removePeer(peer: number): boolean;
   setEndpoint(peer: number, address: string, port: number, localAddress?: string): void;
   clearEndpoint(peer: number): void;
+  clearEndpointSource(peer: number): void;
   installKeypair(
     peer: number,
     localIndex: number,
@@ -144,13 +145,13 @@ export interface NativeDataPlane {
   ): void;
   removeKeypair(localIndex: number): boolean;
   clearKeypairs(peer: number): void;
+  hasKeypairIndex(localIndex: number): boolean;
   keypairs(peer: number): { previous: number | null; current: number | null; next: number | null };
   sendHandshake(peer: number, message: Uint8Array): boolean;
   sendTo(address: string, port: number, message: Uint8Array, localAddress?: string): boolean;
   sendKeepalive(peer: number): void;
-  resetNewHandshakeTimer(peer: number): void;
   dropStaged(peer: number): void;
-  /** Rows of 10 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived, firstDataSinceReceive (ms, 0 = never), sourceCheckDrops, staged. */
+  /** Rows of 9 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived (ms, 0 = never), sourceCheckDrops, staged. */
   peerStats(): Float64Array;
   counters(): Record<string, number>;
   close(): void;
@@ -206,6 +207,12 @@ export interface NativeX25519Key {
   destroy(): void;
 }
 
+/**
+ * native/binding/protocol_constants_wrap.cc: the data plane's protocol constants under the names
+ * of src/protocol/constants.ts (times in ms, message counters as bigint), plus REPLAY_WINDOW_SIZE.
+ */
+export type NativeProtocolConstants = Readonly<Record<string, number | bigint>>;
+
 export interface NativeAddon {
   NetlinkSocket: NativeNetlinkSocketConstructor;
   AllowedIps: new () => NativeAllowedIps;
@@ -251,6 +258,7 @@ export interface NativeAddon {
   unreachableFor(packet: Uint8Array): Uint8Array | null;
   /** The same for a TAP frame (Ethernet header, then the packet), framed back to its sender. */
   unreachableForFrame(frame: Uint8Array): Uint8Array | null;
+  protocolConstants: NativeProtocolConstants;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,

@@ -293,7 +293,6 @@ export class Noise {
       receiveKey: isInitiator ? second : first,
       isInitiator,
       createdAt: now,
-      sendCounter: 0n,
     };
     hs.localIndex = undefined;
     hs.clear(this.indexTable);

@@ -8,7 +8,7 @@ import { parseIpEndpoint, type IpEndpoint } from '../config/endpoint.js';
 import { SOURCE_CHECKS, type SourceCheck } from '../config/wg-config.js';
 import { parsePrefix } from '../net/ip.js';
 import { UAPI_ERRNO, UapiError } from './errors.js';
-import { PrefixBatch } from '../prefix-batch.js';
+import { PrefixBatch } from '../native/prefix-batch.js';
 
 export interface SetTransaction {
   /** Clamped for X25519 as the kernel and wireguard-go store it; all zero means: remove it. */

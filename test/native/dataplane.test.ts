@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { blake2s as nobleBlake2s } from '@noble/hashes/blake2.js';
-import { AllowedIps } from '../../src/allowedips.js';
+import { AllowedIps } from '../../src/native/allowedips.js';
 import { loadNative } from '../../src/native/loader.js';
 import { createTun, DATA_PLANE_COUNTERS, DataPlane, monotonicMs, type DataPlaneEvent } from '../../src/native/dataplane.js';
 

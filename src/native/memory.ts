@@ -4,7 +4,7 @@
 // resident size follows its live state (the trie) instead of its largest request.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { loadNative } from './native/loader.js';
+import { loadNative } from './loader.js';
 
 let collect: (() => void) | undefined;
 

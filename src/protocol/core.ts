@@ -1,12 +1,14 @@
 // The protocol side of one WireGuard interface: our static identity, the peers, and the
 // handling of every handshake-class message (initiation, response, cookie reply) with the
 // kernel's receive.c admission rules: mac1 always, mac2 and the per-source rate limit only
-// while under load. Data messages are the native data plane's; it reports their effects through
-// Peer.observe / confirmKeypair / needHandshake, and carries out the returned actions.
+// while under load. Data messages and keypairs are the native data plane's; it reports their
+// effects through Peer.observe / keypairConfirmed / needHandshake, and carries out the
+// returned actions.
 import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH } from './constants.js';
 import { CookieChecker } from './cookie.js';
 import type { Crypto, Random } from './crypto.js';
 import type { Endpoint } from './endpoint.js';
+import { toHex } from './hex.js';
 import { MapIndexTable, type IndexTable } from './index-table.js';
 import { decodeCookieReply, decodeInitiation, decodeResponse, messageKind, type DecodeFailure } from './messages.js';
 import { Noise, type HandshakeFailure } from './noise.js';
@@ -22,16 +24,25 @@ export type DropReason =
   | 'noEndpoint'
   | 'invalidCookieReply';
 
-export interface ProtocolDeviceOptions {
+export interface ProtocolCoreOptions {
   crypto: Crypto;
   random: Random;
   /** Wall-clock ms since the Unix epoch, for TAI64N timestamps and `latest handshake`. */
   wallClock: () => number;
-  /** Defaults to an in-memory table; the daemon passes one that mirrors into its data plane. */
+  /** Defaults to an in-memory table; the daemon passes one that skips its data plane's keypair indices. */
   indexTable?: IndexTable;
   /** Queued handshakes from which the device is "under load" (default 128, as wireguard-go). */
   underLoadQueueLength?: number;
   ratelimiterMaxEntries?: number;
+}
+
+/** What receive() did with a message. */
+export interface ReceiveResult {
+  actions: ProtocolAction[];
+  /** The peer an accepted (authenticated) initiation or response came from. */
+  peer: Peer | undefined;
+  /** A response completed our handshake: the initiator's session is in use at once. */
+  sessionStarted: boolean;
 }
 
 /** Counters of what the device did with received handshake-class messages. */
@@ -43,9 +54,7 @@ export interface ProtocolStats {
   drops: Map<DropReason, number>;
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-
-export class ProtocolDevice {
+export class ProtocolCore {
   readonly stats: ProtocolStats = { initiationsAccepted: 0, responsesAccepted: 0, cookieRepliesAccepted: 0, cookieRepliesSent: 0, drops: new Map() };
   private readonly crypto: Crypto;
   private readonly noise: Noise;
@@ -57,7 +66,7 @@ export class ProtocolDevice {
   private readonly peersByKey = new Map<string, Peer>();
   private readonly context: PeerContext;
 
-  constructor(options: ProtocolDeviceOptions) {
+  constructor(options: ProtocolCoreOptions) {
     this.crypto = options.crypto;
     this.indexTable = options.indexTable ?? new MapIndexTable(options.random);
     this.noise = new Noise(options.crypto, this.indexTable);
@@ -102,7 +111,7 @@ export class ProtocolDevice {
     if (!Number.isInteger(peerId) || peerId <= 0 || peerId > 0xffffffff) throw new RangeError(`peer id must be a u32 other than 0, got ${peerId}`);
     if (config.publicKey.length !== 32) throw new RangeError(`public key must be 32 bytes, got ${config.publicKey.length}`);
     if (this.peers.has(peerId)) throw new Error(`peer id ${peerId} already exists`);
-    const key = hex(config.publicKey);
+    const key = toHex(config.publicKey);
     if (this.peersByKey.has(key)) throw new Error(`a peer with public key ${key} already exists`);
     const peer = new Peer(peerId, Uint8Array.from(config.publicKey), this.context);
     peer.setPresharedKey(config.presharedKey);
@@ -120,7 +129,7 @@ export class ProtocolDevice {
     peer.setPresharedKey(undefined);
     peer.timers.stop();
     this.peers.delete(peerId);
-    this.peersByKey.delete(hex(peer.publicKey));
+    this.peersByKey.delete(toHex(peer.publicKey));
     return actions;
   }
 
@@ -129,7 +138,7 @@ export class ProtocolDevice {
   }
 
   peerByPublicKey(publicKey: Uint8Array): Peer | undefined {
-    return this.peersByKey.get(hex(publicKey));
+    return this.peersByKey.get(toHex(publicKey));
   }
 
   get peerList(): Peer[] {
@@ -141,7 +150,7 @@ export class ProtocolDevice {
    * handshake messages are waiting behind this one (it decides "under load"). Never throws on
    * bad input: malformed or unauthenticated messages are dropped and counted in stats.drops.
    */
-  receive(packet: Uint8Array, source: Endpoint, now: number, queuedHandshakes = 0): ProtocolAction[] {
+  receive(packet: Uint8Array, source: Endpoint, now: number, queuedHandshakes = 0): ReceiveResult {
     const kind = messageKind(packet);
     if (!kind.ok) return this.drop(kind.reason);
     switch (kind.kind) {
@@ -155,7 +164,7 @@ export class ProtocolDevice {
     }
   }
 
-  /** Fires every peer's due timers and expires old keypairs. */
+  /** Fires every peer's due timers. */
   tick(now: number): ProtocolAction[] {
     const actions: ProtocolAction[] = [];
     for (const peer of this.peers.values()) actions.push(...peer.tick(now));
@@ -172,7 +181,7 @@ export class ProtocolDevice {
     return next;
   }
 
-  private receiveCookieReply(packet: Uint8Array, now: number): ProtocolAction[] {
+  private receiveCookieReply(packet: Uint8Array, now: number): ReceiveResult {
     const decoded = decodeCookieReply(packet);
     if (!decoded.ok) return this.drop(decoded.reason);
     const peerId = this.indexTable.lookup(decoded.message.receiverIndex);
@@ -180,10 +189,10 @@ export class ProtocolDevice {
     if (!peer) return this.drop('unknownIndex');
     if (!peer.cookie.consumeReply(decoded.message, now)) return this.drop('invalidCookieReply');
     this.stats.cookieRepliesAccepted++;
-    return [];
+    return { actions: [], peer: undefined, sessionStarted: false };
   }
 
-  private receiveHandshake(kind: 'initiation' | 'response', packet: Uint8Array, source: Endpoint, now: number, queued: number): ProtocolAction[] {
+  private receiveHandshake(kind: 'initiation' | 'response', packet: Uint8Array, source: Endpoint, now: number, queued: number): ReceiveResult {
     const decoded = kind === 'initiation' ? decodeInitiation(packet) : decodeResponse(packet);
     if (!decoded.ok) return this.drop(decoded.reason);
     const underLoad = this.load.update(queued, now);
@@ -191,7 +200,8 @@ export class ProtocolDevice {
     if (macs === 'invalidMac1') return this.drop('invalidMac1');
     if (underLoad && macs !== 'validMac2') {
       this.stats.cookieRepliesSent++;
-      return [{ type: 'send', peerId: undefined, endpoint: source, packet: this.cookieChecker.createReply(packet, decoded.message.senderIndex, source, now) }];
+      const reply = this.cookieChecker.createReply(packet, decoded.message.senderIndex, source, now);
+      return { actions: [{ type: 'send', peerId: undefined, endpoint: source, packet: reply }], peer: undefined, sessionStarted: false };
     }
     if (underLoad && !this.ratelimiter.allow(source.address, now)) return this.drop('rateLimited');
 
@@ -199,21 +209,22 @@ export class ProtocolDevice {
       const consumed = this.noise.consumeInitiation(decoded.message, (key) => this.peerByPublicKey(key), now);
       if (!consumed.ok) return this.drop(consumed.reason);
       this.stats.initiationsAccepted++;
-      return consumed.value.respond(source, now);
+      return { actions: consumed.value.respond(source, now), peer: consumed.value, sessionStarted: false };
     }
     const peerId = this.indexTable.lookup(decoded.message.receiverIndex);
     const consumed = this.noise.consumeResponse(decoded.message, peerId === undefined ? undefined : this.peers.get(peerId));
     if (!consumed.ok) return this.drop(consumed.reason);
     this.stats.responsesAccepted++;
-    return consumed.value.completeAsInitiator(source, now);
+    const actions = consumed.value.completeAsInitiator(source, now);
+    return { actions, peer: consumed.value, sessionStarted: actions.some((a) => a.type === 'installKeypair') };
   }
 
   private countDrop(reason: DropReason): void {
     this.stats.drops.set(reason, (this.stats.drops.get(reason) ?? 0) + 1);
   }
 
-  private drop(reason: DropReason): ProtocolAction[] {
+  private drop(reason: DropReason): ReceiveResult {
     this.countDrop(reason);
-    return [];
+    return { actions: [], peer: undefined, sessionStarted: false };
   }
 }

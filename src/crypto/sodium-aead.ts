@@ -3,7 +3,7 @@
 // seal 32 B with libsodium (WebAssembly) against ~4 µs for the addon's AeadKey (two keyed
 // OpenSSL contexts per call) and ~5.5 µs for createCipheriv; Node has no XChaCha20 at all.
 import sodium from 'libsodium-wrappers';
-import type { Crypto } from './crypto.js';
+import type { Crypto } from '../protocol/crypto.js';
 
 export type HandshakeAead = Pick<Crypto, 'aeadSeal' | 'aeadOpen' | 'xaeadSeal' | 'xaeadOpen'>;
 

@@ -1,10 +1,10 @@
 // The Crypto of the addon: X25519 through the OpenSSL that Node embeds, with private keys held
 // in C++ (native/x25519.h), and BLAKE2s, HMAC-BLAKE2s and the keyed MAC in native code; the
 // AEADs stay on libsodium (sodium-aead.ts), which is faster for handshake-sized payloads.
-import { blake2sHash, blake2sMac, hkdfBlake2s, hmacBlake2s, X25519Key } from '../handshake-crypto.js';
+import { blake2sHash, blake2sMac, hkdfBlake2s, hmacBlake2s, X25519Key } from '../native/handshake-crypto.js';
 import { loadNative } from '../native/loader.js';
-import { KEY_LENGTH, MAC_LENGTH } from './constants.js';
-import type { Crypto } from './crypto.js';
+import { KEY_LENGTH, MAC_LENGTH } from '../protocol/constants.js';
+import type { Crypto } from '../protocol/crypto.js';
 import { createSodiumAead } from './sodium-aead.js';
 
 /** The addon's Crypto; throws when the addon does not load. */

@@ -3,9 +3,9 @@
 // 4 zero bytes, then the counter as 64-bit little endian (whitepaper §5.4.6).
 // Every method takes an optional last argument choosing the implementation (aeadPaths());
 // without it the fastest runs. All paths give identical bytes.
-import { loadNative } from './native/loader.js';
-import type { NativeAeadKey, NativeAeadPath } from './native/native.js';
-import { checkBytes, checkOptionalBytes, checkU64 } from './checks.js';
+import { loadNative } from './loader.js';
+import type { NativeAeadKey, NativeAeadPath } from './native.js';
+import { checkBytes, checkOptionalBytes, checkU64 } from '../checks.js';
 
 /** 'openssl' (OpenSSL's EVP, always built) or 'ipsec-mb' (Intel's ipsec-mb, when built in). */
 export type AeadPath = NativeAeadPath;

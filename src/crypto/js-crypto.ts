@@ -17,9 +17,9 @@
 import { createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { blake2s } from '@noble/hashes/blake2.js';
 import sodium from 'libsodium-wrappers';
-import { KEY_LENGTH, MAC_LENGTH } from './constants.js';
-import type { Crypto, PrivateKey } from './crypto.js';
-import { hkdfFromHmac } from './kdf.js';
+import { KEY_LENGTH, MAC_LENGTH } from '../protocol/constants.js';
+import type { Crypto, PrivateKey } from '../protocol/crypto.js';
+import { hkdfFromHmac } from '../protocol/kdf.js';
 import { createSodiumAead } from './sodium-aead.js';
 
 class NodePrivateKey implements PrivateKey {

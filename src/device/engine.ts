@@ -1,13 +1,14 @@
 // One WireGuard interface run in this process — the daemon's engine, which the API's Device
-// drives over the UAPI: the native data plane (TUN, UDP, session crypto), the pure protocol
-// core (handshakes, cookies, timers) and the AllowedIPs table, tied together. The data plane
-// hands handshake messages and session events over in batches; the core answers with actions
-// this class carries out. Timers run on a 250 ms tick that also reads the data plane's
-// per-peer timestamps, so steady-state packets never call into JavaScript.
+// drives over the UAPI: the native data plane (TUN, UDP, keypairs, session crypto), the pure
+// protocol core (handshakes, cookies, timers) and the AllowedIPs table, tied together. The data
+// plane hands handshake messages and session events over in batches; the core answers with
+// actions this class carries out. One timer is armed for the core's earliest deadline; while
+// any deadline is pending it also wakes at least every OBSERVE_INTERVAL_MS to read the data
+// plane's per-peer timestamps, so steady-state packets never call into JavaScript.
 import { EventEmitter } from 'node:events';
-import { AllowedIps, PrefixBatch } from '../allowedips.js';
+import { AllowedIps, PrefixBatch } from '../native/allowedips.js';
 import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
-import { endpointHost, type IpEndpoint } from '../config/endpoint.js';
+import { endpointHost, formatEndpoint, type IpEndpoint } from '../config/endpoint.js';
 import type { Logger } from '../log.js';
 import { interfaceName } from '../net/interface-name.js';
 import { parseIp } from '../net/ip.js';
@@ -15,18 +16,27 @@ import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type LocalAddress, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
 import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH, REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
-import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/crypto.js';
-import { ProtocolDevice } from '../protocol/device.js';
-import { formatEndpoint, type Endpoint } from '../protocol/endpoint.js';
+import { processCrypto } from '../crypto/choose-crypto.js';
+import { systemRandom } from '../crypto/system-random.js';
+import type { Crypto } from '../protocol/crypto.js';
+import { ProtocolCore } from '../protocol/core.js';
+import { MapIndexTable } from '../protocol/index-table.js';
+import type { Endpoint } from '../protocol/endpoint.js';
+import type { Keypair } from '../protocol/keypairs.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
+import { DeadlineTimer, nodeTimers } from './deadline-timer.js';
 import { LISTED_PREFIXES_LIMIT, type DeviceEvent } from './events.js';
-import { syncKeypairs } from './keypair-sync.js';
 import { secretCopy } from '../protocol/secret-bytes.js';
 
 export const DEFAULT_MTU = 1420;
-const TICK_MS = 250;
+/**
+ * How often the data plane's packet timestamps are read while the core has a deadline pending.
+ * Every timer they arm lies at least 1 s (the shortest persistent keepalive) after its packet,
+ * so it is known before it is due and fires on time.
+ */
+const OBSERVE_INTERVAL_MS = 1000;
 
-export interface LocalDeviceOptions {
+export interface DeviceEngineOptions {
   /** Create (or attach to) the TUN interface of this name... */
   ifname?: string;
   /** ...or adopt an open TUN fd (WG_TUN_FD). */
@@ -38,7 +48,7 @@ export interface LocalDeviceOptions {
    */
   peerSelection?: PeerSelection;
   log: Logger;
-  /** Defaults to createDefaultCrypto(). */
+  /** Defaults to processCrypto() (native, else JavaScript). */
   crypto?: Crypto;
 }
 
@@ -82,7 +92,7 @@ interface PeerRecord {
   handshakeRxBytes: number;
 }
 
-export class LocalDevice extends EventEmitter<DeviceEventMap> {
+export class DeviceEngine extends EventEmitter<DeviceEventMap> {
   private readonly records = new Map<number, PeerRecord>();
   /** Route mode: the peer each MAC stands for (hex), to refuse a second key with the same MAC. */
   private readonly peerByMac = new Map<string, number>();
@@ -91,26 +101,24 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   private fwmarkValue = 0;
   private sourceCheckMode: SourceCheckMode = 'allowed-ips';
   private nextPeerId = 1;
-  private readonly ticker: NodeJS.Timeout;
+  private readonly timer = new DeadlineTimer(nodeTimers(monotonicMs), () => this.tick());
   private closedReason: string | undefined;
 
   private constructor(
     /** The table the data plane routes by; change it through the methods below so watchers hear of it. */
     readonly allowedIps: AllowedIps,
     private readonly crypto: Crypto,
-    private readonly protocol: ProtocolDevice,
+    private readonly protocol: ProtocolCore,
     private readonly dataPlane: DataPlane,
     private readonly log: Logger,
     readonly peerSelection: PeerSelection,
   ) {
     super();
-    this.ticker = setInterval(() => this.tick(), TICK_MS).unref();
   }
 
   /** Creates the TUN device and binds a free UDP port (as wireguard-go does for listen_port 0). */
-  static async open(options: LocalDeviceOptions): Promise<LocalDevice> {
-    const crypto = options.crypto ?? (await createDefaultCrypto());
-    const protocol = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
+  static async open(options: DeviceEngineOptions): Promise<DeviceEngine> {
+    const crypto = options.crypto ?? (await processCrypto(options.log));
     // Events may arrive before the Device exists; they wait for it.
     const pending: DataPlaneEvent[][] = [];
     let deliver = (events: DataPlaneEvent[]): void => void pending.push(events);
@@ -134,7 +142,10 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
       dataPlane.close();
       throw error;
     }
-    const device = new LocalDevice(allowedIps, crypto, protocol, dataPlane, options.log, peerSelection);
+    // Keypairs and their indices live in the data plane: new handshakes get other indices.
+    const indexTable = new MapIndexTable(systemRandom, (index) => dataPlane.hasKeypairIndex(index));
+    const protocol = new ProtocolCore({ crypto, random: systemRandom, wallClock: Date.now, indexTable });
+    const device = new DeviceEngine(allowedIps, crypto, protocol, dataPlane, options.log, peerSelection);
     deliver = (events) => device.onDataPlaneEvents(events);
     for (const events of pending) device.onDataPlaneEvents(events);
     return device;
@@ -217,6 +228,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     this.privateKeyBytes?.fill(0);
     this.privateKeyBytes = next;
     this.apply(this.protocol.setPrivateKey(next));
+    this.schedule();
     const publicKey = this.protocol.publicKey;
     this.dataPlane.setMac1Key(publicKey ? mac1Key(this.crypto, publicKey) : null);
     const self = publicKey && this.protocol.peerByPublicKey(publicKey);
@@ -275,6 +287,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     if (update.persistentKeepalive !== undefined && update.persistentKeepalive !== record.persistentKeepalive) {
       record.persistentKeepalive = update.persistentKeepalive;
       this.apply(record.peer.setPersistentKeepalive(update.persistentKeepalive, monotonicMs()));
+      this.schedule();
     }
     this.emit('event', { type: 'peerChanged', peer: record.peer.publicKey });
   }
@@ -283,6 +296,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     const record = this.records.get(id);
     if (!record) return;
     this.apply(this.protocol.removePeer(id));
+    this.schedule();
     this.dataPlane.removePeer(id);
     record.presharedKey?.fill(0);
     this.records.delete(id);
@@ -402,7 +416,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
   close(reason = 'closed'): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
-    clearInterval(this.ticker);
+    this.timer.cancel();
     this.removeAllPeers();
     this.privateKeyBytes?.fill(0);
     this.privateKeyBytes = undefined;
@@ -440,9 +454,8 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           break;
         case 'keypairConfirmed':
           this.withPeer(e.peer, (record) => {
-            const actions = record.peer.confirmKeypair(e.localIndex, now);
-            if (actions.length) this.sessionStarted(record);
-            this.apply(actions);
+            record.peer.keypairConfirmed(now);
+            this.sessionStarted(record);
           });
           break;
         case 'endpointChanged':
@@ -463,44 +476,42 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           break;
       }
     }
+    this.schedule();
   }
 
   private receiveHandshake(message: Buffer, address: string, port: number, localAddress: string | undefined, now: number, queued: number): void {
     const source = dataPlaneEndpoint(address, port);
     if (!source) return;
-    const stats = this.protocol.stats;
-    const initiationsBefore = stats.initiationsAccepted;
-    const responsesBefore = stats.responsesAccepted;
-    const actions = this.protocol.receive(message, source, now, queued);
-    if (stats.initiationsAccepted !== initiationsBefore || stats.responsesAccepted !== responsesBefore) {
-      const peerId = actions.find((a): a is Extract<ProtocolAction, { peerId: number }> => a.peerId !== undefined)?.peerId;
-      const record = peerId === undefined ? undefined : this.records.get(peerId);
-      if (record) {
-        record.handshakeRxBytes += message.length;
-        this.dataPlane.resetNewHandshakeTimer(record.peer.id);
-        // An initiator's session is in use at once; a responder's once the first data confirms it.
-        if (stats.responsesAccepted !== responsesBefore) this.sessionStarted(record);
-      }
+    const { actions, peer, sessionStarted } = this.protocol.receive(message, source, now, queued);
+    const record = peer && this.records.get(peer.id);
+    if (record) {
+      record.handshakeRxBytes += message.length;
+      // An initiator's session is in use at once; a responder's once the first data confirms it.
+      if (sessionStarted) this.sessionStarted(record);
     }
     this.apply(actions, localAddress);
   }
 
   private tick(): void {
-    // No keypair and no timer anywhere: no packet can have been sent or received since (data
-    // needs a session; a new one arrives as an event), so there is nothing to observe or fire.
-    if (this.closed || this.protocol.nextDeadline() === undefined) return;
+    if (this.closed) return;
     const now = monotonicMs();
     for (const s of this.dataPlane.peerStats()) {
-      const record = this.records.get(s.peer);
-      if (!record) continue;
-      this.apply(
-        record.peer.observe(
-          { lastSent: s.lastAuthSentMs, lastDataSent: s.lastDataSentMs, lastReceived: s.lastAuthReceivedMs, lastDataReceived: s.lastDataReceivedMs },
-          now,
-        ),
-      );
+      this.records
+        .get(s.peer)
+        ?.peer.observe({ lastSent: s.lastAuthSentMs, lastDataSent: s.lastDataSentMs, lastReceived: s.lastAuthReceivedMs, lastDataReceived: s.lastDataReceivedMs });
     }
     this.apply(this.protocol.tick(now));
+    this.schedule();
+  }
+
+  /**
+   * Arms the timer for the core's earliest deadline, or sooner to read the data plane's
+   * activity; none when nothing is pending (no keypair and no timer anywhere: no packet can be
+   * sent or received, since data needs a session and a new one arrives as an event).
+   */
+  private schedule(): void {
+    const deadline = this.closed ? undefined : this.protocol.nextDeadline();
+    this.timer.arm(deadline === undefined ? undefined : Math.min(deadline, monotonicMs() + OBSERVE_INTERVAL_MS));
   }
 
   /** Carries out the core's actions; localAddress is where the message that caused them arrived. */
@@ -510,17 +521,17 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
         case 'send':
           this.send(action.peerId, action.endpoint, action.packet, localAddress);
           break;
-        case 'keypairs':
-          if (this.records.has(action.peerId) && !syncKeypairs(this.dataPlane, action.peerId, action)) {
-            // Expected briefly when the data plane confirmed a keypair whose event is still queued.
-            this.log.verbose(`peer ${action.peerId}: data plane keypair slots differ from the protocol's for now`);
-          }
+        case 'installKeypair':
+          this.installKeypair(action.peerId, action.keypair);
+          break;
+        case 'clearKeypairs':
+          if (this.records.has(action.peerId)) this.dataPlane.clearKeypairs(action.peerId);
           break;
         case 'sendKeepalive':
           if (this.records.has(action.peerId)) this.dataPlane.sendKeepalive(action.peerId);
           break;
-        case 'sendStaged':
-          // The data plane flushes staged packets itself when it confirms or installs a usable keypair.
+        case 'clearEndpointSource':
+          if (this.records.has(action.peerId)) this.dataPlane.clearEndpointSource(action.peerId);
           break;
         case 'dropStaged':
           if (this.records.has(action.peerId)) this.dataPlane.dropStaged(action.peerId);
@@ -536,6 +547,25 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
           });
           break;
       }
+    }
+  }
+
+  /** Hands the keypair to the data plane, which copies the keys; this copy is wiped. */
+  private installKeypair(peerId: number, keypair: Keypair): void {
+    try {
+      if (this.records.has(peerId)) {
+        this.dataPlane.installKeypair(peerId, {
+          localIndex: keypair.localIndex,
+          remoteIndex: keypair.remoteIndex,
+          sendKey: keypair.sendKey,
+          receiveKey: keypair.receiveKey,
+          initiator: keypair.isInitiator,
+          birthMs: keypair.createdAt,
+        });
+      }
+    } finally {
+      keypair.sendKey.fill(0);
+      keypair.receiveKey.fill(0);
     }
   }
 

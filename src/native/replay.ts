@@ -1,13 +1,12 @@
 // Typed wrapper of the native anti-replay window (native/replay.h): counters are bigints in
 // [0, 2^64), checked here before they reach C++.
-import { loadNative } from './native/loader.js';
-import type { NativeReplayWindow } from './native/native.js';
-import { checkU64 } from './checks.js';
+import { loadNative } from './loader.js';
+import type { NativeReplayWindow } from './native.js';
+import { checkU64 } from '../checks.js';
+import { REJECT_AFTER_MESSAGES } from '../protocol/constants.js';
 
-/** How far behind the newest counter a packet may still arrive: (128 - 1) words of 64 bits. */
-export const REPLAY_WINDOW_SIZE = 8128;
-/** Whitepaper §6: counters at or above 2^64 - 2^13 - 1 are never accepted. */
-export const REJECT_AFTER_MESSAGES = 2n ** 64n - 2n ** 13n - 1n;
+/** How far behind the newest counter a packet may still arrive (native/replay.h: 127 words of 64 bits). */
+export const REPLAY_WINDOW_SIZE = Number(loadNative().protocolConstants.REPLAY_WINDOW_SIZE);
 
 /** The receive-side replay filter of one session key (RFC 6479, the kernel's window rule). */
 export class ReplayWindow {

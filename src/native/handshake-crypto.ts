@@ -6,9 +6,9 @@
 // and gets a backing store of its own when native code first touches it), cost ~0.5-1 µs each,
 // more than a BLAKE2s block. A result is never handed out twice, and .fill(0) on one wipes it
 // only; a retained result keeps its slab alive (at most 64 times its size).
-import { loadNative } from './native/loader.js';
-import type { NativeX25519Key } from './native/native.js';
-import { checkBytes, checkInteger } from './checks.js';
+import { loadNative } from './loader.js';
+import type { NativeX25519Key } from './native.js';
+import { checkBytes, checkInteger } from '../checks.js';
 
 export const X25519_KEY_SIZE = 32;
 export const BLAKE2S_MAX_KEY = 32;

@@ -2,8 +2,8 @@
 // share: u8 family (4|6), u8 cidr, 16 address bytes (IPv4 in the first 4, rest zero), u32 LE
 // peer id. Host bits are cleared on the way in. Built for streaming a million prefixes (a UAPI
 // set, a config file, a walk of the trie): one growable buffer, no object per entry.
-import { checkInteger } from './checks.js';
-import { formatPrefix, maxCidr, parsePrefix, type IpFamily, type IpPrefix } from './net/ip.js';
+import { checkInteger } from '../checks.js';
+import { formatPrefix, maxCidr, parsePrefix, type IpFamily, type IpPrefix } from '../net/ip.js';
 
 export const PREFIX_ENTRY_BYTES = 22;
 const PEER_ID_OFFSET = 18;

@@ -2,9 +2,9 @@
 // (native/allowedips.cc). Every argument is validated here before it reaches C++.
 // Semantics are upstream WireGuard's: inserting a prefix again moves it to the new peer;
 // remove() takes a prefix away only from the peer that owns it, otherwise it is a no-op.
-import { parseIp, type IpAddress, type IpFamily, type IpPrefix } from './net/ip.js';
-import { loadNative } from './native/loader.js';
-import type { NativeAllowedIps } from './native/native.js';
+import { parseIp, type IpAddress, type IpFamily, type IpPrefix } from '../net/ip.js';
+import { loadNative } from './loader.js';
+import type { NativeAllowedIps } from './native.js';
 import { PrefixBatch, checkPeer, toPrefix } from './prefix-batch.js';
 
 export { PrefixBatch, PREFIX_ENTRY_BYTES, type PrefixEntry } from './prefix-batch.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { encodeInitiation } from '../../../src/protocol/messages.js';
 import { endpoint, pair, SeededRandom, text } from './harness.js';
 
-describe('protocol device: bad input', () => {
+describe('protocol core: bad input', () => {
   it('drops and counts malformed, unauthenticated and misdirected messages without throwing', async () => {
     const { net, a, b } = await pair();
     a.sendData(1, text('x'));
@@ -31,8 +31,10 @@ describe('protocol device: bad input', () => {
     let actions = 0;
     for (const g of garbage) {
       assert.doesNotThrow(() => {
-        actions += b.device.receive(g, from, net.clock.now).length;
-        actions += b.device.receive(g, from, net.clock.now, 1000).filter((x) => x.type !== 'send').length;
+        const calm = b.device.receive(g, from, net.clock.now);
+        const loaded = b.device.receive(g, from, net.clock.now, 1000);
+        actions += calm.actions.length + loaded.actions.filter((x) => x.type !== 'send').length;
+        assert.equal(calm.peer ?? loaded.peer, undefined);
       });
     }
     assert.equal(actions, 0);
