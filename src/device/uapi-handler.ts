@@ -13,7 +13,7 @@ import type { NativeSystemError } from '../native/native.js';
 import { UAPI_ERRNO, UapiError } from '../uapi/errors.js';
 import type { UapiHandler } from '../uapi/server.js';
 import type { PeerChange, SetTransaction } from '../uapi/set-request.js';
-import { formatGetResponse, type DeviceStatus, type PeerStatus } from '../uapi/status.js';
+import { formatGetResponse, type UapiDeviceState, type UapiPeerState } from '../uapi/status.js';
 import type { WatchEvent } from '../uapi/watch.js';
 import type { DeviceEngine } from './engine.js';
 import type { DeviceEvent } from './events.js';
@@ -71,7 +71,7 @@ function watchEvent(event: DeviceEvent): WatchEvent {
   }
 }
 
-function deviceStatus(device: DeviceEngine): DeviceStatus {
+function deviceStatus(device: DeviceEngine): UapiDeviceState {
   return {
     privateKey: device.privateKey,
     listenPort: device.listenPort,
@@ -81,7 +81,7 @@ function deviceStatus(device: DeviceEngine): DeviceStatus {
     // Counters that are still 0 are left out: a healthy device's `viaguard show` stays short.
     extra: Object.entries(device.counters()).flatMap(([name, value]) => (value ? [[counterKey(name), String(value)] as const] : [])),
     peers: device.peers().map(
-      (peer): PeerStatus => ({
+      (peer): UapiPeerState => ({
         publicKey: peer.publicKey,
         presharedKey: peer.presharedKey,
         endpoint: peer.endpoint,

@@ -11,7 +11,7 @@ import { PrefixBatch } from '../native/prefix-batch.js';
 /** Extra key=value pairs, after the standard keys; `wg` skips them. */
 export type ExtraKeys = Iterable<readonly [key: string, value: string]>;
 
-export interface PeerStatus {
+export interface UapiPeerState {
   publicKey: Uint8Array;
   /** Absent or all zero: none (sent as zeros). */
   presharedKey?: Uint8Array;
@@ -27,7 +27,7 @@ export interface PeerStatus {
   extra?: ExtraKeys;
 }
 
-export interface DeviceStatus {
+export interface UapiDeviceState {
   privateKey?: Uint8Array;
   /** 0 or absent: not sent (wireguard-go omits an unset port). */
   listenPort?: number;
@@ -35,16 +35,16 @@ export interface DeviceStatus {
   sourceCheck?: SourceCheck;
   peerSelection?: PeerSelection;
   extra?: ExtraKeys;
-  peers: Iterable<PeerStatus>;
+  peers: Iterable<UapiPeerState>;
 }
 
 /** What the client reads back: the same model, allowed IPs packed (a million stay compact). */
-export interface PeerSnapshot extends PeerStatus {
+export interface PeerSnapshot extends UapiPeerState {
   allowedIps: PrefixBatch;
   extra: [string, string][];
 }
 
-export interface DeviceSnapshot extends DeviceStatus {
+export interface DeviceSnapshot extends UapiDeviceState {
   extra: [string, string][];
   peers: PeerSnapshot[];
 }
@@ -55,7 +55,7 @@ const RESERVED = new Set([...DEVICE_KEYS, ...PEER_KEYS, 'errno']);
 const ZERO_KEY = new Uint8Array(KEY_LENGTH);
 
 /** The reply's lines (without '\n' and without the closing `errno=0`), lazily. */
-export function* formatGetResponse(status: DeviceStatus): Generator<string> {
+export function* formatGetResponse(status: UapiDeviceState): Generator<string> {
   if (status.privateKey && !isZeroKey(status.privateKey)) yield `private_key=${keyToHex(status.privateKey)}`;
   if (status.listenPort) yield `listen_port=${status.listenPort}`;
   if (status.fwmark) yield `fwmark=${status.fwmark}`;

@@ -1,7 +1,7 @@
 // A reference model of a device behind the UAPI, for tests: applies SetTransactions with the
 // semantics of wireguard-go (replace_peers, update_only, remove, replace_allowed_ips, exact
 // prefix removal, a prefix moving to its latest owner), all or nothing, and reports a
-// DeviceStatus. Deliberately naive: maps keyed by text.
+// UapiDeviceState. Deliberately naive: maps keyed by text.
 import { isZeroKey, keyFromHex, keyToHex } from '../../src/config/keys.js';
 import type { IpEndpoint } from '../../src/config/endpoint.js';
 import type { SourceCheck } from '../../src/config/wg-config.js';
@@ -9,7 +9,7 @@ import { formatPrefix, maskPrefix, parsePrefix, type IpPrefix } from '../../src/
 import { UAPI_ERRNO, UapiError } from '../../src/uapi/errors.js';
 import type { UapiHandler } from '../../src/uapi/server.js';
 import type { SetTransaction } from '../../src/uapi/set-request.js';
-import { formatGetResponse, type DeviceStatus } from '../../src/uapi/status.js';
+import { formatGetResponse, type UapiDeviceState } from '../../src/uapi/status.js';
 
 interface ModelPeer {
   presharedKey?: Uint8Array;
@@ -42,7 +42,7 @@ export class UapiModel implements UapiHandler {
     this.transactions++;
   }
 
-  status(): DeviceStatus {
+  status(): UapiDeviceState {
     const state = this.state;
     return {
       privateKey: state.privateKey,

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { keyFromHex } from '../../src/config/keys.js';
 import { parseIp, parsePrefix } from '../../src/net/ip.js';
 import { UAPI_ERRNO, UapiError } from '../../src/uapi/errors.js';
-import { formatGetResponse, parseGetResponse, type DeviceStatus } from '../../src/uapi/status.js';
+import { formatGetResponse, parseGetResponse, type UapiDeviceState } from '../../src/uapi/status.js';
 
 const K1 = 'e84b5a6d2717c1003a13b431570353dbaca9146cf150c5f8575680feba52027a';
 const K2 = '58402e695ba1772b1cc9309755f043251ea77fdcf10fbe63989ceb7e19321376';
 const PSK = '188515093e952f5f22e865cef3012e72f8b5f0b598ac0309d5dacce3b70fcf52';
 const ZERO = '0'.repeat(64);
 
-const STATUS: DeviceStatus = {
+const STATUS: UapiDeviceState = {
   privateKey: keyFromHex(K1),
   listenPort: 51820,
   fwmark: 7,
