@@ -222,9 +222,9 @@ console.log('ready ' + process.pid);
     const parent = `import { spawn } from 'node:child_process';
 import { UapiServer } from ${JSON.stringify(SERVER_MODULE)};
 const server = await UapiServer.listen('inh0', { get: () => [], set: async () => {} }, { socketDir: ${JSON.stringify(socketDir)} });
-spawn(process.execPath, [${JSON.stringify(join(dir, 'child.mjs'))}], { stdio: ['ignore', 'inherit', 'inherit', server.fd], env: { ...process.env, WG_UAPI_FD: '3' } });
-process.exitCode = 0;
-setTimeout(() => process.exit(0), 300); // leave without closing, as a daemonizing parent does
+const child = spawn(process.execPath, [${JSON.stringify(join(dir, 'child.mjs'))}], { stdio: ['ignore', 'pipe', 'inherit', server.fd], env: { ...process.env, WG_UAPI_FD: '3' } });
+// Once the child says it serves, leave without closing the server, as a daemonizing parent does.
+child.stdout.once('data', (ready) => process.stdout.write(ready, () => process.exit(0)));
 `;
     const { line, exited } = await runScript(dir, 'parent.mjs', parent);
     const match = /^ready (\d+)$/.exec(line);
