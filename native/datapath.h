@@ -34,6 +34,7 @@
 #include "learnt_addresses.h"
 #include "token_bucket.h"
 #include "peer_table.h"
+#include "route_mtu.h"
 #include "shared_allowed_ips.h"
 #include "source_verdicts.h"
 #include "udp.h"
@@ -86,6 +87,8 @@ class DataPath {
   void SetMac1Key(const uint8_t* key);  // 32 bytes, or null to refuse every handshake
   void SetSourceCheck(SourceCheck mode) { sourceCheck_.store(mode); }
   void SetMtu(int mtu);
+  // The MTUs of routes through the interface (route_mtu.h): padding stays within them.
+  void SetRouteMtus(const std::vector<RouteMtu>& routes) { routeMtus_.Replace(routes); }
 
   // Route mode (a TAP device): whether frames are exchanged, and the MAC of our interface.
   bool Ethernet() const { return ethernet_; }
@@ -161,6 +164,9 @@ class DataPath {
   // Encrypts the packet of length bytes found at message + kDataHeaderSize in place and queues
   // it, or stages it when peer has no usable session. False (the packet untouched) when the
   // peer has no endpoint.
+  // The MTU a data packet is padded within: the device MTU, or the smaller MTU of the route to
+  // its destination.
+  size_t PaddingMtu(const uint8_t* packet, size_t length) const;
   bool Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                 size_t length, uint64_t now, std::vector<DataPathEvent>& events);
   void FlushTx(TxContext& tx);
@@ -197,6 +203,7 @@ class DataPath {
   std::unique_ptr<GroCoalescer> coalescer_;
   std::function<void()> notify_;
   std::atomic<int> mtu_;
+  RouteMtuTable routeMtus_;
   std::atomic<SourceCheck> sourceCheck_{SourceCheck::kAllowedIps};
   const bool ethernet_;
   std::atomic<uint64_t> deviceMac_{0};

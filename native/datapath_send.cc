@@ -247,6 +247,14 @@ void DataPath::Stage(Peer& peer, const uint8_t* packet, size_t length) {
   peer.stagedCount.store(peer.staged.size(), std::memory_order_relaxed);
 }
 
+size_t DataPath::PaddingMtu(const uint8_t* packet, size_t length) const {
+  size_t mtu = static_cast<size_t>(mtu_.load(std::memory_order_relaxed));
+  IpHeaderView header;
+  if (routeMtus_.Count() == 0 || !ParseIpHeader(packet, length, &header)) return mtu;
+  const uint32_t routeMtu = routeMtus_.Lookup(header.family, header.destination);
+  return routeMtu != 0 && routeMtu < mtu ? routeMtu : mtu;
+}
+
 bool DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                         size_t length, uint64_t now, std::vector<DataPathEvent>& events) {
   uint8_t* payload = message + kDataHeaderSize;
@@ -284,7 +292,7 @@ bool DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
       (keypair->initiator && Elapsed(now, keypair->birthNs) >= kRekeyAfterTime)) {
     RequestHandshake(*peer, now, events);
   }
-  size_t padded = PaddedLength(length, static_cast<size_t>(mtu_.load(std::memory_order_relaxed)));
+  size_t padded = PaddedLength(length, PaddingMtu(payload, length));
   std::memset(payload + length, 0, padded - length);
   Store32(message, kMessageData);
   Store32(message + 4, keypair->remoteIndex);

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { interfaceName } from '../net/interface-name.js';
 import { parseIp } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
-import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type LocalAddress, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
+import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type LocalAddress, type RouteMtu, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
 import { REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
 import { createDefaultCrypto, systemRandom, type Crypto } from '../protocol/crypto.js';
@@ -192,6 +192,10 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
 
   setMtu(mtu: number): void {
     this.dataPlane.setMtu(mtu);
+  }
+
+  setRouteMtus(routes: RouteMtu[]): void {
+    if (!this.closed) this.dataPlane.setRouteMtus(routes);
   }
 
   /** See DataPlane.deviceNamespace (DeviceHome wraps it). */
