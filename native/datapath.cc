@@ -64,10 +64,12 @@ DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
     Watch(txEpoll_, txWakeFd_, kTagTxWake);
     Watch(txEpoll_, stopFd_, kTagStop);
     Watch(rxEpoll_, stopFd_, kTagStop);
+    sourceRoutes_.Open();
   } catch (...) {
     for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) {
       if (fd >= 0) close(fd);
     }
+    sourceRoutes_.Close();
     throw;
   }
   try {
@@ -88,6 +90,7 @@ void DataPath::Close() {
   if (txThread_.joinable()) txThread_.join();
   if (rxThread_.joinable()) rxThread_.join();
   for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) close(fd);
+  sourceRoutes_.Close();
   {
     std::unique_lock lock(socketsMu_);
     sockets_.Close();
@@ -121,6 +124,7 @@ uint16_t DataPath::Port() const {
 void DataPath::SetFwmark(uint32_t mark) {
   std::unique_lock lock(socketsMu_);
   sockets_.SetFwmark(mark);
+  fwmark_.store(mark, std::memory_order_relaxed);
 }
 
 void DataPath::SetMac1Key(const uint8_t* key) {
@@ -182,6 +186,7 @@ bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
   if (!peer) return false;
   std::lock_guard lock(peer->mu);
   peer->endpoint = endpoint;
+  peer->sourceConfirmedAt = 0;
   return true;
 }
 

@@ -35,6 +35,7 @@
 #include "token_bucket.h"
 #include "peer_table.h"
 #include "route_mtu.h"
+#include "source_route_check.h"
 #include "shared_allowed_ips.h"
 #include "source_verdicts.h"
 #include "udp.h"
@@ -167,6 +168,10 @@ class DataPath {
   // The MTU a data packet is padded within: the device MTU, or the smaller MTU of the route to
   // its destination.
   size_t PaddingMtu(const uint8_t* packet, size_t length) const;
+  // Asks whether endpoint's local address (peer's remembered source, unconfirmed since routes or
+  // addresses changed: generation is SourceRouteCheck's) still holds; drops it from the peer
+  // when not. Returns the answer.
+  bool ConfirmSource(Peer& peer, const Endpoint& endpoint, uint64_t generation);
   bool Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                 size_t length, uint64_t now, std::vector<DataPathEvent>& events);
   void FlushTx(TxContext& tx);
@@ -204,6 +209,8 @@ class DataPath {
   std::function<void()> notify_;
   std::atomic<int> mtu_;
   RouteMtuTable routeMtus_;
+  SourceRouteCheck sourceRoutes_;
+  std::atomic<uint32_t> fwmark_{0};  // for SourceRouteCheck, as the sockets' SO_MARK
   std::atomic<SourceCheck> sourceCheck_{SourceCheck::kAllowedIps};
   const bool ethernet_;
   std::atomic<uint64_t> deviceMac_{0};

@@ -54,6 +54,15 @@ bool DataPath::SendHandshake(PeerId id, const uint8_t* message, size_t length) {
   return true;
 }
 
+bool DataPath::ConfirmSource(Peer& peer, const Endpoint& endpoint, uint64_t generation) {
+  const bool routed = sourceRoutes_.StillRouted(endpoint, fwmark_.load(std::memory_order_relaxed));
+  std::lock_guard lock(peer.mu);
+  if (peer.endpoint != endpoint || !peer.endpoint.SameLocal(endpoint)) return routed;  // moved meanwhile
+  if (!routed) peer.endpoint.hasLocal = false;
+  peer.sourceConfirmedAt = generation;
+  return routed;
+}
+
 void DataPath::ForgetLocal(Peer& peer, const Endpoint& sentTo) {
   std::lock_guard lock(peer.mu);
   if (peer.endpoint == sentTo) peer.endpoint.hasLocal = false;
@@ -151,6 +160,7 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
   size_t refused = 0;
   std::string reason;
   IpDevice::ReadResult result = device_->ReadBatch(packets, kBatch, &filled, &refused, &reason);
+  tx.sourceGeneration = sourceRoutes_.Generation();
   if (refused > 0) counters_.Add(Counter::kDroppedBadOffload, refused);
   uint64_t now = MonotonicNs();
 
@@ -212,6 +222,7 @@ void DataPath::RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events) {
     std::lock_guard lock(txWorkMu_);
     work.swap(txWork_);
   }
+  tx.sourceGeneration = sourceRoutes_.Generation();
   for (const auto& [id, kind] : work) {
     std::shared_ptr<Peer> peer = peers_.Find(id);
     if (!peer) continue;
@@ -260,6 +271,7 @@ bool DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
   uint8_t* payload = message + kDataHeaderSize;
   KeypairPtr keypair;
   Endpoint endpoint;
+  bool confirmSource;
   {
     std::lock_guard lock(peer->mu);
     if (!peer->endpoint.IsSet()) {
@@ -267,12 +279,14 @@ bool DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
       return false;
     }
     endpoint = peer->endpoint;
+    confirmSource = endpoint.hasLocal && peer->sourceConfirmedAt != tx.sourceGeneration;
     keypair = peer->keypairs.current();
     if (!keypair || !keypair->CanSend(now)) {
       if (length > 0) Stage(*peer, payload, length);
       keypair.reset();
     }
   }
+  if (confirmSource && !ConfirmSource(*peer, endpoint, tx.sourceGeneration)) endpoint.hasLocal = false;
   if (!keypair) {
     RequestHandshake(*peer, now, events);
     return true;
