@@ -64,10 +64,12 @@ DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
     Watch(txEpoll_, txWakeFd_, kTagTxWake);
     Watch(txEpoll_, stopFd_, kTagStop);
     Watch(rxEpoll_, stopFd_, kTagStop);
+    sourceRoutes_.Open();
   } catch (...) {
     for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) {
       if (fd >= 0) close(fd);
     }
+    sourceRoutes_.Close();
     throw;
   }
   try {
@@ -88,6 +90,7 @@ void DataPlane::Close() {
   if (txThread_.joinable()) txThread_.join();
   if (rxThread_.joinable()) rxThread_.join();
   for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) close(fd);
+  sourceRoutes_.Close();
   {
     std::unique_lock lock(socketsMu_);
     sockets_.Close();
@@ -142,6 +145,7 @@ uint16_t DataPlane::Port() const {
 void DataPlane::SetFwmark(uint32_t mark) {
   std::unique_lock lock(socketsMu_);
   sockets_.SetFwmark(mark);
+  fwmark_.store(mark, std::memory_order_relaxed);
 }
 
 void DataPlane::SetMac1Key(const uint8_t* key) {
@@ -205,6 +209,7 @@ bool DataPlane::SetEndpoint(PeerId id, const Endpoint& endpoint) {
   {
     std::lock_guard lock(peer->mu);
     peer->endpoint = endpoint;
+    peer->sourceConfirmedAt = 0;
   }
   UpdateSteering();
   return true;

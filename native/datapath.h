@@ -35,6 +35,8 @@
 #include "learnt_addresses.h"
 #include "token_bucket.h"
 #include "peer_table.h"
+#include "route_mtu.h"
+#include "source_route_check.h"
 #include "shared_allowed_ips.h"
 #include "source_verdicts.h"
 #include "udp.h"
@@ -86,6 +88,8 @@ class DataPlane {
   void SetMac1Key(const uint8_t* key);  // 32 bytes, or null to refuse every handshake
   void SetSourceCheck(SourceCheck mode) { sourceCheck_.store(mode); }
   void SetMtu(int mtu);
+  // The MTUs of routes through the interface (route_mtu.h): padding stays within them.
+  void SetRouteMtus(const std::vector<RouteMtu>& routes) { routeMtus_.Replace(routes); }
 
   // Route mode (a TAP device): whether frames are exchanged, and the MAC of our interface.
   bool Ethernet() const { return ethernet_; }
@@ -173,6 +177,13 @@ class DataPlane {
   // Encrypts the packet of length bytes found at message + kDataHeaderSize in place and queues
   // it, or stages it when peer has no usable session. False (the packet untouched) when the
   // peer has no endpoint.
+  // The MTU a data packet is padded within: the device MTU, or the smaller MTU of the route to
+  // its destination.
+  size_t PaddingMtu(const uint8_t* packet, size_t length) const;
+  // Asks whether endpoint's local address (peer's remembered source, unconfirmed since routes or
+  // addresses changed: generation is SourceRouteCheck's) still holds; drops it from the peer
+  // when not. Returns the answer.
+  bool ConfirmSource(Peer& peer, const Endpoint& endpoint, uint64_t generation);
   bool Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                 size_t length, uint64_t now, std::vector<DataPlaneEvent>& events);
   void FlushTx(TxContext& tx);
@@ -209,6 +220,9 @@ class DataPlane {
   std::unique_ptr<GroCoalescer> coalescer_;
   std::function<void()> notify_;
   std::atomic<int> mtu_;
+  RouteMtuTable routeMtus_;
+  SourceRouteCheck sourceRoutes_;
+  std::atomic<uint32_t> fwmark_{0};  // for SourceRouteCheck, as the sockets' SO_MARK
   std::atomic<SourceCheck> sourceCheck_{SourceCheck::kAllowedIps};
   const bool ethernet_;
   std::atomic<uint64_t> deviceMac_{0};

@@ -53,6 +53,7 @@ struct DataPlane::TxContext {
   std::shared_ptr<Peer> peers[kBatch];
   bool data[kBatch];
   size_t size = 0;
+  uint64_t sourceGeneration = 0;  // SourceRouteCheck's, read when the batch began
 
   uint8_t* Slot(size_t i) { return memory.get() + i * kTxSlotSize; }
 };

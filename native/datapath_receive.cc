@@ -255,9 +255,11 @@ void DataPlane::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPl
     std::lock_guard lock(peer.mu);
     if (peer.endpoint != datagram.peer) {
       peer.endpoint = datagram.peer;
+      peer.sourceConfirmedAt = 0;
       roamed = true;
     } else if (!peer.endpoint.SameLocal(datagram.peer)) {
       peer.endpoint = datagram.peer;  // same peer address, reached at another of ours
+      peer.sourceConfirmedAt = 0;
     }
     confirming = peer.keypairs.next().get() == &keypair;
     // Kernel receive.c keep_key_fresh: an initiator whose session nears REJECT_AFTER_TIME asks

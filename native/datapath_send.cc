@@ -54,6 +54,15 @@ bool DataPlane::SendHandshake(PeerId id, const uint8_t* message, size_t length) 
   return true;
 }
 
+bool DataPlane::ConfirmSource(Peer& peer, const Endpoint& endpoint, uint64_t generation) {
+  const bool routed = sourceRoutes_.StillRouted(endpoint, fwmark_.load(std::memory_order_relaxed));
+  std::lock_guard lock(peer.mu);
+  if (peer.endpoint != endpoint || !peer.endpoint.SameLocal(endpoint)) return routed;  // moved meanwhile
+  if (!routed) peer.endpoint.hasLocal = false;
+  peer.sourceConfirmedAt = generation;
+  return routed;
+}
+
 void DataPlane::ForgetLocal(Peer& peer, const Endpoint& sentTo) {
   std::lock_guard lock(peer.mu);
   if (peer.endpoint == sentTo) peer.endpoint.hasLocal = false;
@@ -151,6 +160,7 @@ bool DataPlane::TransmitFromDevice(TxContext& tx, std::vector<DataPlaneEvent>& e
   size_t refused = 0;
   std::string reason;
   IpDevice::ReadResult result = device_->ReadBatch(packets, kBatch, &filled, &refused, &reason);
+  tx.sourceGeneration = sourceRoutes_.Generation();
   if (refused > 0) counters_.Add(Counter::kDroppedBadOffload, refused);
   uint64_t now = MonotonicNs();
 
@@ -212,6 +222,7 @@ void DataPlane::RunTxWork(TxContext& tx, std::vector<DataPlaneEvent>& events) {
     std::lock_guard lock(txWorkMu_);
     work.swap(txWork_);
   }
+  tx.sourceGeneration = sourceRoutes_.Generation();
   for (const auto& [id, kind] : work) {
     std::shared_ptr<Peer> peer = peers_.Find(id);
     if (!peer) continue;
@@ -247,11 +258,20 @@ void DataPlane::Stage(Peer& peer, const uint8_t* packet, size_t length) {
   peer.stagedCount.store(peer.staged.size(), std::memory_order_relaxed);
 }
 
+size_t DataPlane::PaddingMtu(const uint8_t* packet, size_t length) const {
+  size_t mtu = static_cast<size_t>(mtu_.load(std::memory_order_relaxed));
+  IpHeaderView header;
+  if (routeMtus_.Count() == 0 || !ParseIpHeader(packet, length, &header)) return mtu;
+  const uint32_t routeMtu = routeMtus_.Lookup(header.family, header.destination);
+  return routeMtu != 0 && routeMtu < mtu ? routeMtu : mtu;
+}
+
 bool DataPlane::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                         size_t length, uint64_t now, std::vector<DataPlaneEvent>& events) {
   uint8_t* payload = message + kDataHeaderSize;
   KeypairPtr keypair;
   Endpoint endpoint;
+  bool confirmSource;
   {
     std::lock_guard lock(peer->mu);
     if (!peer->endpoint.IsSet()) {
@@ -259,12 +279,14 @@ bool DataPlane::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8
       return false;
     }
     endpoint = peer->endpoint;
+    confirmSource = endpoint.hasLocal && peer->sourceConfirmedAt != tx.sourceGeneration;
     keypair = peer->keypairs.current();
     if (!keypair || !keypair->CanSend(now)) {
       if (length > 0) Stage(*peer, payload, length);
       keypair.reset();
     }
   }
+  if (confirmSource && !ConfirmSource(*peer, endpoint, tx.sourceGeneration)) endpoint.hasLocal = false;
   if (!keypair) {
     RequestHandshake(*peer, now, events);
     return true;
@@ -284,7 +306,7 @@ bool DataPlane::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8
       (keypair->initiator && Elapsed(now, keypair->birthNs) >= kRekeyAfterTime)) {
     RequestHandshake(*peer, now, events);
   }
-  size_t padded = PaddedLength(length, static_cast<size_t>(mtu_.load(std::memory_order_relaxed)));
+  size_t padded = PaddedLength(length, PaddingMtu(payload, length));
   std::memset(payload + length, 0, padded - length);
   Store32(message, kMessageData);
   Store32(message + 4, keypair->remoteIndex);

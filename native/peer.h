@@ -23,6 +23,9 @@ struct Peer {
   Endpoint endpoint;
   std::deque<std::vector<uint8_t>> staged;  // plaintext IP packets waiting for a session
   bool lastMinuteHandshakeSent = false;     // kernel: peer->sent_lastminute_handshake
+  // The SourceRouteCheck generation endpoint's local address was last confirmed at; 0: since
+  // it changed, never.
+  uint64_t sourceConfirmedAt = 0;
 
   // Monotonic nanoseconds; 0 means never.
   std::atomic<uint64_t> lastNeedHandshakeNs{0};

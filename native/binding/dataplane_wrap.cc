@@ -200,6 +200,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceMethod<&DataPlaneWrap::SetMac1Key>("setMac1Key"),
             InstanceMethod<&DataPlaneWrap::SetSourceCheck>("setSourceCheck"),
             InstanceMethod<&DataPlaneWrap::SetMtu>("setMtu"),
+            InstanceMethod<&DataPlaneWrap::SetRouteMtus>("setRouteMtus"),
             InstanceMethod<&DataPlaneWrap::AddPeer>("addPeer"),
             InstanceMethod<&DataPlaneWrap::RemovePeer>("removePeer"),
             InstanceMethod<&DataPlaneWrap::SetEndpoint>("setEndpoint"),
@@ -506,6 +507,29 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       Open(info).SetMtu(mtu);
     } catch (const std::system_error& e) {
       throw SystemError(info.Env(), e);
+    }
+  }
+
+  // setRouteMtus(packed): entries of 22 bytes: family (4|6), cidr, 16 address bytes, MTU (u32 LE).
+  void SetRouteMtus(const Napi::CallbackInfo& info) {
+    constexpr size_t kEntryBytes = 22;
+    ByteView packed = BytesArg(info, 0, "route MTUs");
+    if (packed.size % kEntryBytes != 0) {
+      throw Napi::RangeError::New(info.Env(), "route MTUs must be a multiple of 22 bytes");
+    }
+    std::vector<RouteMtu> routes(packed.size / kEntryBytes);
+    for (size_t i = 0; i < routes.size(); ++i) {
+      const uint8_t* raw = packed.data + i * kEntryBytes;
+      routes[i].family = static_cast<Family>(raw[0]);
+      routes[i].cidr = raw[1];
+      std::memcpy(routes[i].address, raw + 2, 16);
+      routes[i].mtu = static_cast<uint32_t>(raw[18]) | static_cast<uint32_t>(raw[19]) << 8 |
+                      static_cast<uint32_t>(raw[20]) << 16 | static_cast<uint32_t>(raw[21]) << 24;
+    }
+    try {
+      Open(info).SetRouteMtus(routes);
+    } catch (const std::invalid_argument& e) {
+      throw Napi::RangeError::New(info.Env(), e.what());
     }
   }
 

@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import { interfaceName } from '../net/interface-name.js';
 import { parseIp } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
-import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type LocalAddress, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
+import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type LocalAddress, type RouteMtu, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
 import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH, REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
 import { processCrypto } from '../crypto/choose-crypto.js';
@@ -204,6 +204,10 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
 
   setMtu(mtu: number): void {
     this.dataPlane.setMtu(mtu);
+  }
+
+  setRouteMtus(routes: RouteMtu[]): void {
+    if (!this.closed) this.dataPlane.setRouteMtus(routes);
   }
 
   /** See DataPlane.deviceNamespace (DeviceHome wraps it). */

@@ -5,9 +5,12 @@
 // the peer's packets came in by — so a removed address is left at once and a new preferred
 // route with another `src` takes over. Here the same check runs whenever an address, route or
 // rule changes in the namespace of our UDP sockets (this process's): `ip route get ENDPOINT
-// from LOCAL` for each remembered source. (A send the kernel refuses for its source is retried
-// at once without it by the data plane itself.) Notifications are not decoded, only counted:
-// one check per burst.
+// from LOCAL` for each remembered source. The data plane asks the same itself before its next
+// send after a change (native/source_route_check.h), so no send or received packet slips in
+// between a change and this check; this check covers the peers that send nothing meanwhile
+// (handshakes go out through the control plane). (A send the kernel refuses for its source is
+// retried at once without it by the data plane itself.) Notifications are not decoded, only
+// counted: one check per burst.
 import type { Logger } from '../log.js';
 import { parseIp } from '../net/ip.js';
 import { RtnlClient } from '../netlink/client.js';

@@ -1,7 +1,7 @@
 // The data plane (native/datapath.h) behind a typed, validating wrapper. It owns the TUN device
 // and the UDP sockets and moves every packet on its own threads; the control plane configures
 // it here and hears from it through batched events. All times are monotonicMs() milliseconds.
-import { formatIp, parseIp } from '../net/ip.js';
+import { formatIp, maxCidr, parseIp, type IpPrefix } from '../net/ip.js';
 import { AllowedIps } from './allowedips.js';
 import { checkBytes, checkInteger } from '../checks.js';
 import { checkPeer } from './prefix-batch.js';
@@ -9,6 +9,30 @@ import { loadNative } from './loader.js';
 import type { NativeDataPlane, NativeDataPlaneEvent, NativeLocalAddress, NativeSourceVerdict } from './native.js';
 
 export type LocalAddress = NativeLocalAddress;
+
+/** A route through the interface with an MTU of its own (RTAX_MTU). */
+export interface RouteMtu {
+  prefix: IpPrefix;
+  mtu: number;
+}
+
+const ROUTE_MTU_ENTRY_BYTES = 22;
+
+/** family, cidr, 16 address bytes, MTU little-endian: what native setRouteMtus reads. */
+function packRouteMtus(routes: RouteMtu[]): Uint8Array {
+  const packed = new Uint8Array(routes.length * ROUTE_MTU_ENTRY_BYTES);
+  const view = new DataView(packed.buffer);
+  routes.forEach(({ prefix, mtu }, i) => {
+    const offset = i * ROUTE_MTU_ENTRY_BYTES;
+    if (prefix.family !== 4 && prefix.family !== 6) throw new RangeError(`route MTU ${i}: family must be 4 or 6`);
+    checkBytes(prefix.bytes, `route MTU ${i} address`, prefix.family === 4 ? 4 : 16);
+    packed[offset] = prefix.family;
+    packed[offset + 1] = checkInteger(prefix.cidr, `route MTU ${i} cidr`, 0, maxCidr(prefix.family));
+    packed.set(prefix.bytes, offset + 2);
+    view.setUint32(offset + 18, checkInteger(mtu, `route MTU ${i} mtu`, 1, 0xffffffff), true);
+  });
+  return packed;
+}
 
 export type DataPlaneEvent = NativeDataPlaneEvent;
 export type SourceVerdict = NativeSourceVerdict;
@@ -321,6 +345,14 @@ export class DataPlane {
 
   setMtu(mtu: number): void {
     this.#native.setMtu(checkMtu(mtu));
+  }
+
+  /**
+   * Replaces the MTUs of routes through the interface: a data packet is padded within
+   * min(device MTU, MTU of the longest matching prefix; the smallest on a tie).
+   */
+  setRouteMtus(routes: RouteMtu[]): void {
+    this.#native.setRouteMtus(packRouteMtus(routes));
   }
 
   addPeer(peer: number): void {

@@ -129,6 +129,7 @@ export interface NativeDataPlane {
   setMac1Key(key: Uint8Array | null): void;
   setSourceCheck(mode: 'allowed-ips' | 'route' | 'off'): void;
   setMtu(mtu: number): void;
+  setRouteMtus(packed: Uint8Array): void;
   addPeer(peer: number): void;
   removePeer(peer: number): boolean;
   setEndpoint(peer: number, address: string, port: number, localAddress?: string): void;

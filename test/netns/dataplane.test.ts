@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { monotonicMs, type DataPlane, type DataPlaneCounters, type DataPlaneEvent, type PeerStats } from '../../src/native/dataplane.js';
 import { createDataPlanePair, matchingKeypairs, type DataPlanePair } from '../../src/testing/dataplane-pair.js';
 import { requireTools } from '../../src/testing/require-tools.js';
+import { parsePrefix, type IpPrefix } from '../../src/net/ip.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -164,6 +165,35 @@ describe('data plane end to end (netns)', function () {
       sh('ip', 'netns', 'exec', nsA, 'ping', '-c', '1', '-W', '2', '-s', String(payload), addrB);
       assert.equal(stats(dpA()).txBytes - before, message, `echo payload ${payload}`);
     }
+  });
+
+  it('pads within the MTU of the route to the destination when smaller (setRouteMtus)', function () {
+    const sent = (payload: number) => {
+      const before = stats(dpA()).txBytes;
+      sh('ip', 'netns', 'exec', nsA, 'ping', '-c', '1', '-W', '2', '-s', String(payload), addrB);
+      return stats(dpA()).txBytes - before;
+    };
+    const prefix = (cidr: number) => ({ ...(parsePrefix(`${addrB}/${cidr}`) as IpPrefix), cidr });
+    // 1390 bytes of echo payload: a 1418-byte packet, padded to 1420 by the device MTU alone.
+    assert.equal(sent(1390), 1452);
+    try {
+      // The longest prefix wins over a shorter one with a smaller MTU; its 1419 bounds the padding.
+      dpA().setRouteMtus([{ prefix: prefix(24), mtu: 1000 }, { prefix: prefix(32), mtu: 1419 }]);
+      assert.equal(sent(1390), 16 + 1419 + 16);
+      assert.equal(sent(20), 80, 'small packets still pad to a multiple of 16');
+      // Of two routes with the same prefix, the smaller MTU; a route MTU above the device's has no say.
+      dpA().setRouteMtus([{ prefix: prefix(32), mtu: 1418 }, { prefix: prefix(32), mtu: 9000 }]);
+      assert.equal(sent(1390), 16 + 1418 + 16);
+      dpA().setRouteMtus([{ prefix: prefix(32), mtu: 9000 }]);
+      assert.equal(sent(1390), 1452);
+      dpA().setRouteMtus([{ prefix: prefix(32), mtu: 1419 }]);
+      assert.throws(() => dpA().setRouteMtus([{ prefix: { ...prefix(32), cidr: 33 }, mtu: 1300 }]), RangeError);
+      assert.throws(() => dpA().setRouteMtus([{ prefix: prefix(32), mtu: 0 }]), RangeError);
+      assert.equal(sent(1390), 16 + 1419 + 16, 'a rejected table leaves the previous one');
+    } finally {
+      dpA().setRouteMtus([]);
+    }
+    assert.equal(sent(1390), 1452);
   });
 
   it('moves TCP at speed (iperf3) while garbage, truncated and replayed packets are dropped and counted', async function () {
