@@ -31,6 +31,8 @@ export interface LocalDeviceOptions {
   /** ...or adopt an open TUN fd (WG_TUN_FD). */
   tunFd?: number;
   mtu?: number;
+  /** Crypto workers (see DataPlaneOptions.threads). */
+  threads?: number;
   /**
    * allowed-ips (default): a TUN device, the destination's AllowedIPs owner carries a packet.
    * route: a TAP device, the kernel's routing picks the peer through ARP/NDP (DESIGN.md §3).
@@ -120,7 +122,7 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
     }
     const tunName = options.tunFd === undefined ? options.ifname : undefined;
     const dataPlane = new DataPlane(
-      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, allowedIps },
+      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, threads: options.threads, allowedIps },
       (events) => deliver(events),
     );
     if (dataPlane.ethernet !== (peerSelection === 'route')) {
@@ -141,6 +143,11 @@ export class LocalDevice extends EventEmitter<DeviceEventMap> {
 
   get ifname(): string {
     return this.dataPlane.ifname;
+  }
+
+  /** The threads that seal and open each batch (see DataPlane.cryptoThreads). */
+  get cryptoThreads(): number {
+    return this.dataPlane.cryptoThreads;
   }
 
   /** The TUN/TAP offloads the kernel granted (see DataPlane.offloads). */
