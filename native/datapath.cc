@@ -52,6 +52,7 @@ DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
   // OpenSSL's contexts are a keypair's mutable state: only ipsec-mb's AEAD, which reads the key
   // alone, may seal or open one session's packets on several threads at once.
   crypto_ = std::make_unique<CryptoPool>(FastestAeadPath() == AeadPath::kIpsecMb ? cryptoThreads : 1);
+  cryptoThreads_ = crypto_->Threads();
   rx_ = std::make_unique<RxContext>();
   device_->SetMtu(mtu);
   deviceMac_.store(device_->HardwareAddress());
@@ -92,6 +93,7 @@ void DataPath::Close() {
   Wake(stopFd_);
   if (txThread_.joinable()) txThread_.join();
   if (rxThread_.joinable()) rxThread_.join();
+  crypto_.reset();
   for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) close(fd);
   {
     std::unique_lock lock(socketsMu_);

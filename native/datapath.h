@@ -84,7 +84,7 @@ class DataPath {
 
   const std::string& Name() const { return name_; }
   // The threads that share each batch's crypto (1: the I/O thread alone).
-  size_t CryptoThreads() const { return crypto_->Threads(); }
+  size_t CryptoThreads() const { return cryptoThreads_; }
   uint16_t Bind(uint16_t port);
   uint16_t Port() const;
   void SetFwmark(uint32_t mark);
@@ -214,7 +214,8 @@ class DataPath {
   class DeviceWriter;
   std::unique_ptr<DeviceWriter> deviceWriter_;
   std::unique_ptr<GroCoalescer> coalescer_;
-  std::unique_ptr<CryptoPool> crypto_;
+  std::unique_ptr<CryptoPool> crypto_;  // joined by Close
+  size_t cryptoThreads_;
   std::unique_ptr<RxContext> rx_;  // the receive thread's (or ReceiveBatch caller's) segments
   std::function<void()> notify_;
   std::atomic<int> mtu_;
