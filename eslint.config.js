@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // The GitHub Action's entry points: plain JavaScript modules for Node.
+    files: ['action/*.mjs'],
+    languageOptions: { sourceType: 'module', globals: globals.node },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: globals.node },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -39,7 +39,7 @@ void Watch(int epoll, int fd, EpollTag tag) {
 }  // namespace
 
 
-DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
+DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
                    std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify,
                    size_t cryptoThreads)
     : device_(std::move(device)),
@@ -77,17 +77,17 @@ DataPath::DataPath(std::unique_ptr<IpDevice> device, int mtu,
     throw;
   }
   try {
-    txThread_ = std::thread(&DataPath::TransmitLoop, this);
-    rxThread_ = std::thread(&DataPath::ReceiveLoop, this);
+    txThread_ = std::thread(&DataPlane::TransmitLoop, this);
+    rxThread_ = std::thread(&DataPlane::ReceiveLoop, this);
   } catch (...) {
     Close();  // joins whichever thread did start
     throw;
   }
 }
 
-DataPath::~DataPath() { Close(); }
+DataPlane::~DataPlane() { Close(); }
 
-void DataPath::Close() {
+void DataPlane::Close() {
   if (closed_) return;
   closed_ = true;
   Wake(stopFd_);
@@ -102,7 +102,7 @@ void DataPath::Close() {
   device_.reset();
 }
 
-void DataPath::Wake(int eventFd) {
+void DataPlane::Wake(int eventFd) {
   uint64_t one = 1;
   while (write(eventFd, &one, sizeof one) < 0 && errno == EINTR) {
   }
@@ -110,27 +110,48 @@ void DataPath::Wake(int eventFd) {
 
 // ---- configuration (control plane thread) ----
 
-uint16_t DataPath::Bind(uint16_t port) {
+uint16_t DataPlane::Bind(uint16_t port) {
   std::unique_lock lock(socketsMu_);
   if (sockets_.IsOpen() && port != 0 && port == sockets_.Port()) return port;
   uint16_t bound = sockets_.Bind(port);
   // The previous sockets are closed, which removes them from the epoll set.
   if (sockets_.Fd4() >= 0) Watch(rxEpoll_, sockets_.Fd4(), kTagIpv4);
   if (sockets_.Fd6() >= 0) Watch(rxEpoll_, sockets_.Fd6(), kTagIpv6);
+  if (sockets_.StrangerFd4() >= 0) Watch(rxEpoll_, sockets_.StrangerFd4(), kTagStrangers4);
+  if (sockets_.StrangerFd6() >= 0) Watch(rxEpoll_, sockets_.StrangerFd6(), kTagStrangers6);
+  lock.unlock();
+  UpdateSteering();
   return bound;
 }
 
-uint16_t DataPath::Port() const {
+void DataPlane::UpdateSteering() {
+  std::lock_guard steering(steeringMu_);
+  std::vector<Endpoint> endpoints;
+  peers_.ForEach([&endpoints](Peer& peer) {
+    std::lock_guard lock(peer.mu);
+    if (peer.endpoint.IsSet()) endpoints.push_back(peer.endpoint);
+  });
+  std::shared_lock lock(socketsMu_);
+  sockets_.SetKnownEndpoints(endpoints);
+}
+
+uint64_t DataPlane::Count(Counter c) const {
+  if (c != Counter::kDroppedByKernel) return counters_.Get(c);
+  std::shared_lock lock(socketsMu_);
+  return sockets_.KernelDrops();
+}
+
+uint16_t DataPlane::Port() const {
   std::shared_lock lock(socketsMu_);
   return sockets_.Port();
 }
 
-void DataPath::SetFwmark(uint32_t mark) {
+void DataPlane::SetFwmark(uint32_t mark) {
   std::unique_lock lock(socketsMu_);
   sockets_.SetFwmark(mark);
 }
 
-void DataPath::SetMac1Key(const uint8_t* key) {
+void DataPlane::SetMac1Key(const uint8_t* key) {
   std::lock_guard lock(mac1Mu_);
   hasMac1Key_ = key != nullptr;
   if (key) {
@@ -140,16 +161,16 @@ void DataPath::SetMac1Key(const uint8_t* key) {
   }
 }
 
-void DataPath::SetMtu(int mtu) {
+void DataPlane::SetMtu(int mtu) {
   device_->SetMtu(mtu);
   mtu_.store(mtu);
 }
 
-void DataPath::RefreshDeviceMac() { deviceMac_.store(device_->HardwareAddress()); }
+void DataPlane::RefreshDeviceMac() { deviceMac_.store(device_->HardwareAddress()); }
 
-bool DataPath::AddPeer(PeerId id) { return peers_.Add(id); }
+bool DataPlane::AddPeer(PeerId id) { return peers_.Add(id); }
 
-bool DataPath::RemovePeer(PeerId id) {
+bool DataPlane::RemovePeer(PeerId id) {
   std::shared_ptr<Peer> peer = peers_.Remove(id);
   if (!peer) return false;
   {
@@ -163,10 +184,11 @@ bool DataPath::RemovePeer(PeerId id) {
   learnt_.RemovePeer(id);
   size_t held = verdicts_.RemovePeer(id);
   if (held > 0) counters_.Add(Counter::kDroppedSourceCheck, held);
+  UpdateSteering();
   return true;
 }
 
-std::vector<std::pair<PeerId, Endpoint>> DataPath::LocalAddresses() const {
+std::vector<std::pair<PeerId, Endpoint>> DataPlane::LocalAddresses() const {
   std::vector<std::pair<PeerId, Endpoint>> out;
   peers_.ForEach([&out](Peer& p) {
     std::lock_guard lock(p.mu);
@@ -175,7 +197,7 @@ std::vector<std::pair<PeerId, Endpoint>> DataPath::LocalAddresses() const {
   return out;
 }
 
-bool DataPath::ForgetLocalAddress(PeerId id, const Endpoint& seen) {
+bool DataPlane::ForgetLocalAddress(PeerId id, const Endpoint& seen) {
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return false;
   std::lock_guard lock(peer->mu);
@@ -184,25 +206,36 @@ bool DataPath::ForgetLocalAddress(PeerId id, const Endpoint& seen) {
   return true;
 }
 
-bool DataPath::SetEndpoint(PeerId id, const Endpoint& endpoint) {
+bool DataPlane::SetEndpoint(PeerId id, const Endpoint& endpoint) {
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return false;
-  std::lock_guard lock(peer->mu);
-  peer->endpoint = endpoint;
+  {
+    std::lock_guard lock(peer->mu);
+    peer->endpoint = endpoint;
+  }
+  UpdateSteering();
   return true;
 }
 
-void DataPath::InstallKeypair(PeerId id, const KeypairParams& params) {
+bool DataPlane::ClearEndpointSource(PeerId id) {
+  std::shared_ptr<Peer> peer = peers_.Find(id);
+  if (!peer) return false;
+  std::lock_guard lock(peer->mu);
+  peer->endpoint.hasLocal = false;
+  return true;
+}
+
+void DataPlane::InstallKeypair(PeerId id, const KeypairParams& params) {
   peers_.Install(id, std::make_shared<Keypair>(params));
   // An initiator's keypair is usable at once: send what waited for it.
   if (params.initiator) QueueTxWork(id, TxWork::kFlushStaged);
 }
 
-bool DataPath::RemoveKeypair(uint32_t localIndex) { return peers_.RemoveKeypair(localIndex); }
+bool DataPlane::RemoveKeypair(uint32_t localIndex) { return peers_.RemoveKeypair(localIndex); }
 
-bool DataPath::ClearKeypairs(PeerId id) { return peers_.ClearKeypairs(id); }
+bool DataPlane::ClearKeypairs(PeerId id) { return peers_.ClearKeypairs(id); }
 
-KeypairSlotIndices DataPath::Keypairs(PeerId id) const {
+KeypairSlotIndices DataPlane::Keypairs(PeerId id) const {
   KeypairSlotIndices out;
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return out;
@@ -214,39 +247,37 @@ KeypairSlotIndices DataPath::Keypairs(PeerId id) const {
   return out;
 }
 
-bool DataPath::ResetNewHandshakeTimer(PeerId id) {
-  std::shared_ptr<Peer> peer = peers_.Find(id);
-  if (!peer) return false;
-  peer->firstDataSinceReceiveNs.store(0, std::memory_order_relaxed);
-  return true;
+bool DataPlane::HasKeypairIndex(uint32_t localIndex) const {
+  PeerTable::IndexEntry entry;
+  return peers_.FindByIndex(localIndex, &entry);
 }
 
-std::vector<PeerStats> DataPath::Stats() const {
+std::vector<PeerStats> DataPlane::Stats() const {
   std::vector<PeerStats> out;
   peers_.ForEach([&out](Peer& p) {
     auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     out.push_back({p.id, get(p.rxBytes), get(p.txBytes), get(p.lastDataSentNs),
                    get(p.lastDataReceivedNs), get(p.lastAuthSentNs), get(p.lastAuthReceivedNs),
-                   get(p.firstDataSinceReceiveNs), get(p.sourceCheckDrops), get(p.stagedCount)});
+                   get(p.sourceCheckDrops), get(p.stagedCount)});
   });
   return out;
 }
 
 // ---- events ----
 
-void DataPath::Post(std::vector<DataPathEvent>& events) {
+void DataPlane::Post(std::vector<DataPlaneEvent>& events) {
   if (events.empty()) return;
   bool wake;
   {
     std::lock_guard lock(eventsMu_);
-    for (DataPathEvent& e : events) {
-      if (e.type == DataPathEvent::Type::kHandshake) {
+    for (DataPlaneEvent& e : events) {
+      if (e.type == DataPlaneEvent::Type::kHandshake) {
         // A flood of valid-mac1 messages must not grow memory without bound while JS is busy.
-        if (queuedHandshakes_ >= kMaxQueuedHandshakes) {
+        if (queuedHandshakes_.load(std::memory_order_relaxed) >= kMaxQueuedHandshakes) {
           counters_.Add(Counter::kDroppedHandshakeBacklog);
           continue;
         }
-        ++queuedHandshakes_;
+        queuedHandshakes_.fetch_add(1, std::memory_order_relaxed);
       }
       events_.push_back(std::move(e));
     }
@@ -257,11 +288,11 @@ void DataPath::Post(std::vector<DataPathEvent>& events) {
   if (wake) notify_();
 }
 
-std::vector<DataPathEvent> DataPath::TakeEvents() {
+std::vector<DataPlaneEvent> DataPlane::TakeEvents() {
   std::lock_guard lock(eventsMu_);
-  std::vector<DataPathEvent> out;
+  std::vector<DataPlaneEvent> out;
   out.swap(events_);
-  queuedHandshakes_ = 0;
+  queuedHandshakes_.store(0, std::memory_order_relaxed);
   notifyPending_ = false;
   return out;
 }

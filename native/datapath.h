@@ -31,6 +31,7 @@
 #include "ip_packet.h"
 #include "ethernet.h"
 #include "icmp_error.h"
+#include "handshake_ratelimiter.h"
 #include "keypair.h"
 #include "learnt_addresses.h"
 #include "token_bucket.h"
@@ -57,7 +58,6 @@ struct PeerStats {
   PeerId id;
   uint64_t rxBytes, txBytes;
   uint64_t lastDataSentNs, lastDataReceivedNs, lastAuthSentNs, lastAuthReceivedNs;
-  uint64_t firstDataSinceReceiveNs;
   uint64_t sourceCheckDrops, staged;
 };
 
@@ -65,18 +65,18 @@ struct KeypairSlotIndices {
   int64_t previous = -1, current = -1, next = -1;  // local indices; -1 when empty
 };
 
-class DataPath {
+class DataPlane {
  public:
   // Takes the device, sets its MTU and starts both threads. allowedIps is the table the
   // control plane edits (it takes the lock exclusively to write). notify is called from a data
   // plane thread when events arrive while none are waiting; the owner then calls TakeEvents.
   // cryptoThreads (>= 1, the I/O threads included) seal and open each batch together.
-  DataPath(std::unique_ptr<IpDevice> device, int mtu,
+  DataPlane(std::unique_ptr<IpDevice> device, int mtu,
            std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify,
            size_t cryptoThreads);
-  ~DataPath();
-  DataPath(const DataPath&) = delete;
-  DataPath& operator=(const DataPath&) = delete;
+  ~DataPlane();
+  DataPlane(const DataPlane&) = delete;
+  DataPlane& operator=(const DataPlane&) = delete;
 
   // Stops and joins the threads, closes the sockets and the device. Idempotent.
   void Close();
@@ -123,16 +123,20 @@ class DataPath {
   // (address, port, local address and interface); the next send lets the kernel choose one.
   std::vector<std::pair<PeerId, Endpoint>> LocalAddresses() const;
   bool ForgetLocalAddress(PeerId id, const Endpoint& seen);
+  // Keeps the endpoint but lets the kernel pick the local address again (kernel
+  // wg_socket_clear_peer_endpoint_src, on a handshake retransmission).
+  bool ClearEndpointSource(PeerId id);
   // Throws std::invalid_argument for an unknown peer or a local index in use.
   void InstallKeypair(PeerId id, const KeypairParams& params);
   bool RemoveKeypair(uint32_t localIndex);
   bool ClearKeypairs(PeerId id);
   KeypairSlotIndices Keypairs(PeerId id) const;
+  // Whether a keypair holds this local index (the control plane allocates indices around them).
+  bool HasKeypairIndex(uint32_t localIndex) const;
 
   bool SendHandshake(PeerId id, const uint8_t* message, size_t length);
   bool SendTo(const Endpoint& endpoint, const uint8_t* message, size_t length);
   bool SendKeepalive(PeerId id);
-  bool ResetNewHandshakeTimer(PeerId id);
   bool DropStaged(PeerId id);  // the handshake gave up: forget the packets waiting for it
 
   // Handles received datagrams (UDP GRO batches split by segmentSize) as the receive thread
@@ -141,8 +145,8 @@ class DataPath {
   void ReceiveBatch(Datagram* datagrams, size_t count);
 
   std::vector<PeerStats> Stats() const;
-  uint64_t Count(Counter c) const { return counters_.Get(c); }
-  std::vector<DataPathEvent> TakeEvents();
+  uint64_t Count(Counter c) const;
+  std::vector<DataPlaneEvent> TakeEvents();
 
  private:
   struct TxContext;
@@ -150,8 +154,16 @@ class DataPath {
 
   void TransmitLoop();
   void ReceiveLoop();
-  void RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events);
-  bool TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& events);
+  // Reads one batch from the socket behind tag and handles it; returns the datagrams read.
+  size_t ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memory,
+                        std::vector<DataPlaneEvent>& events);
+  // Stops (or resumes) polling the strangers' sockets: their datagrams then wait, or the
+  // kernel drops them, instead of taking the receive thread from the peers'.
+  void ArmStrangers(bool armed);
+  // Tells the sockets every peer's endpoint (their datagrams are preferred).
+  void UpdateSteering();
+  void RunTxWork(TxContext& tx, std::vector<DataPlaneEvent>& events);
+  bool TransmitFromDevice(TxContext& tx, std::vector<DataPlaneEvent>& events);
   // Route mode: decides each frame's peer by its destination MAC (flood: every peer), answers
   // ARP/NDP, and leaves packetLength[i] the IP packet's length.
   void ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
@@ -162,25 +174,25 @@ class DataPath {
   // Ethernet header precedes it.
   void AnswerUnreachable(const uint8_t* packet, size_t length, uint64_t now);
   void Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
-             std::vector<DataPathEvent>& events);
+             std::vector<DataPlaneEvent>& events);
   // Encrypts the packet of length bytes found at message + kDataHeaderSize in place and queues
   // it, or stages it when peer has no usable session. False (the packet untouched) when the
   // peer has no endpoint.
   bool Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
-                size_t length, uint64_t now, std::vector<DataPathEvent>& events);
+                size_t length, uint64_t now, std::vector<DataPlaneEvent>& events);
   // Seals and sends what tx holds, in its order.
   void FlushTx(TxContext& tx);
   static void SealTx(void* context, size_t begin, size_t end);  // a CryptoPool task
   void Stage(Peer& peer, const uint8_t* packet, size_t length);
-  void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPathEvent>& events);
+  void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPlaneEvent>& events);
   struct RxContext;
-  void ReceiveBatch(Datagram* datagrams, size_t count, std::vector<DataPathEvent>& events);
+  void ReceiveBatch(Datagram* datagrams, size_t count, std::vector<DataPlaneEvent>& events);
   // The batch's segments in rx, in three steps: checks before decryption in order, decryption
   // on the crypto pool, then the rest of each message's handling in order.
-  void ReceiveSegments(RxContext& rx, uint64_t now, std::vector<DataPathEvent>& events);
+  void ReceiveSegments(RxContext& rx, uint64_t now, std::vector<DataPlaneEvent>& events);
   static void OpenRx(void* context, size_t begin, size_t end);  // a CryptoPool task
   // Every message but a data message long enough to open: handshakes, garbage.
-  void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPathEvent>& events);
+  void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPlaneEvent>& events);
   // A data message's checks before decryption: its keypair into entry and its AEAD job into
   // open, or false (counted).
   bool PrepareData(Datagram& datagram, uint64_t now, PeerTable::IndexEntry& entry,
@@ -188,23 +200,23 @@ class DataPath {
   // After decryption (opened: whether it authenticated): the replay window, roaming, session
   // confirmation, then its packet to ConsumeData.
   void AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entry, bool opened,
-                  uint64_t now, std::vector<DataPathEvent>& events);
+                  uint64_t now, std::vector<DataPlaneEvent>& events);
   // A decrypted packet (plainLength bytes at payload, with room for an Ethernet header before
   // it): source check, then the write to the device.
   void ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
-                   std::vector<DataPathEvent>& events);
+                   std::vector<DataPlaneEvent>& events);
   bool VerifyMac1(const uint8_t* message, size_t length);
   enum class SourceResult { kAccept, kDrop, kHeld };
   // Applies the source check to a decrypted packet from peer; out/outLength are the bytes that
   // would be written to the device (held for a verdict when it is pending).
   SourceResult CheckSource(Peer& peer, const IpHeaderView& header, const uint8_t* out,
-                           size_t outLength, std::vector<DataPathEvent>& events);
+                           size_t outLength, std::vector<DataPlaneEvent>& events);
   void DropForSource(Peer& peer, uint64_t packets);
-  void Learn(const AddressKey& address, PeerId peer, std::vector<DataPathEvent>& events);
+  void Learn(const AddressKey& address, PeerId peer, std::vector<DataPlaneEvent>& events);
   void QueueTxWork(PeerId id, TxWork work);
   // The peer's local address was refused by the kernel (no longer ours): stop using it.
   void ForgetLocal(Peer& peer, const Endpoint& sentTo);
-  void Post(std::vector<DataPathEvent>& events);
+  void Post(std::vector<DataPlaneEvent>& events);
   void Wake(int eventFd);
 
   std::unique_ptr<IpDevice> device_;
@@ -233,6 +245,7 @@ class DataPath {
 
   mutable std::shared_mutex socketsMu_;  // I/O shares it; Bind/Close take it exclusively
   UdpSockets sockets_;
+  std::mutex steeringMu_;  // one steering update at a time: the last one sees every endpoint
 
   std::mutex mac1Mu_;
   bool hasMac1Key_ = false;
@@ -242,8 +255,11 @@ class DataPath {
   std::vector<std::pair<PeerId, TxWork>> txWork_;
 
   std::mutex eventsMu_;
-  std::vector<DataPathEvent> events_;
-  size_t queuedHandshakes_ = 0;  // handshake events in events_
+  std::vector<DataPlaneEvent> events_;
+  std::atomic<size_t> queuedHandshakes_{0};  // handshake events in events_ (written under eventsMu_)
+  // Receive thread only: handshake events of the batch not yet posted, and their admission.
+  size_t unpostedHandshakes_ = 0;
+  HandshakeRatelimiter handshakeLimiter_;
   bool notifyPending_ = false;
 
   Counters counters_;

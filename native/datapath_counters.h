@@ -24,6 +24,9 @@ enum class Counter : size_t {
   kDroppedOverPathMtu,           // datagram beyond the path MTU: never fragmented (routing loops)
   kDroppedTunWriteFailed,        // the TUN device refused a decrypted packet
   kDroppedHandshakeBacklog,      // handshake message while the control plane has too many queued
+  kDroppedHandshakeRateLimited,  // handshake message over its source's rate while under load
+  kDroppedByKernel,              // not a WireGuard message (socket filter) or a full socket buffer
+                                 // (since the sockets were bound; read from the kernel)
   kDroppedBadFrame,              // TAP frame too short, or a malformed ARP/NDP message
   kDroppedUnknownMac,            // TAP frame to a unicast MAC that stands for no peer
   kDroppedMulticast,             // TAP frame to broadcast/multicast beyond link-local groups
@@ -46,6 +49,7 @@ constexpr std::array<const char*, static_cast<size_t>(Counter::kCount)> kCounter
     "droppedExpiredKey",     "droppedNoRouteToPeer",   "droppedNoEndpoint",
     "droppedSourceCheck",    "droppedStagedOverflow",  "droppedBadInnerHeader",
     "droppedSendFailed",     "droppedOverPathMtu",     "droppedTunWriteFailed",  "droppedHandshakeBacklog",
+    "droppedHandshakeRateLimited", "droppedByKernel",
     "droppedBadFrame",       "droppedUnknownMac",      "droppedMulticast",
     "droppedSourcePending",  "droppedBadOffload",     "neighbourReplies",       "neighbourUnanswered",
     "sourceLookups",         "unreachableSent",        "unreachableRateLimited",

@@ -1,4 +1,4 @@
-// What the data plane tells the control plane. Delivered in batches (see DataPath::TakeEvents).
+// What the data plane tells the control plane. Delivered in batches (see DataPlane::TakeEvents).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@
 
 namespace viaguard {
 
-struct DataPathEvent {
+struct DataPlaneEvent {
   enum class Type {
     kHandshake,         // message (type 1 with valid mac1, 2 with valid mac1, or 3) from endpoint
     kNeedHandshake,     // peer has packets but no usable session, or its session is aging
@@ -20,7 +20,7 @@ struct DataPathEvent {
     kResolveSource,     // `route` source check: may peer send from address to destination?
     kAddressLearnt,     // route mode: peer's packets came from a link-local address it now owns
   };
-  explicit DataPathEvent(Type eventType) : type(eventType) {}
+  explicit DataPlaneEvent(Type eventType) : type(eventType) {}
 
   Type type;
   PeerId peer = kNoPeer;
@@ -31,6 +31,7 @@ struct DataPathEvent {
   AddressKey address;
   AddressKey destination;  // kResolveSource: the packet's destination (one of ours)
   uint64_t generation = 0;
+  bool underLoad = false;  // kHandshake: the receive thread was rate-limiting handshakes
 };
 
 }  // namespace viaguard

@@ -9,7 +9,7 @@
 
 namespace viaguard {
 
-bool DataPath::SetPeerMac(PeerId id, Mac mac) {
+bool DataPlane::SetPeerMac(PeerId id, Mac mac) {
   uint8_t bytes[kMacSize6];
   MacToBytes(mac, bytes);
   if (mac == 0 || IsGroupMac(bytes)) throw std::invalid_argument("a peer's MAC must be unicast");
@@ -26,7 +26,7 @@ bool DataPath::SetPeerMac(PeerId id, Mac mac) {
   return true;
 }
 
-PeerId DataPath::OwnerOf(const AddressKey& address) const {
+PeerId DataPlane::OwnerOf(const AddressKey& address) const {
   PeerId owner;
   {
     std::shared_lock lock(allowed_->mutex);
@@ -37,7 +37,7 @@ PeerId DataPath::OwnerOf(const AddressKey& address) const {
 
 // ---- transmit thread ----
 
-void DataPath::ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
+void DataPlane::ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
                               size_t* packetLength) {
   std::shared_lock lock(macsMu_);
   for (size_t i = 0; i < count; ++i) {
@@ -79,7 +79,7 @@ void DataPath::ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, 
   }
 }
 
-void DataPath::AnswerNeighbour(const NeighbourQuery& query) {
+void DataPlane::AnswerNeighbour(const NeighbourQuery& query) {
   // Called with macsMu_ shared; OwnerOf takes the AllowedIPs and learnt-address locks.
   PeerId owner = OwnerOf(AddressKey(query.family, query.target));
   std::shared_ptr<Peer> peer = owner == kNoPeer ? nullptr : peers_.Find(owner);
@@ -94,8 +94,8 @@ void DataPath::AnswerNeighbour(const NeighbourQuery& query) {
                                                : Counter::kDroppedTunWriteFailed);
 }
 
-void DataPath::Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
-                     std::vector<DataPathEvent>& events) {
+void DataPlane::Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
+                     std::vector<DataPlaneEvent>& events) {
   std::vector<std::shared_ptr<Peer>> everyone = peers_.All();
   // Each copy is sealed in the spare slot and sent before the next overwrites it.
   uint8_t* message = tx.Slot(kBatch);

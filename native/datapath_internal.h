@@ -1,5 +1,5 @@
 // What the data plane's stage files (datapath*.cc) share: batch and slot sizes, the epoll tags
-// and the transmit thread's buffers. Not part of the DataPath interface.
+// and the transmit thread's buffers. Not part of the DataPlane interface.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -15,11 +15,20 @@ constexpr size_t kMaxIpPacket = 65535;
 // A transmit slot holds a whole data message: header, packet, padding and tag.
 constexpr size_t kTxSlotSize = kDataHeaderSize + kMaxIpPacket + kPaddingMultiple + kDataTagSize;
 
-enum EpollTag : uint32_t { kTagDevice, kTagIpv4, kTagIpv6, kTagTxWake, kTagStop };
+// Datagrams read from the strangers' sockets (see UdpSockets) per window: beyond, they wait
+// (and the kernel drops them when their socket is full) until the next window. 16k/s: above
+// the control plane's handshake capacity (~5k/s); a roaming peer's data comes this way only
+// until its first authenticated packet moves its endpoint to the known socket.
+constexpr size_t kStrangerDatagramsPerWindow = 64;
+constexpr uint64_t kStrangerWindowNs = 4000000;
+
+enum EpollTag : uint32_t {
+  kTagDevice, kTagIpv4, kTagIpv6, kTagStrangers4, kTagStrangers6, kTagTxWake, kTagStop
+};
 
 // Writes what the receive thread's coalescer hands over to the device; a refused write is
 // counted.
-class DataPath::DeviceWriter final : public PacketSink {
+class DataPlane::DeviceWriter final : public PacketSink {
  public:
   DeviceWriter(IpDevice& device, Counters& counters) : device_(device), counters_(counters) {}
   void WritePacket(const VirtioNetHeader& header, const uint8_t* packet, size_t length) override {
@@ -38,7 +47,7 @@ inline uint64_t Elapsed(uint64_t now, uint64_t then) { return now > then ? now -
 // The transmit thread's buffers: kBatch slots, each holding one whole data message (header,
 // packet, padding, tag), and the messages waiting to be sealed (by the crypto pool) and sent
 // in one sendmmsg. One more slot is the scratch space of multicast copies.
-struct DataPath::TxContext {
+struct DataPlane::TxContext {
   std::unique_ptr<uint8_t[]> memory{new uint8_t[(kBatch + 1) * kTxSlotSize]};
   Datagram datagrams[kBatch];
   std::shared_ptr<Peer> peers[kBatch];
@@ -51,7 +60,7 @@ struct DataPath::TxContext {
 };
 
 // The receive side's segments (UDP GRO batches cut apart) waiting to be opened together.
-struct DataPath::RxContext {
+struct DataPlane::RxContext {
   Datagram segments[kBatch];
   PeerTable::IndexEntry entries[kBatch];  // a keypair for each data message to open
   AeadPacket opens[kBatch];

@@ -29,45 +29,101 @@ uint64_t Load64(const uint8_t* p) {
 
 }  // namespace
 
-void DataPath::ReceiveLoop() {
+void DataPlane::ReceiveLoop() {
   pthread_setname_np(pthread_self(), "viaguard-rx");
   std::unique_ptr<uint8_t[]> memory(new uint8_t[kBatch * kRxSlotSize]);
   Datagram datagrams[kBatch];
-  std::vector<DataPathEvent> events;
+  std::vector<DataPlaneEvent> events;
+  uint64_t windowStart = 0;
+  size_t strangersRead = 0;
+  bool strangersPaused = false;
   for (;;) {
-    epoll_event ready[3];
-    int n = epoll_wait(rxEpoll_, ready, 3, -1);
+    int timeout = -1;
+    if (strangersPaused) {
+      uint64_t now = MonotonicNs();
+      if (now - windowStart >= kStrangerWindowNs) {
+        ArmStrangers(true);
+        strangersPaused = false;
+      } else {
+        timeout = static_cast<int>((kStrangerWindowNs - (now - windowStart)) / 1000000) + 1;
+      }
+    }
+    epoll_event ready[5];
+    int n = epoll_wait(rxEpoll_, ready, 5, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return;
     }
+    // Peers first: every ready known socket is read before any stranger's.
     for (int i = 0; i < n; ++i) {
       uint32_t tag = ready[i].data.u32;
       if (tag == kTagStop) return;
-      for (size_t j = 0; j < kBatch; ++j) {
-        datagrams[j] = {memory.get() + j * kRxSlotSize, kRxSlotSize, 0, Endpoint{}};
+      if (tag != kTagStrangers4 && tag != kTagStrangers6) ReadAndReceive(tag, datagrams, memory.get(), events);
+    }
+    for (int i = 0; i < n; ++i) {
+      uint32_t tag = ready[i].data.u32;
+      if (tag == kTagStrangers4 || tag == kTagStrangers6) {
+        if (strangersPaused) continue;
+        uint64_t now = MonotonicNs();
+        if (now - windowStart >= kStrangerWindowNs) {
+          windowStart = now;
+          strangersRead = 0;
+        }
+        strangersRead += ReadAndReceive(tag, datagrams, memory.get(), events);
+        if (strangersRead >= kStrangerDatagramsPerWindow) {
+          ArmStrangers(false);
+          strangersPaused = true;
+        }
       }
-      size_t count;
-      {
-        std::shared_lock lock(socketsMu_);
-        int fd = tag == kTagIpv4 ? sockets_.Fd4() : sockets_.Fd6();
-        // After a rebind the event may name a closed socket: the new one has nothing yet.
-        count = fd < 0 ? 0 : sockets_.Receive(fd, datagrams, kBatch);
-      }
-      ReceiveBatch(datagrams, count, events);
     }
     Post(events);
+    unpostedHandshakes_ = 0;
   }
 }
 
-void DataPath::ReceiveBatch(Datagram* datagrams, size_t count) {
-  std::vector<DataPathEvent> events;
+void DataPlane::ReceiveBatch(Datagram* datagrams, size_t count) {
+  std::vector<DataPlaneEvent> events;
   ReceiveBatch(datagrams, count, events);
   Post(events);
+  unpostedHandshakes_ = 0;
 }
 
-void DataPath::ReceiveBatch(Datagram* datagrams, size_t count,
-                            std::vector<DataPathEvent>& events) {
+void DataPlane::ArmStrangers(bool armed) {
+  std::shared_lock lock(socketsMu_);
+  for (auto [fd, tag] : {std::pair<int, uint32_t>{sockets_.StrangerFd4(), kTagStrangers4},
+                         std::pair<int, uint32_t>{sockets_.StrangerFd6(), kTagStrangers6}}) {
+    if (fd < 0) continue;
+    epoll_event ev{};
+    ev.events = armed ? static_cast<uint32_t>(EPOLLIN) : 0u;
+    ev.data.u32 = tag;
+    epoll_ctl(rxEpoll_, EPOLL_CTL_MOD, fd, &ev);
+  }
+}
+
+size_t DataPlane::ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memory,
+                                std::vector<DataPlaneEvent>& events) {
+  for (size_t j = 0; j < kBatch; ++j) {
+    datagrams[j] = {memory + j * kRxSlotSize, kRxSlotSize, 0, Endpoint{}};
+  }
+  size_t count;
+  {
+    std::shared_lock lock(socketsMu_);
+    int fd = -1;
+    switch (tag) {
+      case kTagIpv4: fd = sockets_.Fd4(); break;
+      case kTagIpv6: fd = sockets_.Fd6(); break;
+      case kTagStrangers4: fd = sockets_.StrangerFd4(); break;
+      case kTagStrangers6: fd = sockets_.StrangerFd6(); break;
+    }
+    // After a rebind the event may name a closed socket: the new one has nothing yet.
+    count = fd < 0 ? 0 : sockets_.Receive(fd, datagrams, kBatch);
+  }
+  ReceiveBatch(datagrams, count, events);
+  return count;
+}
+
+void DataPlane::ReceiveBatch(Datagram* datagrams, size_t count,
+                            std::vector<DataPlaneEvent>& events) {
   uint64_t now = MonotonicNs();
   RxContext& rx = *rx_;
   auto add = [&](const Datagram& segment) {
@@ -98,14 +154,14 @@ bool IsDataMessage(const Datagram& d) {
 
 }  // namespace
 
-void DataPath::ReceiveSegments(RxContext& rx, uint64_t now, std::vector<DataPathEvent>& events) {
+void DataPlane::ReceiveSegments(RxContext& rx, uint64_t now, std::vector<DataPlaneEvent>& events) {
   for (size_t i = 0; i < rx.size; ++i) {
     Datagram& d = rx.segments[i];
     if (!IsDataMessage(d) || !PrepareData(d, now, rx.entries[i], rx.opens[i])) {
       rx.entries[i] = {};
     }
   }
-  crypto_->Run(rx.size, &DataPath::OpenRx, &rx);
+  crypto_->Run(rx.size, &DataPlane::OpenRx, &rx);
   for (size_t i = 0; i < rx.size; ++i) {
     Datagram& d = rx.segments[i];
     if (rx.entries[i].keypair) {
@@ -118,7 +174,7 @@ void DataPath::ReceiveSegments(RxContext& rx, uint64_t now, std::vector<DataPath
   rx.size = 0;
 }
 
-void DataPath::OpenRx(void* context, size_t begin, size_t end) {
+void DataPlane::OpenRx(void* context, size_t begin, size_t end) {
   RxContext& rx = *static_cast<RxContext*>(context);
   // Runs of one keypair go through the AEAD together; messages refused before have none.
   for (size_t i = begin; i < end;) {
@@ -130,8 +186,8 @@ void DataPath::OpenRx(void* context, size_t begin, size_t end) {
   }
 }
 
-void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
-                               std::vector<DataPathEvent>& events) {
+void DataPlane::ReceiveDatagram(Datagram& datagram, uint64_t now,
+                               std::vector<DataPlaneEvent>& events) {
   const uint8_t* p = datagram.data;
   size_t length = datagram.length;
   if (length < 4) {
@@ -162,18 +218,26 @@ void DataPath::ReceiveDatagram(Datagram& datagram, uint64_t now,
     counters_.Add(Counter::kDroppedGarbage);
     return;
   }
+  // Before the MAC: under load a flooding source costs one lookup.
+  size_t queued = queuedHandshakes_.load(std::memory_order_relaxed) + unpostedHandshakes_;
+  if (!handshakeLimiter_.Allow(datagram.peer, queued, now)) {
+    counters_.Add(Counter::kDroppedHandshakeRateLimited);
+    return;
+  }
   if (type != kMessageHandshakeCookie && !VerifyMac1(p, length)) {
     counters_.Add(Counter::kDroppedBadMac1);
     return;
   }
   counters_.Add(Counter::kHandshakeMessagesReceived);
-  DataPathEvent e(DataPathEvent::Type::kHandshake);
+  DataPlaneEvent e(DataPlaneEvent::Type::kHandshake);
   e.endpoint = datagram.peer;
   e.message.assign(p, p + length);
+  e.underLoad = handshakeLimiter_.UnderLoad(now);
   events.push_back(std::move(e));
+  ++unpostedHandshakes_;
 }
 
-bool DataPath::VerifyMac1(const uint8_t* message, size_t length) {
+bool DataPlane::VerifyMac1(const uint8_t* message, size_t length) {
   // mac1 = MAC(HASH("mac1----" || Spub_receiver), msg up to mac1), in the last 32 bytes'
   // first half (whitepaper §5.4.4).
   uint8_t key[32];
@@ -188,7 +252,7 @@ bool DataPath::VerifyMac1(const uint8_t* message, size_t length) {
   return CRYPTO_memcmp(mac, message + offset, kMacSize) == 0;
 }
 
-bool DataPath::PrepareData(Datagram& datagram, uint64_t now, PeerTable::IndexEntry& entry,
+bool DataPlane::PrepareData(Datagram& datagram, uint64_t now, PeerTable::IndexEntry& entry,
                            AeadPacket& open) {
   uint8_t* p = datagram.data;
   if (!peers_.FindByIndex(Load32(p + 4), &entry)) {
@@ -210,8 +274,8 @@ bool DataPath::PrepareData(Datagram& datagram, uint64_t now, PeerTable::IndexEnt
   return true;
 }
 
-void DataPath::AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entry, bool opened,
-                          uint64_t now, std::vector<DataPathEvent>& events) {
+void DataPlane::AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entry, bool opened,
+                          uint64_t now, std::vector<DataPlaneEvent>& events) {
   size_t length = datagram.length;
   uint8_t* payload = datagram.data + kDataHeaderSize;
   Keypair& keypair = *entry.keypair;
@@ -257,13 +321,14 @@ void DataPath::AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entry
     }
   }
   if (roamed) {
-    DataPathEvent e(DataPathEvent::Type::kEndpointChanged);
+    UpdateSteering();
+    DataPlaneEvent e(DataPlaneEvent::Type::kEndpointChanged);
     e.peer = peer.id;
     e.endpoint = datagram.peer;
     events.push_back(std::move(e));
   }
   if (confirming && peers_.ReceivedWith(peer, &keypair)) {
-    DataPathEvent e(DataPathEvent::Type::kKeypairConfirmed);
+    DataPlaneEvent e(DataPlaneEvent::Type::kKeypairConfirmed);
     e.peer = peer.id;
     e.localIndex = keypair.localIndex;
     events.push_back(std::move(e));
@@ -277,8 +342,8 @@ void DataPath::AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entry
   ConsumeData(peer, payload, plainLength, now, events);
 }
 
-void DataPath::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
-                           std::vector<DataPathEvent>& events) {
+void DataPlane::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
+                           std::vector<DataPlaneEvent>& events) {
   IpHeaderView header;
   if (!ParseIpHeader(payload, plainLength, &header)) {
     counters_.Add(Counter::kDroppedBadInnerHeader);
@@ -311,9 +376,9 @@ void DataPath::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uin
   peer.lastDataReceivedNs.store(now, std::memory_order_relaxed);
 }
 
-DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& header,
+DataPlane::SourceResult DataPlane::CheckSource(Peer& peer, const IpHeaderView& header,
                                              const uint8_t* out, size_t outLength,
-                                             std::vector<DataPathEvent>& events) {
+                                             std::vector<DataPlaneEvent>& events) {
   SourceCheck mode = sourceCheck_.load(std::memory_order_relaxed);
   AddressKey source(header.family, header.source);
   // Route mode learns the link-local addresses peers speak from (routing daemons' next hops):
@@ -355,7 +420,7 @@ DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& hea
   switch (verdicts_.Pend(source, destination, peer.id, out, outLength)) {
     case SourceVerdicts::PendResult::kAsk: {
       counters_.Add(Counter::kSourceLookups);
-      DataPathEvent e(DataPathEvent::Type::kResolveSource);
+      DataPlaneEvent e(DataPlaneEvent::Type::kResolveSource);
       e.peer = peer.id;
       e.address = source;
       e.destination = destination;
@@ -372,24 +437,24 @@ DataPath::SourceResult DataPath::CheckSource(Peer& peer, const IpHeaderView& hea
   return SourceResult::kHeld;
 }
 
-void DataPath::Learn(const AddressKey& address, PeerId peer, std::vector<DataPathEvent>& events) {
+void DataPlane::Learn(const AddressKey& address, PeerId peer, std::vector<DataPlaneEvent>& events) {
   LearntAddresses::LearnResult result = learnt_.Learn(address, peer);
   if (result != LearntAddresses::LearnResult::kNew &&
       result != LearntAddresses::LearnResult::kMoved) {
     return;
   }
-  DataPathEvent e(DataPathEvent::Type::kAddressLearnt);
+  DataPlaneEvent e(DataPlaneEvent::Type::kAddressLearnt);
   e.peer = peer;
   e.address = address;
   events.push_back(std::move(e));
 }
 
-void DataPath::DropForSource(Peer& peer, uint64_t packets) {
+void DataPlane::DropForSource(Peer& peer, uint64_t packets) {
   counters_.Add(Counter::kDroppedSourceCheck, packets);
   peer.sourceCheckDrops.fetch_add(packets, std::memory_order_relaxed);
 }
 
-void DataPath::SettleSources(const std::vector<SourceVerdict>& verdicts) {
+void DataPlane::SettleSources(const std::vector<SourceVerdict>& verdicts) {
   uint64_t now = MonotonicNs();
   for (const SourceVerdict& v : verdicts) {
     std::vector<std::vector<uint8_t>> held =

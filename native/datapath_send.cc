@@ -34,7 +34,7 @@ void Drain(int eventFd) {
 
 }  // namespace
 
-bool DataPath::SendHandshake(PeerId id, const uint8_t* message, size_t length) {
+bool DataPlane::SendHandshake(PeerId id, const uint8_t* message, size_t length) {
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return false;
   Endpoint endpoint;
@@ -54,25 +54,25 @@ bool DataPath::SendHandshake(PeerId id, const uint8_t* message, size_t length) {
   return true;
 }
 
-void DataPath::ForgetLocal(Peer& peer, const Endpoint& sentTo) {
+void DataPlane::ForgetLocal(Peer& peer, const Endpoint& sentTo) {
   std::lock_guard lock(peer.mu);
   if (peer.endpoint == sentTo) peer.endpoint.hasLocal = false;
 }
 
-bool DataPath::SendTo(const Endpoint& endpoint, const uint8_t* message, size_t length) {
+bool DataPlane::SendTo(const Endpoint& endpoint, const uint8_t* message, size_t length) {
   Datagram datagram{const_cast<uint8_t*>(message), length, length, endpoint};
   std::shared_lock lock(socketsMu_);
   // The control plane's thread never blocks on a full socket buffer.
   return sockets_.Send(&datagram, 1, MSG_DONTWAIT) == 1;
 }
 
-bool DataPath::SendKeepalive(PeerId id) {
+bool DataPlane::SendKeepalive(PeerId id) {
   if (!peers_.Find(id)) return false;
   QueueTxWork(id, TxWork::kKeepalive);
   return true;
 }
 
-bool DataPath::DropStaged(PeerId id) {
+bool DataPlane::DropStaged(PeerId id) {
   std::shared_ptr<Peer> peer = peers_.Find(id);
   if (!peer) return false;
   std::lock_guard lock(peer->mu);
@@ -81,18 +81,18 @@ bool DataPath::DropStaged(PeerId id) {
   return true;
 }
 
-void DataPath::RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPathEvent>& events) {
+void DataPlane::RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPlaneEvent>& events) {
   uint64_t last = peer.lastNeedHandshakeNs.load(std::memory_order_relaxed);
   if (last != 0 && Elapsed(now, last) < kNeedHandshakeInterval) return;
   if (!peer.lastNeedHandshakeNs.compare_exchange_strong(last, now)) return;
-  DataPathEvent e(DataPathEvent::Type::kNeedHandshake);
+  DataPlaneEvent e(DataPlaneEvent::Type::kNeedHandshake);
   e.peer = peer.id;
   events.push_back(std::move(e));
 }
 
 // ---- transmit thread ----
 
-void DataPath::QueueTxWork(PeerId id, TxWork work) {
+void DataPlane::QueueTxWork(PeerId id, TxWork work) {
   {
     std::lock_guard lock(txWorkMu_);
     txWork_.emplace_back(id, work);
@@ -100,10 +100,10 @@ void DataPath::QueueTxWork(PeerId id, TxWork work) {
   Wake(txWakeFd_);
 }
 
-void DataPath::TransmitLoop() {
+void DataPlane::TransmitLoop() {
   pthread_setname_np(pthread_self(), "viaguard-tx");
   auto tx = std::make_unique<TxContext>();
-  std::vector<DataPathEvent> events;
+  std::vector<DataPlaneEvent> events;
   bool deviceOpen = true;
   for (;;) {
     epoll_event ready[4];
@@ -140,7 +140,7 @@ void DataPath::TransmitLoop() {
   }
 }
 
-bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& events) {
+bool DataPlane::TransmitFromDevice(TxContext& tx, std::vector<DataPlaneEvent>& events) {
   // A frame is read 14 bytes early so that its IP packet lands where Transmit wants it.
   const size_t link = ethernet_ ? kEthernetHeaderSize : 0;
   PacketSlot packets[kBatch];
@@ -198,7 +198,7 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
   }
   FlushTx(tx);
   if (result == IpDevice::ReadResult::kClosed) {
-    DataPathEvent e(DataPathEvent::Type::kClosed);
+    DataPlaneEvent e(DataPlaneEvent::Type::kClosed);
     e.reason = reason;
     events.push_back(std::move(e));
     return false;
@@ -206,7 +206,7 @@ bool DataPath::TransmitFromDevice(TxContext& tx, std::vector<DataPathEvent>& eve
   return true;
 }
 
-void DataPath::RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events) {
+void DataPlane::RunTxWork(TxContext& tx, std::vector<DataPlaneEvent>& events) {
   std::vector<std::pair<PeerId, TxWork>> work;
   {
     std::lock_guard lock(txWorkMu_);
@@ -237,7 +237,7 @@ void DataPath::RunTxWork(TxContext& tx, std::vector<DataPathEvent>& events) {
   FlushTx(tx);
 }
 
-void DataPath::Stage(Peer& peer, const uint8_t* packet, size_t length) {
+void DataPlane::Stage(Peer& peer, const uint8_t* packet, size_t length) {
   // Called with peer.mu held. Drop-oldest bound as the kernel's staged_packet_queue.
   if (peer.staged.size() >= kMaxStagedPackets) {
     peer.staged.pop_front();
@@ -247,8 +247,8 @@ void DataPath::Stage(Peer& peer, const uint8_t* packet, size_t length) {
   peer.stagedCount.store(peer.staged.size(), std::memory_order_relaxed);
 }
 
-bool DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
-                        size_t length, uint64_t now, std::vector<DataPathEvent>& events) {
+bool DataPlane::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
+                        size_t length, uint64_t now, std::vector<DataPlaneEvent>& events) {
   uint8_t* payload = message + kDataHeaderSize;
   KeypairPtr keypair;
   Endpoint endpoint;
@@ -300,7 +300,7 @@ bool DataPath::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_
   return true;
 }
 
-void DataPath::SealTx(void* context, size_t begin, size_t end) {
+void DataPlane::SealTx(void* context, size_t begin, size_t end) {
   TxContext& tx = *static_cast<TxContext*>(context);
   // Runs of one keypair go through the AEAD together.
   for (size_t i = begin; i < end;) {
@@ -311,9 +311,9 @@ void DataPath::SealTx(void* context, size_t begin, size_t end) {
   }
 }
 
-void DataPath::FlushTx(TxContext& tx) {
+void DataPlane::FlushTx(TxContext& tx) {
   if (tx.size == 0) return;
-  crypto_->Run(tx.size, &DataPath::SealTx, &tx);
+  crypto_->Run(tx.size, &DataPlane::SealTx, &tx);
   {
     std::shared_lock lock(socketsMu_);
     sockets_.Send(tx.datagrams, tx.size, 0);

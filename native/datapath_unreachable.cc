@@ -5,7 +5,7 @@
 
 namespace viaguard {
 
-void DataPath::AnswerUnreachable(const uint8_t* packet, size_t length, uint64_t now) {
+void DataPlane::AnswerUnreachable(const uint8_t* packet, size_t length, uint64_t now) {
   uint8_t answer[kMaxUnreachableFrame];
   size_t size = ethernet_ ? BuildUnreachableFrame(packet - kEthernetHeaderSize, length, answer)
                           : BuildUnreachable(packet, length, answer);

@@ -30,9 +30,6 @@ struct Peer {
   std::atomic<uint64_t> lastDataReceivedNs{0};
   std::atomic<uint64_t> lastAuthSentNs{0};
   std::atomic<uint64_t> lastAuthReceivedNs{0};
-  // When data was first sent after the last authenticated receive: the kernel's
-  // new_handshake timer fires KEEPALIVE_TIMEOUT + REKEY_TIMEOUT after it.
-  std::atomic<uint64_t> firstDataSinceReceiveNs{0};
 
   std::atomic<uint64_t> rxBytes{0};
   std::atomic<uint64_t> txBytes{0};
@@ -42,14 +39,10 @@ struct Peer {
 
   void NoteAuthenticatedSent(uint64_t nowNs, bool data) {
     lastAuthSentNs.store(nowNs, std::memory_order_relaxed);
-    if (!data) return;
-    lastDataSentNs.store(nowNs, std::memory_order_relaxed);
-    uint64_t none = 0;
-    firstDataSinceReceiveNs.compare_exchange_strong(none, nowNs, std::memory_order_relaxed);
+    if (data) lastDataSentNs.store(nowNs, std::memory_order_relaxed);
   }
   void NoteAuthenticatedReceived(uint64_t nowNs) {
     lastAuthReceivedNs.store(nowNs, std::memory_order_relaxed);
-    firstDataSinceReceiveNs.store(0, std::memory_order_relaxed);
   }
 };
 

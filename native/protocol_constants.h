@@ -17,6 +17,10 @@ constexpr uint64_t kKeepaliveTimeout = 10 * kNsPerSecond;
 constexpr size_t kMaxStagedPackets = 128;
 // Handshake messages waiting for the control plane (kernel: MAX_QUEUED_INCOMING_HANDSHAKES).
 constexpr size_t kMaxQueuedHandshakes = 4096;
+// From this many queued handshakes the device is "under load" (wireguard-go's threshold), and
+// stays so for kUnderLoadAfterTime after: handshakes are then rate-limited per source.
+constexpr size_t kHandshakeUnderLoadQueueLength = 128;
+constexpr uint64_t kUnderLoadAfterTime = kNsPerSecond;
 
 // Message types and sizes on the wire (whitepaper §5.4).
 constexpr uint8_t kMessageHandshakeInitiation = 1;

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "protocol_constants.h"
+
 namespace viaguard {
 
 class ReplayWindow {
@@ -11,12 +13,10 @@ class ReplayWindow {
   static constexpr uint64_t kWindowSize = (kWords - 1) * 64;  // 8128
 
   // Accepts counter (and remembers it) when it is below limit, not older than the window and
-  // not seen before. Call only for authenticated packets. limit defaults to REJECT_AFTER_MESSAGES.
+  // not seen before. Call only for authenticated packets. limit defaults to kRejectAfterMessages.
   bool Accept(uint64_t counter, uint64_t limit = kRejectAfterMessages);
 
   void Reset();
-
-  static constexpr uint64_t kRejectAfterMessages = UINT64_MAX - (1ULL << 13);  // 2^64 - 2^13 - 1
 
  private:
   uint64_t greatest_ = 0;

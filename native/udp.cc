@@ -1,5 +1,7 @@
 #include "udp.h"
 
+#include <linux/filter.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
@@ -8,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+
+#include "socket_filters.h"
 
 namespace viaguard {
 namespace {
@@ -42,9 +46,14 @@ bool ForbidFragments(int fd, int family) {
   return setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &discover, sizeof discover) == 0;
 }
 
+bool Attach(int fd, int option, std::vector<sock_filter> program) {
+  sock_fprog prog{static_cast<unsigned short>(program.size()), program.data()};
+  return setsockopt(fd, SOL_SOCKET, option, &prog, sizeof prog) == 0;
+}
+
 // Opens one socket bound to the wildcard address of family on *port (0 picks one and writes
-// it back). Returns the fd, or -errno.
-int Listen(int family, uint16_t* port, uint32_t fwmark) {
+// it back), in a SO_REUSEPORT group when shared. Returns the fd, or -errno.
+int Listen(int family, uint16_t* port, uint32_t fwmark, bool shared) {
   int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   int one = 1;
@@ -74,6 +83,7 @@ int Listen(int family, uint16_t* port, uint32_t fwmark) {
   }
   if (fwmark != 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof fwmark) < 0) goto fail;
   if (!ForbidFragments(fd, family)) goto fail;
+  if (shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) goto fail;
   // Let the kernel hand over runs of datagrams of one flow at once; optional (Linux >= 5.0).
   setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one);
   SetBuffers(fd);
@@ -85,6 +95,47 @@ fail:
   int err = errno;
   close(fd);
   return -err;
+}
+
+struct FamilySockets {
+  int known = -1;
+  int stranger = -1;  // -1: known receives everything
+};
+
+// Binds family's sockets on *port (0 picks one). The group is formed only on a port that a
+// plain socket could take a moment before, so that SO_REUSEPORT never lets us join another
+// process's sockets (nor lets a later plain bind, as wireguard-go's, share ours). Returns
+// -errno in known on failure.
+FamilySockets ListenFamily(int family, uint16_t* port, uint32_t fwmark) {
+  FamilySockets out;
+  int probe = Listen(family, port, fwmark, false);
+  if (probe < 0) {
+    out.known = probe;
+    return out;
+  }
+  close(probe);
+  uint16_t bound = *port;
+  out.known = Listen(family, &bound, fwmark, true);
+  if (out.known < 0) return out;
+  out.stranger = Listen(family, &bound, fwmark, true);
+  // The steering program starts with no known endpoint; without it both would share by hash.
+  if (out.stranger >= 0 &&
+      !Attach(out.known, SO_ATTACH_REUSEPORT_CBPF, SteeringProgram(family, {}))) {
+    close(out.stranger);
+    out.stranger = -1;
+  }
+  for (int fd : {out.known, out.stranger}) {
+    if (fd >= 0) Attach(fd, SO_ATTACH_FILTER, WireGuardMessageFilter());  // best effort
+  }
+  return out;
+}
+
+uint64_t SocketDrops(int fd) {
+  if (fd < 0) return 0;
+  uint32_t info[SK_MEMINFO_VARS] = {};
+  socklen_t length = sizeof info;
+  if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &length) < 0) return 0;
+  return info[SK_MEMINFO_DROPS];
 }
 
 // Packet info plus UDP_SEGMENT (u16, send) or UDP_GRO (int, receive).
@@ -177,43 +228,60 @@ uint16_t UdpSockets::Bind(uint16_t requested) {
   // port, and if IPv6 cannot have that one, try again (at most 100 times).
   for (int tries = 0;; ++tries) {
     uint16_t port = requested;
-    int fd4 = Listen(AF_INET, &port, fwmark_);
-    if (fd4 < 0 && fd4 != -EAFNOSUPPORT) {
-      throw std::system_error(-fd4, std::generic_category(),
+    FamilySockets v4 = ListenFamily(AF_INET, &port, fwmark_);
+    if (v4.known < 0 && v4.known != -EAFNOSUPPORT) {
+      throw std::system_error(-v4.known, std::generic_category(),
                               "bind UDP IPv4 port " + std::to_string(requested));
     }
-    int fd6 = Listen(AF_INET6, &port, fwmark_);
-    if (fd6 == -EADDRINUSE && requested == 0 && tries < 100) {
-      if (fd4 >= 0) close(fd4);
+    FamilySockets v6 = ListenFamily(AF_INET6, &port, fwmark_);
+    auto closeV4 = [&v4]() {
+      for (int fd : {v4.known, v4.stranger}) {
+        if (fd >= 0) close(fd);
+      }
+    };
+    if (v6.known == -EADDRINUSE && requested == 0 && tries < 100) {
+      closeV4();
       continue;
     }
-    if (fd6 < 0 && fd6 != -EAFNOSUPPORT) {
-      if (fd4 >= 0) close(fd4);
-      throw std::system_error(-fd6, std::generic_category(),
+    if (v6.known < 0 && v6.known != -EAFNOSUPPORT) {
+      closeV4();
+      throw std::system_error(-v6.known, std::generic_category(),
                               "bind UDP IPv6 port " + std::to_string(port));
     }
-    if (fd4 < 0 && fd6 < 0) {
+    if (v4.known < 0 && v6.known < 0) {
       throw std::system_error(EAFNOSUPPORT, std::generic_category(), "no IPv4 nor IPv6 UDP");
     }
     Close();
-    fd4_ = fd4 < 0 ? -1 : fd4;
-    fd6_ = fd6 < 0 ? -1 : fd6;
+    fd4_ = v4.known < 0 ? -1 : v4.known;
+    fd6_ = v6.known < 0 ? -1 : v6.known;
+    stranger4_ = v4.stranger;
+    stranger6_ = v6.stranger;
     port_ = port;
     return port;
   }
 }
 
 void UdpSockets::Close() {
-  if (fd4_ >= 0) close(fd4_);
-  if (fd6_ >= 0) close(fd6_);
-  fd4_ = fd6_ = -1;
+  for (int fd : {fd4_, fd6_, stranger4_, stranger6_}) {
+    if (fd >= 0) close(fd);
+  }
+  fd4_ = fd6_ = stranger4_ = stranger6_ = -1;
   port_ = 0;
 }
 
 void UdpSockets::SetFwmark(uint32_t mark) {
-  ApplyFwmark(fd4_, mark);
-  ApplyFwmark(fd6_, mark);
+  for (int fd : {fd4_, fd6_, stranger4_, stranger6_}) ApplyFwmark(fd, mark);
   fwmark_ = mark;
+}
+
+void UdpSockets::SetKnownEndpoints(const std::vector<Endpoint>& endpoints) const {
+  // Replacing a group's program is atomic for the kernel: no datagram goes unsteered.
+  if (stranger4_ >= 0) Attach(fd4_, SO_ATTACH_REUSEPORT_CBPF, SteeringProgram(AF_INET, endpoints));
+  if (stranger6_ >= 0) Attach(fd6_, SO_ATTACH_REUSEPORT_CBPF, SteeringProgram(AF_INET6, endpoints));
+}
+
+uint64_t UdpSockets::KernelDrops() const {
+  return SocketDrops(fd4_) + SocketDrops(fd6_) + SocketDrops(stranger4_) + SocketDrops(stranger6_);
 }
 
 size_t UdpSockets::Send(Datagram* datagrams, size_t count, int flags) const {

@@ -1,13 +1,18 @@
-// The device's UDP sockets: one IPv4 and one IPv6 (IPV6_V6ONLY) socket on the same port, as
-// wireguard-go's conn.StdNetBind opens them. Sending and receiving move batches of datagrams
-// with sendmmsg/recvmmsg. The kernel never fragments what they send (don't-fragment, as
-// IP_PMTUDISC_DO / IPV6_DONTFRAG): a datagram beyond the path MTU is refused with EMSGSIZE, so
-// a tunnel whose own packets are routed back into it dies out instead of looping on fragments.
+// The device's UDP sockets: IPv4 and IPv6 (IPV6_V6ONLY) on the same port, as wireguard-go's
+// conn.StdNetBind opens them. Sending and receiving move batches of datagrams with
+// sendmmsg/recvmmsg. Each family has two receiving sockets in one SO_REUSEPORT group: a BPF
+// program steers the known endpoints' datagrams (SetKnownEndpoints) to the first and strangers'
+// to the second, and a socket filter drops what cannot be a WireGuard message in the kernel
+// (socket_filters.h). Where the kernel refuses either, one socket per family does it all.
+// The kernel never fragments what they send (don't-fragment, as IP_PMTUDISC_DO /
+// IPV6_DONTFRAG): a datagram beyond the path MTU is refused with EMSGSIZE, so a tunnel whose own
+// packets are routed back into it dies out instead of looping on fragments.
 // Not synchronised: the data plane serialises Bind/Close against I/O.
 #pragma once
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "endpoint.h"
 
@@ -48,6 +53,14 @@ class UdpSockets {
 
   int Fd4() const { return fd4_; }
   int Fd6() const { return fd6_; }
+  // The strangers' sockets; -1 when the family has one socket only.
+  int StrangerFd4() const { return stranger4_; }
+  int StrangerFd6() const { return stranger6_; }
+  // Datagrams from these endpoints go to Fd4/Fd6, all others to the strangers' sockets.
+  void SetKnownEndpoints(const std::vector<Endpoint>& endpoints) const;
+  // Datagrams the kernel dropped at our sockets since they were bound: not WireGuard messages
+  // (the filter), or no room in a receive buffer.
+  uint64_t KernelDrops() const;
   uint16_t Port() const { return port_; }
   bool IsOpen() const { return fd4_ >= 0 || fd6_ >= 0; }
 
@@ -66,6 +79,8 @@ class UdpSockets {
   mutable std::atomic<bool> gso_{true};
   int fd4_ = -1;
   int fd6_ = -1;
+  int stranger4_ = -1;
+  int stranger6_ = -1;
   uint16_t port_ = 0;
   uint32_t fwmark_ = 0;
 };

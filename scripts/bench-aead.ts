@@ -7,7 +7,7 @@
 // still. Prints readable lines, then one JSON line of figures.
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { AeadKey, aeadPaths, TAG_SIZE, type AeadPath } from '../src/aead.js';
+import { AeadKey, aeadPaths, TAG_SIZE, type AeadPath } from '../src/native/aead.js';
 
 const SIZES = [64, 512, 1420, 9000];
 const BATCH = 256; // packets per sealMany/openMany call

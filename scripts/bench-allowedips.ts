@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { PrefixBatch } from '../src/prefix-batch.js';
+import type { PrefixBatch } from '../src/native/prefix-batch.js';
 import { buildInternetTable } from '../src/testing/internet-table.js';
 import { prng } from '../src/testing/prng.js';
 import { createTunnelPair, daemonPid, residentBytes, viaguardd, wireguardGo, type TunnelPair } from '../src/testing/tunnel-pair.js';

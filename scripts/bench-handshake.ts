@@ -7,8 +7,11 @@
 // one JSON line of figures.
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { createJsCrypto, createNativeCrypto, systemRandom, type Crypto } from '../src/protocol/crypto.js';
-import { ProtocolDevice } from '../src/protocol/device.js';
+import { createJsCrypto } from '../src/crypto/js-crypto.js';
+import { createNativeCrypto } from '../src/crypto/native-crypto.js';
+import { systemRandom } from '../src/crypto/system-random.js';
+import type { Crypto } from '../src/protocol/crypto.js';
+import { ProtocolCore } from '../src/protocol/core.js';
 import type { Endpoint } from '../src/protocol/endpoint.js';
 import type { ProtocolAction } from '../src/protocol/peer.js';
 
@@ -30,8 +33,8 @@ function sends(actions: ProtocolAction[]): Uint8Array[] {
   return actions.flatMap((a) => (a.type === 'send' ? [a.packet] : []));
 }
 
-function makeDevice(crypto: Crypto): ProtocolDevice {
-  const d = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
+function makeDevice(crypto: Crypto): ProtocolCore {
+  const d = new ProtocolCore({ crypto, random: systemRandom, wallClock: Date.now });
   d.setPrivateKey(systemRandom.bytes(32));
   return d;
 }
@@ -43,7 +46,7 @@ function perSecond(count: number, since: number): number {
 async function measure(crypto: Crypto): Promise<Figures> {
   const responder = makeDevice(crypto);
   const responderKey = responder.publicKey as Uint8Array;
-  const initiators: ProtocolDevice[] = [];
+  const initiators: ProtocolCore[] = [];
   for (let i = 0; i < PEERS; i++) {
     const d = makeDevice(crypto);
     d.addPeer(1, { publicKey: responderKey, endpoint: endpointOf(0) }, 0);
@@ -64,7 +67,7 @@ async function measure(crypto: Crypto): Promise<Figures> {
 
     // Responder: consume each initiation and create the response.
     t0 = performance.now();
-    const responses = initiations.map((packet, i) => sends(responder.receive(packet, endpointOf(i), now + 1))[0]);
+    const responses = initiations.map((packet, i) => sends(responder.receive(packet, endpointOf(i), now + 1).actions)[0]);
     best.responderHandshakesPerSec = Math.max(best.responderHandshakesPerSec, perSecond(PEERS, t0));
     const acceptedNow = responder.stats.initiationsAccepted - accepted;
     if (acceptedNow !== PEERS) throw new Error(`round ${round + 1}: responder accepted ${acceptedNow} of ${PEERS}`);

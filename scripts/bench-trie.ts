@@ -2,7 +2,7 @@
 // 4 peers, seeded so every run builds the same table), then bulk inserts, lookups, removes,
 // memory per prefix. Human-readable lines, then one JSON line of figures.
 import { performance } from 'node:perf_hooks';
-import { AllowedIps, PrefixBatch } from '../src/allowedips.js';
+import { AllowedIps, PrefixBatch } from '../src/native/allowedips.js';
 import { buildInternetTable, randomIpv4, randomIpv6 } from '../src/testing/internet-table.js';
 import { prng } from '../src/testing/prng.js';
 

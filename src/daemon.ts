@@ -4,7 +4,7 @@
 // another network namespace (the netns trick): it keeps serving, its UDP sockets stay here, and
 // the netlink work about the interface follows it there.
 import type { PeerSelection } from './config/wg-config.js';
-import { LocalDevice } from './device/device.js';
+import { DeviceEngine } from './device/engine.js';
 import { logDrops } from './device/drop-log.js';
 import { watchLink, type LinkWatch } from './device/link-watch.js';
 import { watchRoutes, type RouteWatch } from './device/route-watch.js';
@@ -32,7 +32,7 @@ export interface DaemonOptions {
 }
 
 export interface RunningDaemon {
-  device: LocalDevice;
+  device: DeviceEngine;
   /** Resolves with the reason once the daemon has shut down and removed its socket. */
   stopped: Promise<string>;
   stop(reason: string): void;
@@ -45,7 +45,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   if (options.uapiFd === undefined && (await uapiSocketInUse(ifname, options.socketDir))) {
     throw new Error(`interface ${ifname} is already served by a running daemon`);
   }
-  const device = await LocalDevice.open({
+  const device = await DeviceEngine.open({
     ifname: options.tunFd === undefined ? ifname : undefined,
     tunFd: options.tunFd,
     peerSelection: options.peerSelection,

@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   viaguard::binding::InitHandshakeCrypto(env, exports);
   viaguard::binding::InitOffload(env, exports);
   viaguard::binding::InitIcmpError(env, exports);
+  viaguard::binding::InitProtocolConstants(env, exports);
   return exports;
 }
 

@@ -1,6 +1,7 @@
 // N-API surface of the data plane: monotonicMs(), createTun(name), peerMac(publicKey) and class
-// DataPlane over viaguard::DataPath. Every argument is checked here again (the TS wrapper checks first), and
-// events reach JavaScript in batches through one ThreadSafeFunction.
+// DataPlane over viaguard::DataPlane, one name on both sides. Every argument is checked here
+// again (the TS wrapper checks first), and events reach JavaScript in batches through one
+// ThreadSafeFunction.
 #include <openssl/crypto.h>
 
 #include <cmath>
@@ -101,7 +102,7 @@ AddressKey AddressArg(Napi::Env env, const Napi::Value& value, const char* name)
   return key;
 }
 
-Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
+Napi::Object EventObject(Napi::Env env, const DataPlaneEvent& e) {
   Napi::Object o = Napi::Object::New(env);
   auto setEndpoint = [&]() {
     o.Set("address", e.endpoint.AddressText());
@@ -109,37 +110,38 @@ Napi::Object EventObject(Napi::Env env, const DataPathEvent& e) {
     if (e.endpoint.hasLocal) o.Set("localAddress", e.endpoint.LocalText());
   };
   switch (e.type) {
-    case DataPathEvent::Type::kHandshake:
+    case DataPlaneEvent::Type::kHandshake:
       o.Set("type", "handshake");
       o.Set("message", Napi::Buffer<uint8_t>::Copy(env, e.message.data(), e.message.size()));
       setEndpoint();
+      if (e.underLoad) o.Set("underLoad", true);
       break;
-    case DataPathEvent::Type::kNeedHandshake:
+    case DataPlaneEvent::Type::kNeedHandshake:
       o.Set("type", "needHandshake");
       o.Set("peer", e.peer);
       break;
-    case DataPathEvent::Type::kKeypairConfirmed:
+    case DataPlaneEvent::Type::kKeypairConfirmed:
       o.Set("type", "keypairConfirmed");
       o.Set("peer", e.peer);
       o.Set("localIndex", e.localIndex);
       break;
-    case DataPathEvent::Type::kEndpointChanged:
+    case DataPlaneEvent::Type::kEndpointChanged:
       o.Set("type", "endpointChanged");
       o.Set("peer", e.peer);
       setEndpoint();
       break;
-    case DataPathEvent::Type::kClosed:
+    case DataPlaneEvent::Type::kClosed:
       o.Set("type", "closed");
       o.Set("reason", e.reason);
       break;
-    case DataPathEvent::Type::kResolveSource:
+    case DataPlaneEvent::Type::kResolveSource:
       o.Set("type", "resolveSource");
       o.Set("peer", e.peer);
       o.Set("address", e.address.Text());
       o.Set("destination", e.destination.Text());
       o.Set("generation", static_cast<double>(e.generation));
       break;
-    case DataPathEvent::Type::kAddressLearnt:
+    case DataPlaneEvent::Type::kAddressLearnt:
       o.Set("type", "addressLearnt");
       o.Set("peer", e.peer);
       o.Set("address", e.address.Text());
@@ -203,14 +205,15 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceMethod<&DataPlaneWrap::RemovePeer>("removePeer"),
             InstanceMethod<&DataPlaneWrap::SetEndpoint>("setEndpoint"),
             InstanceMethod<&DataPlaneWrap::ClearEndpoint>("clearEndpoint"),
+            InstanceMethod<&DataPlaneWrap::ClearEndpointSource>("clearEndpointSource"),
             InstanceMethod<&DataPlaneWrap::InstallKeypair>("installKeypair"),
             InstanceMethod<&DataPlaneWrap::RemoveKeypair>("removeKeypair"),
             InstanceMethod<&DataPlaneWrap::ClearKeypairs>("clearKeypairs"),
+            InstanceMethod<&DataPlaneWrap::HasKeypairIndex>("hasKeypairIndex"),
             InstanceMethod<&DataPlaneWrap::Keypairs>("keypairs"),
             InstanceMethod<&DataPlaneWrap::SendHandshake>("sendHandshake"),
             InstanceMethod<&DataPlaneWrap::SendTo>("sendTo"),
             InstanceMethod<&DataPlaneWrap::SendKeepalive>("sendKeepalive"),
-            InstanceMethod<&DataPlaneWrap::ResetNewHandshakeTimer>("resetNewHandshakeTimer"),
             InstanceMethod<&DataPlaneWrap::DropStaged>("dropStaged"),
             InstanceMethod<&DataPlaneWrap::PeerStats>("peerStats"),
             InstanceMethod<&DataPlaneWrap::Counters>("counters"),
@@ -284,13 +287,13 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     }
 
     tsfn_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "viaguard-dataplane", 0, 1);
-    auto self = std::make_shared<std::weak_ptr<DataPath>>();
+    auto self = std::make_shared<std::weak_ptr<DataPlane>>();
     Napi::ThreadSafeFunction tsfn = tsfn_;
     auto notify = [tsfn, self]() mutable {
       tsfn.NonBlockingCall([self](Napi::Env callEnv, Napi::Function onEvents) {
-        std::shared_ptr<DataPath> dataPath = self->lock();
-        if (!dataPath) return;
-        std::vector<DataPathEvent> events = dataPath->TakeEvents();
+        std::shared_ptr<DataPlane> dataPlane = self->lock();
+        if (!dataPlane) return;
+        std::vector<DataPlaneEvent> events = dataPlane->TakeEvents();
         if (events.empty()) return;
         Napi::Array array = Napi::Array::New(callEnv, events.size());
         for (size_t i = 0; i < events.size(); ++i) array.Set(i, EventObject(callEnv, events[i]));
@@ -302,7 +305,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       });
     };
     try {
-      dataPath_ = std::make_shared<DataPath>(std::move(device), static_cast<int>(mtu),
+      dataPath_ = std::make_shared<DataPlane>(std::move(device), static_cast<int>(mtu),
                                              std::move(allowedIps), notify, threads);
     } catch (const std::system_error& e) {
       tsfn_.Release();
@@ -329,7 +332,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     tsfn_.Release();
   }
 
-  DataPath& Open(const Napi::CallbackInfo& info) {
+  DataPlane& Open(const Napi::CallbackInfo& info) {
     if (dataPath_->IsClosed()) throw Napi::Error::New(info.Env(), "the data plane is closed");
     return *dataPath_;
   }
@@ -401,14 +404,14 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 
   // hardwareAddress() -> the TAP's MAC as read from the kernel now (null on a TUN device)
   Napi::Value HardwareAddress(const Napi::CallbackInfo& info) {
-    DataPath& dataPath = Open(info);
-    if (!dataPath.Ethernet()) return info.Env().Null();
+    DataPlane& dataPlane = Open(info);
+    if (!dataPlane.Ethernet()) return info.Env().Null();
     try {
-      dataPath.RefreshDeviceMac();
+      dataPlane.RefreshDeviceMac();
     } catch (const std::system_error& e) {
       throw SystemError(info.Env(), e);
     }
-    return MacBytes(info.Env(), dataPath.DeviceMac());
+    return MacBytes(info.Env(), dataPlane.DeviceMac());
   }
 
   // deviceNamespace() -> { fd, name }: an fd (the caller's to close) of the network namespace
@@ -447,9 +450,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
   // learntAddresses(peer) -> the link-local addresses its packets taught us
   Napi::Value LearntAddresses(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
-    DataPath& dataPath = Open(info);
-    if (!dataPath.HasPeer(id)) UnknownPeer(info, id);
-    std::vector<AddressKey> addresses = dataPath.LearntAddressesOf(id);
+    DataPlane& dataPlane = Open(info);
+    if (!dataPlane.HasPeer(id)) UnknownPeer(info, id);
+    std::vector<AddressKey> addresses = dataPlane.LearntAddressesOf(id);
     Napi::Array out = Napi::Array::New(info.Env(), addresses.size());
     for (size_t i = 0; i < addresses.size(); ++i) out.Set(i, addresses[i].Text());
     return out;
@@ -546,6 +549,11 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     if (!Open(info).SetEndpoint(id, Endpoint{})) UnknownPeer(info, id);
   }
 
+  void ClearEndpointSource(const Napi::CallbackInfo& info) {
+    PeerId id = PeerArg(info, 0);
+    if (!Open(info).ClearEndpointSource(id)) UnknownPeer(info, id);
+  }
+
   // installKeypair(peer, localIndex, remoteIndex, sendKey, receiveKey, initiator, birthMs?)
   void InstallKeypair(const Napi::CallbackInfo& info) {
     KeypairParams params{};
@@ -567,9 +575,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     }
     std::memcpy(params.sendKey, sendKey.data, sizeof params.sendKey);
     std::memcpy(params.receiveKey, receiveKey.data, sizeof params.receiveKey);
-    DataPath& dataPath = Open(info);
+    DataPlane& dataPlane = Open(info);
     try {
-      dataPath.InstallKeypair(id, params);
+      dataPlane.InstallKeypair(id, params);
     } catch (const std::invalid_argument& e) {
       OPENSSL_cleanse(&params, sizeof params);
       throw Napi::RangeError::New(info.Env(), e.what());
@@ -587,12 +595,18 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     if (!Open(info).ClearKeypairs(id)) UnknownPeer(info, id);
   }
 
+  // hasKeypairIndex(localIndex) -> whether one of the data plane's keypairs holds it
+  Napi::Value HasKeypairIndex(const Napi::CallbackInfo& info) {
+    uint32_t localIndex = U32Arg(info, 0, "localIndex");
+    return Napi::Boolean::New(info.Env(), Open(info).HasKeypairIndex(localIndex));
+  }
+
   // keypairs(peer) -> { previous, current, next }: local indices or null
   Napi::Value Keypairs(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
-    DataPath& dataPath = Open(info);
-    if (!dataPath.HasPeer(id)) UnknownPeer(info, id);
-    KeypairSlotIndices slots = dataPath.Keypairs(id);
+    DataPlane& dataPlane = Open(info);
+    if (!dataPlane.HasPeer(id)) UnknownPeer(info, id);
+    KeypairSlotIndices slots = dataPlane.Keypairs(id);
     Napi::Env env = info.Env();
     auto value = [env](int64_t index) -> Napi::Value {
       return index < 0 ? env.Null() : Napi::Number::New(env, static_cast<double>(index));
@@ -608,9 +622,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
   Napi::Value SendHandshake(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
     ByteView message = BytesArg(info, 1, "message");
-    DataPath& dataPath = Open(info);
-    if (!dataPath.HasPeer(id)) UnknownPeer(info, id);
-    return Napi::Boolean::New(info.Env(), dataPath.SendHandshake(id, message.data, message.size));
+    DataPlane& dataPlane = Open(info);
+    if (!dataPlane.HasPeer(id)) UnknownPeer(info, id);
+    return Napi::Boolean::New(info.Env(), dataPlane.SendHandshake(id, message.data, message.size));
   }
 
   // sendTo(address, port, message, localAddress?) -> whether the socket took it
@@ -625,11 +639,6 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     if (!Open(info).SendKeepalive(id)) UnknownPeer(info, id);
   }
 
-  void ResetNewHandshakeTimer(const Napi::CallbackInfo& info) {
-    PeerId id = PeerArg(info, 0);
-    if (!Open(info).ResetNewHandshakeTimer(id)) UnknownPeer(info, id);
-  }
-
   void DropStaged(const Napi::CallbackInfo& info) {
     PeerId id = PeerArg(info, 0);
     if (!Open(info).DropStaged(id)) UnknownPeer(info, id);
@@ -637,7 +646,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 
   // peerStats() -> Float64Array of rows of kPeerStatsColumns (see src/native/dataplane.ts)
   Napi::Value PeerStats(const Napi::CallbackInfo& info) {
-    constexpr size_t kColumns = 10;
+    constexpr size_t kColumns = 9;
     std::vector<viaguard::PeerStats> stats = Open(info).Stats();
     Napi::Float64Array out = Napi::Float64Array::New(info.Env(), stats.size() * kColumns);
     double* row = out.Data();
@@ -649,27 +658,26 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       row[4] = NsToMs(s.lastDataReceivedNs);
       row[5] = NsToMs(s.lastAuthSentNs);
       row[6] = NsToMs(s.lastAuthReceivedNs);
-      row[7] = NsToMs(s.firstDataSinceReceiveNs);
-      row[8] = static_cast<double>(s.sourceCheckDrops);
-      row[9] = static_cast<double>(s.staged);
+      row[7] = static_cast<double>(s.sourceCheckDrops);
+      row[8] = static_cast<double>(s.staged);
       row += kColumns;
     }
     return out;
   }
 
   Napi::Value Counters(const Napi::CallbackInfo& info) {
-    DataPath& dataPath = Open(info);
+    DataPlane& dataPlane = Open(info);
     Napi::Object out = Napi::Object::New(info.Env());
     for (size_t i = 0; i < kCounterNames.size(); ++i) {
       out.Set(kCounterNames[i],
-              Napi::Number::New(info.Env(), static_cast<double>(dataPath.Count(static_cast<Counter>(i)))));
+              Napi::Number::New(info.Env(), static_cast<double>(dataPlane.Count(static_cast<Counter>(i)))));
     }
     return out;
   }
 
   void Close(const Napi::CallbackInfo&) { Shutdown(); }
 
-  std::shared_ptr<DataPath> dataPath_;
+  std::shared_ptr<DataPlane> dataPath_;
   Napi::ThreadSafeFunction tsfn_;
 };
 

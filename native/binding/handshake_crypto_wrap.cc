@@ -39,6 +39,7 @@ class X25519KeyWrap : public Napi::ObjectWrap<X25519KeyWrap> {
                        {
                            InstanceMethod<&X25519KeyWrap::PublicKey>("publicKey"),
                            InstanceMethod<&X25519KeyWrap::Dh>("dh"),
+                           InstanceMethod<&X25519KeyWrap::Destroy>("destroy"),
                        });
   }
 
@@ -63,8 +64,16 @@ class X25519KeyWrap : public Napi::ObjectWrap<X25519KeyWrap> {
   Napi::Value Dh(const Napi::CallbackInfo& info) {
     const ByteView peer = SizedArg(info, 0, "publicKey", kKey);
     const ByteView out = SizedArg(info, 1, "out", kKey);
+    if (!key_) throw Napi::Error::New(info.Env(), "this X25519 key was destroyed");
     const bool ok = Guarded(info.Env(), [&] { return key_->Derive(peer.data, out.data); });
     return Napi::Boolean::New(info.Env(), ok);
+  }
+
+  // destroy(): frees the private key now (OpenSSL clears its bytes) instead of at garbage
+  // collection. Idempotent; dh() throws afterwards.
+  Napi::Value Destroy(const Napi::CallbackInfo& info) {
+    key_.reset();
+    return info.Env().Undefined();
   }
 
   std::unique_ptr<X25519Key> key_;

@@ -15,5 +15,6 @@ void InitInterfaceName(Napi::Env env, Napi::Object exports);
 void InitHandshakeCrypto(Napi::Env env, Napi::Object exports);
 void InitOffload(Napi::Env env, Napi::Object exports);
 void InitIcmpError(Napi::Env env, Napi::Object exports);
+void InitProtocolConstants(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding

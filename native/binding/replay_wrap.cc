@@ -26,7 +26,7 @@ class ReplayWindowWrap : public Napi::ObjectWrap<ReplayWindowWrap> {
     const uint64_t counter = U64Arg(info, 0, "counter");
     const uint64_t limit = info.Length() > 1 && !info[1].IsUndefined()
                                ? U64Arg(info, 1, "limit")
-                               : ReplayWindow::kRejectAfterMessages;
+                               : kRejectAfterMessages;
     return Napi::Boolean::New(info.Env(), window_.Accept(counter, limit));
   }
 

@@ -113,6 +113,19 @@ uint8_t PickCidr(FuzzedDataProvider& in, Family family) {
   return in.ConsumeIntegralInRange<uint8_t>(0, Bits(family));
 }
 
+enum class Operation { kInsert, kRemove, kRemoveAll, kLookup, kLookupMany, kWalk };
+
+// Weighted: RemoveAll rebuilds the whole 2^16-entry IPv4 start table, so it comes rarely.
+Operation PickOperation(FuzzedDataProvider& in) {
+  uint8_t pick = in.ConsumeIntegralInRange<uint8_t>(0, 31);
+  if (pick == 0) return Operation::kRemoveAll;
+  if (pick <= 12) return Operation::kInsert;
+  if (pick <= 16) return Operation::kRemove;
+  if (pick <= 24) return Operation::kLookup;
+  if (pick <= 28) return Operation::kLookupMany;
+  return Operation::kWalk;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -124,30 +137,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   while (in.remaining_bytes() > 0) {
     Family family = in.ConsumeBool() ? Family::kIpv4 : Family::kIpv6;
     PeerId peer = in.ConsumeIntegralInRange<PeerId>(1, 6);
-    switch (in.ConsumeIntegralInRange<uint8_t>(0, 5)) {
-      case 0: {
+    switch (PickOperation(in)) {
+      case Operation::kInsert: {
         Address address = PickAddress(in, family);
         uint8_t cidr = PickCidr(in, family);
         Require(trie.Insert(family, address.data(), cidr, peer) == model.Insert(family, address, cidr, peer),
                 "Insert returned another previous owner");
         break;
       }
-      case 1: {
+      case Operation::kRemove: {
         Address address = PickAddress(in, family);
         uint8_t cidr = PickCidr(in, family);
         Require(trie.Remove(family, address.data(), cidr, peer) == model.Remove(family, address, cidr, peer),
                 "Remove disagrees");
         break;
       }
-      case 2:
+      case Operation::kRemoveAll:
         Require(trie.RemoveAll(peer) == model.RemoveAll(peer), "RemoveAll removed another count");
         break;
-      case 3: {
+      case Operation::kLookup: {
         Address address = PickAddress(in, family);
         Require(trie.Lookup(family, address.data()) == model.Lookup(family, address), "Lookup disagrees");
         break;
       }
-      case 4: {
+      case Operation::kLookupMany: {
         size_t count = in.ConsumeIntegralInRange<size_t>(1, 24);
         size_t width = Bits(family) / 8;
         std::vector<uint8_t> packed(count * width);
@@ -162,7 +175,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Require(got == expected, "LookupMany disagrees");
         break;
       }
-      case 5: {
+      case Operation::kWalk: {
         std::set<Reference::Key> walked;
         trie.Walk(peer, [&walked](Family f, const uint8_t* addr, uint8_t cidr) {
           Address address{};

@@ -1,5 +1,5 @@
 // Fuzz target: a received UDP datagram through the whole receive path short of the socket
-// (DataPath::ReceiveBatch): message type and length checks, mac1, receiver index lookup, key
+// (DataPlane::ReceiveBatch): message type and length checks, mac1, receiver index lookup, key
 // expiry, decryption, the replay window, keypair confirmation, roaming, the inner IP header,
 // the source check (all three modes, `route` verdicts answered from the input) and the write to
 // a TUN or TAP device double that insists on well-formed packets.
@@ -99,7 +99,7 @@ class Harness {
     }
   }
 
-  DataPath& dataPath() { return dataPath_; }
+  DataPlane& dataPath() { return dataPath_; }
 
   // Puts endpoints, keypairs and source verdicts back as they were, and the peers too once
   // they have learnt addresses (removing a peer walks AllowedIPs' start tables: too dear for
@@ -146,7 +146,7 @@ class Harness {
 
  private:
   std::shared_ptr<SharedAllowedIps> allowed_;
-  DataPath dataPath_;
+  DataPlane dataPath_;
   std::vector<std::unique_ptr<ChaChaPoly>> sealers_;
 };
 
@@ -317,13 +317,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     d.segmentSize = input.segmentSize;
     datagrams.push_back(d);
   }
-  DataPath& dataPath = harness.dataPath();
+  DataPlane& dataPath = harness.dataPath();
   dataPath.ReceiveBatch(datagrams.data(), datagrams.size());
 
   // Answer the `route` source check's questions; held packets are then written or dropped.
   std::vector<SourceVerdict> verdicts;
-  for (const DataPathEvent& e : dataPath.TakeEvents()) {
-    if (e.type != DataPathEvent::Type::kResolveSource) continue;
+  for (const DataPlaneEvent& e : dataPath.TakeEvents()) {
+    if (e.type != DataPlaneEvent::Type::kResolveSource) continue;
     bool accept = (e.address.bytes[3] & 1) != 0;  // some yes, some no
     verdicts.push_back({e.address, e.destination, e.peer, accept, e.generation});
   }

@@ -1,6 +1,7 @@
 // The programmatic API: `import { Device } from 'viaguard'`. A Device is a WireGuard interface
 // driven over its UAPI socket, whether this process created it (Device.create runs the daemon
-// in-process, so `wg` and `viaguard` work on it too) or another process runs it
+// in-process on a worker thread of its own, so a busy main thread stalls neither the tunnel nor
+// the UAPI, and `wg` and `viaguard` work on it too) or another process runs it
 // (Device.attach: viaguardd, or wireguard-go without events). Every change is one UAPI set,
 // applied all or nothing; a refusal is a DeviceError carrying the daemon's errno.
 import { EventEmitter } from 'node:events';
@@ -8,14 +9,13 @@ import { formatEndpoint, parseIpEndpoint, type IpEndpoint } from '../config/endp
 import { clampPrivateKey, keyFromBase64, keyToBase64, KEY_LENGTH } from '../config/keys.js';
 import { publicKeyFromPrivate } from '../config/public-key.js';
 import type { SourceCheck } from '../config/wg-config.js';
-import { runDaemon, type RunningDaemon } from '../daemon.js';
-import { createLogger, parseLogLevel } from '../log.js';
-import { PrefixBatch } from '../prefix-batch.js';
+import { PrefixBatch } from '../native/prefix-batch.js';
 import { UapiClient, type WatchSubscription } from '../uapi/client.js';
 import { UapiError } from '../uapi/errors.js';
 import type { AllowedIpRun, PeerChange, SetTransaction } from '../uapi/set-request.js';
 import type { PeerSnapshot } from '../uapi/status.js';
 import { watchEventJson, type WatchEventJson } from '../uapi/watch-json.js';
+import { startEngine, type Engine } from './engine.js';
 import { DeviceError } from './errors.js';
 
 /** A key as wg prints it (base64) or its 32 raw bytes. */
@@ -85,7 +85,7 @@ export class Device extends EventEmitter<DeviceEvents> {
 
   private constructor(
     readonly name: string,
-    private readonly daemon: RunningDaemon | undefined,
+    private readonly daemon: Engine | undefined,
   ) {
     super();
     this.client = new UapiClient(name);
@@ -97,8 +97,7 @@ export class Device extends EventEmitter<DeviceEvents> {
 
   /** Creates the interface in this process (TUN device and UAPI socket), configured as asked. */
   static async create(options: CreateOptions): Promise<Device> {
-    const log = createLogger(options.name, parseLogLevel(options.logLevel ?? 'silent'));
-    const daemon = await runDaemon({ ifname: options.name, log, handleSignals: false }).catch((error: unknown) => {
+    const daemon = await startEngine({ ifname: options.name, logLevel: options.logLevel ?? 'silent' }).catch((error: unknown) => {
       throw new DeviceError(`cannot create ${options.name}: ${(error as Error).message}`, { cause: error });
     });
     const device = new Device(options.name, daemon);
@@ -190,7 +189,7 @@ export class Device extends EventEmitter<DeviceEvents> {
     this.closed = true;
     const subscription = await this.subscription?.catch(() => undefined);
     if (this.daemon) {
-      this.daemon.stop('closed by the API');
+      this.daemon.stop();
       await this.daemon.stopped;
       await subscription?.ended.catch(() => undefined);
     } else {

@@ -3,7 +3,7 @@
 // tail; getnameinfo(NI_NUMERICHOST) for endpoints, IPv6 in brackets.
 import type { IpEndpoint } from '../config/endpoint.js';
 import { formatIp, type IpAddress, type IpPrefix } from '../net/ip.js';
-import type { PrefixBatch } from '../prefix-batch.js';
+import type { PrefixBatch } from '../native/prefix-batch.js';
 
 export function inetNtop(address: IpAddress): string {
   if (address.family === 6 && hasDottedTail(address.bytes)) {

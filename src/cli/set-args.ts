@@ -7,7 +7,7 @@ import { parseEndpoint, parsePort, type Endpoint, type IpEndpoint } from '../con
 import { clampPrivateKey, keyFromBase64 } from '../config/keys.js';
 import { parseFwMark, parseKeepalive, SOURCE_CHECKS, type SourceCheck } from '../config/wg-config.js';
 import { parsePrefix } from '../net/ip.js';
-import { PrefixBatch } from '../prefix-batch.js';
+import { PrefixBatch } from '../native/prefix-batch.js';
 import type { PeerChange, SetTransaction } from '../uapi/set-request.js';
 import { CliError } from './errors.js';
 

@@ -13,8 +13,10 @@ import { PEER_SELECTION_ENV } from '../quick/daemon.js';
 import { runDaemon } from '../daemon.js';
 import { MAX_THREADS } from '../native/dataplane.js';
 import { checkInterfaceName } from '../uapi/socket-path.js';
+import { helpText } from './manual.js';
+import { VIAGUARDD_MANUAL } from './viaguardd-manual.js';
 
-const USAGE = 'usage: viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] [--threads N] IFACE';
+const USAGE = `usage: ${VIAGUARDD_MANUAL.synopsis[0]} (see viaguardd --help)`;
 // The crypto workers when --threads is absent (default: one per CPU the process may use).
 const THREADS_ENV = 'VIAGUARD_THREADS';
 // The daemonized child reports readiness ("ok") or the setup error on this inherited pipe.
@@ -107,6 +109,10 @@ function inheritedFd(name: string): number | undefined {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText(VIAGUARDD_MANUAL));
+    return 0;
+  }
   if (argv.includes('--version') || argv.includes('-v')) {
     process.stdout.write(`viaguardd v${version()}\n`);
     return 0;

@@ -3,6 +3,7 @@
 // 43 characters plus one '=', and the last character must carry no stray low bits; hex is exactly
 // 64 characters (either case, as wireguard-go's hex decoding accepts).
 import { timingSafeEqual } from 'node:crypto';
+import { secretCopy, secretZeros } from '../protocol/secret-bytes.js';
 
 export const KEY_LENGTH = 32;
 
@@ -17,7 +18,11 @@ export function keyFromBase64(text: string): Uint8Array | undefined {
 
 export function keyFromHex(text: string): Uint8Array | undefined {
   if (!HEX_KEY.test(text)) return undefined;
-  return new Uint8Array(Buffer.from(text, 'hex'));
+  // Decoded straight into its own memory: Buffer.from(text, 'hex') would leave a copy in
+  // Node's shared pool, out of reach of the caller's fill(0).
+  const key = secretZeros(KEY_LENGTH);
+  Buffer.from(key.buffer).write(text, 'hex');
+  return key;
 }
 
 export function keyToBase64(key: Uint8Array): string {
@@ -40,7 +45,7 @@ export function isZeroKey(key: Uint8Array): boolean {
  */
 export function clampPrivateKey(key: Uint8Array): Uint8Array {
   if (isZeroKey(key)) return key;
-  const clamped = Uint8Array.from(key);
+  const clamped = secretCopy(key);
   clamped[0] &= 248;
   clamped[31] = (clamped[31] & 127) | 64;
   return clamped;

@@ -5,7 +5,7 @@
 // stay in the namespace the daemon runs in, as the kernel's WireGuard keeps them where the
 // interface was created.
 import { closeSync, fstatSync, statSync } from 'node:fs';
-import type { LocalDevice } from './device.js';
+import type { DeviceEngine } from './engine.js';
 
 export class DeviceHome {
   private closed = false;
@@ -22,7 +22,7 @@ export class DeviceHome {
    * Asks the kernel where the device's interface is now. Throws once the interface was deleted.
    * A kernel before 5.2 cannot tell: the interface is taken to be in our own namespace.
    */
-  static locate(device: LocalDevice): DeviceHome {
+  static locate(device: DeviceEngine): DeviceHome {
     let found: { fd: number; name: string };
     try {
       found = device.deviceNamespace();

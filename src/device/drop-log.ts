@@ -2,7 +2,7 @@
 // since the last line and why (a gateway no peer owns, a peer without an endpoint, a spoofed
 // source...). The per-packet path only counts; this turns the counts into words.
 import type { Logger } from '../log.js';
-import type { LocalDevice } from './device.js';
+import type { DeviceEngine } from './engine.js';
 
 export const DROP_REASONS: Record<string, string> = {
   droppedNoRouteToPeer: 'destination in no peer\'s AllowedIPs',
@@ -27,7 +27,7 @@ export interface DropLog {
 }
 
 /** Summarises counters that grew, every intervalMs (default 10 s), at the verbose level. */
-export function logDrops(device: LocalDevice, log: Logger, intervalMs = 10_000): DropLog {
+export function logDrops(device: DeviceEngine, log: Logger, intervalMs = 10_000): DropLog {
   let last = device.counters();
   const timer = setInterval(() => {
     if (device.closed) return;

@@ -11,7 +11,7 @@ import { RtnlClient } from '../netlink/client.js';
 import { NetlinkError } from '../netlink/message.js';
 import { RtnlMonitor } from '../netlink/monitor.js';
 import { DeviceHome } from './device-home.js';
-import type { LocalDevice } from './device.js';
+import type { DeviceEngine } from './engine.js';
 
 // A move notifies the old namespace before the interface is in the new one; and it may move on
 // again before we listen there. Ask again for up to about two seconds before giving up on it.
@@ -42,7 +42,7 @@ class LinkFollower implements LinkWatch {
   private closed = false;
 
   constructor(
-    private readonly device: LocalDevice,
+    private readonly device: DeviceEngine,
     private readonly events: LinkWatchEvents,
   ) {}
 
@@ -149,7 +149,7 @@ function hex(bytes: Uint8Array | undefined): string | undefined {
   return bytes && Buffer.from(bytes).toString('hex');
 }
 
-export async function watchLink(device: LocalDevice, events: LinkWatchEvents): Promise<LinkWatch> {
+export async function watchLink(device: DeviceEngine, events: LinkWatchEvents): Promise<LinkWatch> {
   const follower = new LinkFollower(device, events);
   try {
     if (!(await follower.settle(undefined))) throw new Error(`interface ${device.ifname} went away`);

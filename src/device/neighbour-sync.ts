@@ -8,7 +8,7 @@ import { formatIp } from '../net/ip.js';
 import type { RtnlClient } from '../netlink/client.js';
 import { NUD } from '../netlink/constants.js';
 import type { Neighbour } from '../netlink/neighbour.js';
-import type { LocalDevice } from './device.js';
+import type { DeviceEngine } from './engine.js';
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
@@ -23,7 +23,7 @@ export class NeighbourSync {
   private again = false;
 
   constructor(
-    private readonly device: LocalDevice,
+    private readonly device: DeviceEngine,
     private readonly client: RtnlClient,
     private readonly ifindex: number,
     private readonly log: Logger,

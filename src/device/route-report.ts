@@ -2,7 +2,7 @@
 // each next hop resolves to, or none and why. Pure: it takes the routes (netlink) and the
 // device's UAPI status and reasons as the data plane does (route mode: the peer owning the
 // gateway, by AllowedIPs or learnt; allowed-ips mode: the destination's AllowedIPs owner).
-import { AllowedIps } from '../allowedips.js';
+import { AllowedIps } from '../native/allowedips.js';
 import { formatEndpoint } from '../config/endpoint.js';
 import { formatIp, formatPrefix, type IpAddress } from '../net/ip.js';
 import { RT_TABLE } from '../netlink/constants.js';

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { RtnlClient } from '../netlink/client.js';
 import { RtnlMonitor } from '../netlink/monitor.js';
 import type { DeviceHome } from './device-home.js';
-import type { LocalDevice, RoutingEvent } from './device.js';
+import type { DeviceEngine, RoutingEvent } from './engine.js';
 import type { DeviceEvent } from './events.js';
 import { NeighbourSync } from './neighbour-sync.js';
 import { SourceResolver } from './source-resolver.js';
@@ -21,7 +21,7 @@ export interface RouteWatch {
 }
 
 /** home and ifindex: where the interface is now (LinkWatch). */
-export function watchRoutes(device: LocalDevice, log: Logger, home: DeviceHome, ifindex: number): RouteWatch {
+export function watchRoutes(device: DeviceEngine, log: Logger, home: DeviceHome, ifindex: number): RouteWatch {
   const netnsPath = home.netnsPath;
   const client = new RtnlClient({ netnsPath });
   let monitor: RtnlMonitor | undefined;

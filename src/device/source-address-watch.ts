@@ -14,13 +14,13 @@ import { RtnlClient } from '../netlink/client.js';
 import { RTNLGRP } from '../netlink/constants.js';
 import { openNetlinkSocket } from '../netlink/socket.js';
 import type { LocalAddress } from '../native/dataplane.js';
-import type { LocalDevice } from './device.js';
+import type { DeviceEngine } from './engine.js';
 
 export interface SourceAddressWatch {
   close(): void;
 }
 
-export function watchSourceAddresses(device: LocalDevice, log: Logger): SourceAddressWatch {
+export function watchSourceAddresses(device: DeviceEngine, log: Logger): SourceAddressWatch {
   const client = new RtnlClient();
   let running: Promise<void> | undefined;
   let again = false;

@@ -9,7 +9,7 @@ import { formatIp, parseIp, type IpAddress } from '../net/ip.js';
 import type { RtnlClient } from '../netlink/client.js';
 import type { Route } from '../netlink/route.js';
 import type { SourceVerdict } from '../native/dataplane.js';
-import type { LocalDevice } from './device.js';
+import type { DeviceEngine } from './engine.js';
 import { hopsThrough, linkAddress } from './next-hops.js';
 
 function isUnicast(address: IpAddress): boolean {
@@ -30,7 +30,7 @@ export class SourceResolver {
   private scheduled = false;
 
   constructor(
-    private readonly device: LocalDevice,
+    private readonly device: DeviceEngine,
     private readonly client: RtnlClient,
     private readonly ifindex: number,
     private readonly log: Logger,

@@ -6,7 +6,7 @@
 import { formatEndpoint } from '../config/endpoint.js';
 import { keyToHex } from '../config/keys.js';
 import type { Logger } from '../log.js';
-import { scheduleCompaction } from '../memory.js';
+import { scheduleCompaction } from '../native/memory.js';
 import { formatMac } from '../native/dataplane.js';
 import { peerMac } from '../native/dataplane.js';
 import type { NativeSystemError } from '../native/native.js';
@@ -15,13 +15,28 @@ import type { UapiHandler } from '../uapi/server.js';
 import type { PeerChange, SetTransaction } from '../uapi/set-request.js';
 import { formatGetResponse, type DeviceStatus, type PeerStatus } from '../uapi/status.js';
 import type { WatchEvent } from '../uapi/watch.js';
-import type { LocalDevice } from './device.js';
+import type { DeviceEngine } from './engine.js';
 import type { DeviceEvent } from './events.js';
 
-export function createUapiHandler(device: LocalDevice, log: Logger): UapiHandler {
+export function createUapiHandler(device: DeviceEngine, log: Logger): UapiHandler {
   return {
-    get: () => formatGetResponse(deviceStatus(device)),
-    set: async (tx) => applySet(device, tx, log),
+    *get() {
+      const status = deviceStatus(device);
+      try {
+        yield* formatGetResponse(status);
+      } finally {
+        status.privateKey?.fill(0); // a copy made for this reply
+      }
+    },
+    set: async (tx) => {
+      try {
+        applySet(device, tx, log);
+      } finally {
+        // The device keeps copies: the request's key bytes are not left for the heap to hold.
+        tx.privateKey?.fill(0);
+        for (const change of tx.peers) change.presharedKey?.fill(0);
+      }
+    },
     watch: (listener) => {
       const forward = (event: DeviceEvent) => listener(watchEvent(event));
       device.on('event', forward);
@@ -56,7 +71,7 @@ function watchEvent(event: DeviceEvent): WatchEvent {
   }
 }
 
-function deviceStatus(device: LocalDevice): DeviceStatus {
+function deviceStatus(device: DeviceEngine): DeviceStatus {
   return {
     privateKey: device.privateKey,
     listenPort: device.listenPort,
@@ -83,7 +98,7 @@ function deviceStatus(device: LocalDevice): DeviceStatus {
 }
 
 /** viaguard's own peer keys: the source check's drops; in route mode the peer's MAC and learnt addresses. */
-function peerExtra(device: LocalDevice, id: number, sourceCheckDrops: number): [string, string][] {
+function peerExtra(device: DeviceEngine, id: number, sourceCheckDrops: number): [string, string][] {
   const extra: [string, string][] = [['source_check_drops', String(sourceCheckDrops)]];
   if (device.peerSelection !== 'route') return extra;
   extra.push(['peer_mac', formatMac(device.peerMacOf(id))]);
@@ -96,7 +111,7 @@ function counterKey(name: string): string {
   return name.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
-function applySet(device: LocalDevice, tx: SetTransaction, log: Logger): void {
+function applySet(device: DeviceEngine, tx: SetTransaction, log: Logger): void {
   checkRouteMacs(device, tx);
   if (tx.listenPort !== undefined) bindPort(device, tx.listenPort);
   if (tx.privateKey) device.setPrivateKey(tx.privateKey);
@@ -120,7 +135,7 @@ function prefixCount(tx: SetTransaction): number {
  * Route mode names a peer by a MAC derived from its key: refuse, before changing anything, a
  * new peer whose MAC another peer (existing or new in this set) already has.
  */
-function checkRouteMacs(device: LocalDevice, tx: SetTransaction): void {
+function checkRouteMacs(device: DeviceEngine, tx: SetTransaction): void {
   if (device.peerSelection !== 'route') return;
   const keyByMac = new Map<string, string>();
   for (const change of tx.peers) {
@@ -136,7 +151,7 @@ function checkRouteMacs(device: LocalDevice, tx: SetTransaction): void {
   }
 }
 
-function bindPort(device: LocalDevice, port: number): void {
+function bindPort(device: DeviceEngine, port: number): void {
   try {
     device.setListenPort(port);
   } catch (error) {
@@ -146,7 +161,7 @@ function bindPort(device: LocalDevice, port: number): void {
   }
 }
 
-function applyPeerChange(device: LocalDevice, change: PeerChange, log: Logger): void {
+function applyPeerChange(device: DeviceEngine, change: PeerChange, log: Logger): void {
   if (device.isOwnKey(change.publicKey)) {
     log.verbose(`line ${change.line}: ignoring a peer whose key is this interface's own public key`);
     return;

@@ -2,9 +2,9 @@
 // and the UDP sockets and moves every packet on its own threads; the control plane configures
 // it here and hears from it through batched events. All times are monotonicMs() milliseconds.
 import { formatIp, parseIp } from '../net/ip.js';
-import { AllowedIps } from '../allowedips.js';
+import { AllowedIps } from './allowedips.js';
 import { checkBytes, checkInteger } from '../checks.js';
-import { checkPeer } from '../prefix-batch.js';
+import { checkPeer } from './prefix-batch.js';
 import { loadNative } from './loader.js';
 import type { NativeDataPlane, NativeDataPlaneEvent, NativeLocalAddress, NativeSourceVerdict } from './native.js';
 
@@ -62,12 +62,11 @@ export interface PeerStats {
   lastAuthSentMs: number;
   lastAuthReceivedMs: number;
   /** First data sent since the last authenticated receive (the kernel's new-handshake timer). */
-  firstDataSinceReceiveMs: number;
   sourceCheckDrops: number;
   staged: number;
 }
 
-export const PEER_STATS_COLUMNS = 10;
+export const PEER_STATS_COLUMNS = 9;
 
 export const DATA_PLANE_COUNTERS = [
   'droppedGarbage',
@@ -86,6 +85,8 @@ export const DATA_PLANE_COUNTERS = [
   'droppedOverPathMtu',
   'droppedTunWriteFailed',
   'droppedHandshakeBacklog',
+  'droppedHandshakeRateLimited',
+  'droppedByKernel',
   'droppedBadFrame',
   'droppedUnknownMac',
   'droppedMulticast',
@@ -355,6 +356,11 @@ export class DataPlane {
     this.#native.clearEndpoint(checkPeer(peer));
   }
 
+  /** Keeps the peer's endpoint but lets the kernel choose the local address packets leave from again. */
+  clearEndpointSource(peer: number): void {
+    this.#native.clearEndpointSource(checkPeer(peer));
+  }
+
   /** Installs a session derived by a handshake; staged packets go out once it is usable. */
   installKeypair(peer: number, keypair: Keypair): void {
     const k = checkKeypair(keypair);
@@ -367,6 +373,11 @@ export class DataPlane {
 
   clearKeypairs(peer: number): void {
     this.#native.clearKeypairs(checkPeer(peer));
+  }
+
+  /** Whether one of the data plane's keypairs holds this local index. */
+  hasKeypairIndex(localIndex: number): boolean {
+    return this.#native.hasKeypairIndex(checkInteger(localIndex, 'localIndex', 0, MAX_U32));
   }
 
   /** The local indices in the peer's previous / current / next slots. */
@@ -395,11 +406,6 @@ export class DataPlane {
     this.#native.sendKeepalive(checkPeer(peer));
   }
 
-  /** Clears "first data sent since the last authenticated receive" (an authenticated handshake arrived). */
-  resetNewHandshakeTimer(peer: number): void {
-    this.#native.resetNewHandshakeTimer(checkPeer(peer));
-  }
-
   /** Drops the packets staged for the peer: its handshake gave up. */
   dropStaged(peer: number): void {
     this.#native.dropStaged(checkPeer(peer));
@@ -417,9 +423,8 @@ export class DataPlane {
         lastDataReceivedMs: t[i + 4],
         lastAuthSentMs: t[i + 5],
         lastAuthReceivedMs: t[i + 6],
-        firstDataSinceReceiveMs: t[i + 7],
-        sourceCheckDrops: t[i + 8],
-        staged: t[i + 9],
+        sourceCheckDrops: t[i + 7],
+        staged: t[i + 8],
       });
     }
     return out;

@@ -75,7 +75,7 @@ export interface NativeReplayWindow {
  * localAddress is the address of ours the datagram arrived at (absent when unknown).
  */
 export type NativeDataPlaneEvent =
-  | { type: 'handshake'; message: Buffer; address: string; port: number; localAddress?: string }
+  | { type: 'handshake'; message: Buffer; address: string; port: number; localAddress?: string; /** The data plane was rate-limiting handshakes per source. */ underLoad?: true }
   | { type: 'needHandshake'; peer: number }
   | { type: 'keypairConfirmed'; peer: number; localIndex: number }
   | { type: 'endpointChanged'; peer: number; address: string; port: number; localAddress?: string }
@@ -135,6 +135,7 @@ export interface NativeDataPlane {
   removePeer(peer: number): boolean;
   setEndpoint(peer: number, address: string, port: number, localAddress?: string): void;
   clearEndpoint(peer: number): void;
+  clearEndpointSource(peer: number): void;
   installKeypair(
     peer: number,
     localIndex: number,
@@ -146,13 +147,13 @@ export interface NativeDataPlane {
   ): void;
   removeKeypair(localIndex: number): boolean;
   clearKeypairs(peer: number): void;
+  hasKeypairIndex(localIndex: number): boolean;
   keypairs(peer: number): { previous: number | null; current: number | null; next: number | null };
   sendHandshake(peer: number, message: Uint8Array): boolean;
   sendTo(address: string, port: number, message: Uint8Array, localAddress?: string): boolean;
   sendKeepalive(peer: number): void;
-  resetNewHandshakeTimer(peer: number): void;
   dropStaged(peer: number): void;
-  /** Rows of 10 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived, firstDataSinceReceive (ms, 0 = never), sourceCheckDrops, staged. */
+  /** Rows of 9 numbers: id, rxBytes, txBytes, lastDataSent, lastDataReceived, lastAuthSent, lastAuthReceived (ms, 0 = never), sourceCheckDrops, staged. */
   peerStats(): Float64Array;
   counters(): Record<string, number>;
   close(): void;
@@ -206,7 +207,15 @@ export interface NativeX25519Key {
   publicKey(out: Uint8Array): void;
   /** X25519 with a 32-byte public key into out (32 bytes); false, out zeroed, when the result is all zero (low-order point). */
   dh(publicKey: Uint8Array, out: Uint8Array): boolean;
+  /** Frees the private key now (OpenSSL clears it); dh throws afterwards. */
+  destroy(): void;
 }
+
+/**
+ * native/binding/protocol_constants_wrap.cc: the data plane's protocol constants under the names
+ * of src/protocol/constants.ts (times in ms, message counters as bigint), plus REPLAY_WINDOW_SIZE.
+ */
+export type NativeProtocolConstants = Readonly<Record<string, number | bigint>>;
 
 export interface NativeAddon {
   NetlinkSocket: NativeNetlinkSocketConstructor;
@@ -253,6 +262,7 @@ export interface NativeAddon {
   unreachableFor(packet: Uint8Array): Uint8Array | null;
   /** The same for a TAP frame (Ethernet header, then the packet), framed back to its sender. */
   unreachableForFrame(frame: Uint8Array): Uint8Array | null;
+  protocolConstants: NativeProtocolConstants;
   DataPlane: new (
     options: NativeDataPlaneOptions,
     allowedIps: NativeAllowedIps,

@@ -1,15 +1,10 @@
-// The primitives WireGuard uses, behind an interface so the protocol core stays pure and tests
-// can substitute them. createDefaultCrypto() picks the addon's implementation (native-crypto.ts:
-// X25519 and BLAKE2s in C++; a responder answers ~2x as many handshakes per second, see
-// bench:handshake) and falls back to the one built on node:crypto, @noble/hashes and libsodium
-// (js-crypto.ts) when the addon does not load.
-import { randomFillSync } from 'node:crypto';
-import { createJsCrypto } from './js-crypto.js';
-import { createNativeCrypto } from './native-crypto.js';
-
+// The primitives WireGuard uses, behind interfaces handed to the protocol core, so the core
+// stays pure and tests can substitute them. The implementations live in src/crypto/.
 /** An X25519 private key held by a Crypto implementation; only its public half is visible. */
 export interface PrivateKey {
   readonly publicKey: Uint8Array;
+  /** Forgets the private key now, its bytes cleared where the implementation can (not usable after). */
+  destroy?(): void;
 }
 
 export interface Crypto {
@@ -37,30 +32,6 @@ export interface Random {
   bytes(length: number): Uint8Array;
 }
 
-/**
- * The operating system's CSPRNG through node:crypto, drawn 4 KiB at a time: one randomFillSync
- * costs ~4 µs whatever the size up to a few KiB (measured on the 2-vCPU build machine), and a
- * handshake draws a 4-byte index. Bytes are wiped from the pool as they are handed out.
- */
-class PooledRandom implements Random {
-  private readonly pool = new Uint8Array(4096);
-  private used = this.pool.length;
-
-  bytes(length: number): Uint8Array {
-    if (length > this.pool.length) return randomFillSync(new Uint8Array(length));
-    if (length > this.pool.length - this.used) {
-      randomFillSync(this.pool);
-      this.used = 0;
-    }
-    const out = this.pool.slice(this.used, this.used + length);
-    this.pool.fill(0, this.used, this.used + length);
-    this.used += length;
-    return out;
-  }
-}
-
-export const systemRandom: Random = new PooledRandom();
-
 /** A uniformly random integer in [0, bound), bound <= 2^32. */
 export function randomBelow(random: Random, bound: number): number {
   const limit = Math.floor(0x1_0000_0000 / bound) * bound;
@@ -75,14 +46,3 @@ export function randomU32(random: Random): number {
   const b = random.bytes(4);
   return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
 }
-
-/** The addon's Crypto when the addon loads, else the JavaScript one. */
-export async function createDefaultCrypto(): Promise<Crypto> {
-  try {
-    return await createNativeCrypto();
-  } catch {
-    return createJsCrypto();
-  }
-}
-
-export { createJsCrypto, createNativeCrypto };

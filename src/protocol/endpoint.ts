@@ -3,7 +3,6 @@
 import type { IpEndpoint } from '../config/endpoint.js';
 
 export type Endpoint = IpEndpoint;
-export { formatEndpoint } from '../config/endpoint.js';
 
 export function endpointEqual(a: Endpoint | undefined, b: Endpoint | undefined): boolean {
   if (!a || !b) return a === b;

@@ -1,6 +1,7 @@
 // Session indices: random 32-bit numbers that name a handshake, then the keypair derived from it,
-// in the receiver-index field of every message sent to us (kernel peerlookup.c). The interface
-// lets the daemon mirror allocations into its native data plane's receive table.
+// in the receiver-index field of every message sent to us (kernel peerlookup.c). The core holds
+// the indices of handshakes in progress; a keypair's index passes to the data plane with it, so
+// the table asks the data plane (heldElsewhere) before handing an index out.
 import { randomU32, type Random } from './crypto.js';
 
 export interface IndexTable {
@@ -15,12 +16,15 @@ export interface IndexTable {
 export class MapIndexTable implements IndexTable {
   private readonly owners = new Map<number, number>();
 
-  constructor(private readonly random: Random) {}
+  constructor(
+    private readonly random: Random,
+    private readonly heldElsewhere: (index: number) => boolean = () => false,
+  ) {}
 
   allocate(peerId: number): number {
     for (;;) {
       const index = randomU32(this.random);
-      if (!this.owners.has(index)) {
+      if (!this.owners.has(index) && !this.heldElsewhere(index)) {
         this.owners.set(index, peerId);
         return index;
       }

@@ -8,6 +8,7 @@ import { constructionConstants, kdf1, kdf2, kdf3, type ConstructionConstants } f
 import type { Keypair } from './keypairs.js';
 import type { HandshakeInitiation, HandshakeResponse } from './messages.js';
 import { tai64n, tai64nAfter } from './tai64n.js';
+import { secretCopy } from './secret-bytes.js';
 
 export type HandshakeState = 'zeroed' | 'createdInitiation' | 'consumedInitiation' | 'createdResponse' | 'consumedResponse';
 
@@ -51,7 +52,7 @@ export class Handshake {
     readonly remoteStatic: Uint8Array,
     presharedKey: Uint8Array = ZERO_KEY,
   ) {
-    this.presharedKey = Uint8Array.from(presharedKey);
+    this.presharedKey = secretCopy(presharedKey);
   }
 
   /** Recomputes the static-static DH; call when our private key or the peer's key changes. */
@@ -68,6 +69,7 @@ export class Handshake {
     this.hash.fill(0);
     this.chainingKey.fill(0);
     this.remoteEphemeral.fill(0);
+    this.ephemeral?.destroy?.();
     this.ephemeral = undefined;
     this.remoteIndex = 0;
   }
@@ -113,7 +115,10 @@ export class Noise {
     h = crypto.hash(h, ephemeral.publicKey);
 
     const es = crypto.dh(ephemeral, hs.remoteStatic);
-    if (!es) return { ok: false, reason: 'invalidEphemeral' };
+    if (!es) {
+      ephemeral.destroy?.();
+      return { ok: false, reason: 'invalidEphemeral' };
+    }
     let key: Uint8Array;
     [ck, key] = kdf2(crypto, ck, es);
     const encryptedStatic = crypto.aeadSeal(key, 0n, identity.publicKey, h);
@@ -197,7 +202,10 @@ export class Noise {
     const h = crypto.hash(hs.hash, ephemeral.publicKey);
 
     const mixed = this.mixResponseSecrets(ck, h, crypto.dh(ephemeral, hs.remoteEphemeral), crypto.dh(ephemeral, hs.remoteStatic), hs.presharedKey);
-    if (!mixed) return { ok: false, reason: 'invalidEphemeral' };
+    if (!mixed) {
+      ephemeral.destroy?.();
+      return { ok: false, reason: 'invalidEphemeral' };
+    }
     const encryptedNothing = crypto.aeadSeal(mixed.key, 0n, EMPTY, mixed.h);
     mixed.key.fill(0);
 
@@ -242,6 +250,7 @@ export class Noise {
 
   /** Keeps what a handshake message we send leaves behind; returns its new sender index. */
   private remember(hs: Handshake, state: HandshakeState, ephemeral: PrivateKey, ck: Uint8Array, h: Uint8Array, peerId: number): number {
+    if (hs.ephemeral !== ephemeral) hs.ephemeral?.destroy?.();
     hs.ephemeral = ephemeral;
     hs.chainingKey = ck;
     hs.hash = h;
@@ -284,7 +293,6 @@ export class Noise {
       receiveKey: isInitiator ? second : first,
       isInitiator,
       createdAt: now,
-      sendCounter: 0n,
     };
     hs.localIndex = undefined;
     hs.clear(this.indexTable);

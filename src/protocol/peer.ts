@@ -1,31 +1,39 @@
-// One peer's protocol state: its handshake, cookie, keypairs and timers, tied together the way
-// the kernel's send.c and receive.c call into noise.c and timers.c. Every entry point returns the
-// actions the caller (the daemon, driving a native data plane) must carry out.
-import { KEEPALIVE_TIMEOUT, REJECT_AFTER_TIME, REKEY_AFTER_MESSAGES, REKEY_AFTER_TIME, REKEY_TIMEOUT } from './constants.js';
+// One peer's protocol state: its handshake, cookie and timers, tied together the way the
+// kernel's send.c and receive.c call into noise.c and timers.c. The session keys it derives go
+// to the data plane, which owns the keypair slots and asks for a handshake (needHandshake) when
+// a session ages or runs out of messages. Every entry point returns the actions the caller
+// (the daemon, driving a native data plane) must carry out.
+import { REKEY_TIMEOUT } from './constants.js';
 import { PeerCookie } from './cookie.js';
 import type { Crypto, Random } from './crypto.js';
 import { endpointEqual, type Endpoint } from './endpoint.js';
 import type { IndexTable } from './index-table.js';
-import { Keypairs, type Keypair } from './keypairs.js';
+import type { Keypair } from './keypairs.js';
 import { encodeInitiation, encodeResponse } from './messages.js';
 import { Handshake, type HandshakeFailure, type Noise } from './noise.js';
 import { PeerTimers, type TimerAction } from './timers.js';
+import { secretCopy, secretZeros } from './secret-bytes.js';
 
 export type ProtocolAction =
   /** Send a handshake message (or cookie reply) over UDP. */
   | { type: 'send'; peerId: number | undefined; endpoint: Endpoint; packet: Uint8Array }
-  /** Replace the peer's keypair slots in the data plane (undefined slots are empty). */
-  | { type: 'keypairs'; peerId: number; previous: Keypair | undefined; current: Keypair | undefined; next: Keypair | undefined }
+  /**
+   * Hand a freshly derived keypair to the data plane, which rotates the peer's slots (kernel
+   * add_new_keypair) and owns it from then on; the caller may wipe its copy of the keys.
+   */
+  | { type: 'installKeypair'; peerId: number; keypair: Keypair }
+  /** Drop every keypair of the peer in the data plane. */
+  | { type: 'clearKeypairs'; peerId: number }
   /**
    * Send the packets staged for the peer, or one keepalive (empty data message) if none are
    * staged. Without a usable keypair the data plane stages it and calls needHandshake (kernel
    * wg_packet_send_keepalive + wg_packet_send_staged_packets).
    */
   | { type: 'sendKeepalive'; peerId: number }
-  /** Send the packets staged for the peer, if any (a session was just confirmed). */
-  | { type: 'sendStaged'; peerId: number }
   /** Drop the packets staged for the peer: the handshake gave up. */
   | { type: 'dropStaged'; peerId: number }
+  /** Forget which local address the peer's packets leave from (the handshake is being retried). */
+  | { type: 'clearEndpointSource'; peerId: number }
   /** The peer's endpoint changed (learnt from an authenticated handshake message). */
   | { type: 'endpoint'; peerId: number; endpoint: Endpoint };
 
@@ -47,11 +55,9 @@ export interface PeerActivity {
   lastReceived?: number;
   /** Last data message received that was not a keepalive. */
   lastDataReceived?: number;
-  /** The current keypair's next send counter as the data plane counts it. */
-  sendCounter?: bigint;
 }
 
-/** Shared device state every peer uses; owned by ProtocolDevice. */
+/** Shared device state every peer uses; owned by ProtocolCore. */
 export interface PeerContext {
   readonly crypto: Crypto;
   readonly random: Random;
@@ -64,14 +70,13 @@ export interface PeerContext {
 export class Peer {
   readonly handshake: Handshake;
   readonly cookie: PeerCookie;
-  readonly keypairs: Keypairs;
   readonly timers: PeerTimers;
   endpoint: Endpoint | undefined;
   /** Monotonic ms of the last handshake message we sent (initiations are limited to one per REKEY_TIMEOUT). */
   lastSentHandshake: number | undefined;
   /** Wall-clock ms of the last completed handshake (for `latest handshake`), undefined if none. */
   lastHandshakeWallMs: number | undefined;
-  private readonly seen: Required<Omit<PeerActivity, 'sendCounter'>> = { lastSent: -Infinity, lastDataSent: -Infinity, lastReceived: -Infinity, lastDataReceived: -Infinity };
+  private readonly seen: Required<PeerActivity> = { lastSent: -Infinity, lastDataSent: -Infinity, lastReceived: -Infinity, lastDataReceived: -Infinity };
 
   constructor(
     readonly id: number,
@@ -80,7 +85,6 @@ export class Peer {
   ) {
     this.handshake = new Handshake(publicKey);
     this.cookie = new PeerCookie(ctx.crypto, publicKey);
-    this.keypairs = new Keypairs((k) => ctx.indexTable.release(k.localIndex));
     this.timers = new PeerTimers(ctx.random);
     const identity = ctx.noise.getIdentity();
     this.handshake.precompute(ctx.crypto, identity);
@@ -88,7 +92,7 @@ export class Peer {
 
   setPresharedKey(key: Uint8Array | undefined): void {
     this.handshake.presharedKey.fill(0);
-    this.handshake.presharedKey = key ? Uint8Array.from(key) : new Uint8Array(32);
+    this.handshake.presharedKey = key ? secretCopy(key) : secretZeros(32);
   }
 
   setEndpoint(endpoint: Endpoint | undefined): void {
@@ -99,43 +103,39 @@ export class Peer {
     return this.timerActions(this.timers.persistentKeepaliveChanged(seconds * 1000), now);
   }
 
-  /** The data plane wants to send but has no usable keypair (packets are staged). */
+  /**
+   * The data plane asks for a handshake: it has packets but no usable session, or its session
+   * ages or nears its message limit (kernel send.c / receive.c keep_key_fresh).
+   */
   needHandshake(now: number): ProtocolAction[] {
     return this.sendInitiation(now, false);
   }
 
   /**
-   * The first data message authenticated with keypair `localIndex` arrived (kernel
-   * wg_noise_received_with_keypair): promotes `next` to `current` when it confirms it.
+   * The data plane confirmed the responder's keypair waiting in `next` with the first data
+   * message under it (kernel wg_noise_received_with_keypair): the handshake is complete.
    */
-  confirmKeypair(localIndex: number, now: number): ProtocolAction[] {
-    if (!this.keypairs.receivedWith(localIndex)) return [];
+  keypairConfirmed(now: number): void {
     this.timers.handshakeComplete(now);
     this.lastHandshakeWallMs = this.ctx.wallClock();
-    return [this.keypairsAction(), { type: 'sendStaged', peerId: this.id }];
   }
 
   /** An authenticated data message (keepalive when !isData) was sent at `at`. */
-  packetSent(at: number, isData: boolean, now: number): ProtocolAction[] {
+  packetSent(at: number, isData: boolean): void {
     this.timers.anyAuthenticatedPacketTraversal(at);
     this.timers.anyAuthenticatedPacketSent(at);
     if (isData) this.timers.dataSent(at);
-    return this.keepKeyFreshAfterSend(now);
   }
 
   /** An authenticated data message (keepalive when !isData) was received at `at`. */
-  packetReceived(at: number, isData: boolean, now: number): ProtocolAction[] {
-    const actions = this.keepKeyFreshAfterReceive(now);
+  packetReceived(at: number, isData: boolean): void {
     this.timers.anyAuthenticatedPacketReceived(at);
     this.timers.anyAuthenticatedPacketTraversal(at);
     if (isData) this.timers.dataReceived(at);
-    return actions;
   }
 
   /** Feeds aggregate activity read from the data plane; changed timestamps replay in time order. */
-  observe(activity: PeerActivity, now: number): ProtocolAction[] {
-    const current = this.keypairs.current;
-    if (current && activity.sendCounter !== undefined && activity.sendCounter > current.sendCounter) current.sendCounter = activity.sendCounter;
+  observe(activity: PeerActivity): void {
     const events: { at: number; received: boolean; isData: boolean }[] = [];
     const fresh = (key: keyof typeof this.seen): number | undefined => {
       const at = activity[key];
@@ -153,27 +153,19 @@ export class Peer {
     if (dataSent !== undefined) events.push({ at: dataSent, received: false, isData: true });
     // Stable sort: at equal times a reception comes before the send it may have caused.
     events.sort((a, b) => a.at - b.at);
-    const actions: ProtocolAction[] = [];
-    for (const e of events) actions.push(...(e.received ? this.packetReceived(e.at, e.isData, now) : this.packetSent(e.at, e.isData, now)));
-    return actions;
+    for (const e of events) {
+      if (e.received) this.packetReceived(e.at, e.isData);
+      else this.packetSent(e.at, e.isData);
+    }
   }
 
-  /** Fires due timers and drops keypairs past REJECT_AFTER_TIME. */
+  /** Fires due timers. */
   tick(now: number): ProtocolAction[] {
-    const actions: ProtocolAction[] = [];
-    if (this.keypairs.expire(now)) actions.push(this.keypairsAction());
-    actions.push(...this.timerActions(this.timers.tick(now), now));
-    return actions;
+    return this.timerActions(this.timers.tick(now), now);
   }
 
   nextDeadline(): number | undefined {
-    const timer = this.timers.nextDeadline();
-    let expiry: number | undefined;
-    for (const k of [this.keypairs.previous, this.keypairs.current, this.keypairs.next]) {
-      if (k && (expiry === undefined || k.createdAt + REJECT_AFTER_TIME < expiry)) expiry = k.createdAt + REJECT_AFTER_TIME;
-    }
-    if (timer === undefined) return expiry;
-    return expiry === undefined ? timer : Math.min(timer, expiry);
+    return this.timers.nextDeadline();
   }
 
   /**
@@ -210,9 +202,8 @@ export class Peer {
     this.lastSentHandshake = now;
     const keypair = this.ctx.noise.beginSession(this.handshake, now);
     if (keypair) {
-      this.keypairs.add(keypair);
       this.timers.sessionDerived(now);
-      actions.push(this.keypairsAction());
+      actions.push(this.installAction(keypair));
     }
     this.timers.anyAuthenticatedPacketTraversal(now);
     this.timers.anyAuthenticatedPacketSent(now);
@@ -226,11 +217,10 @@ export class Peer {
     const actions = this.learnEndpoint(source);
     const keypair = this.ctx.noise.beginSession(this.handshake, now);
     if (keypair) {
-      this.keypairs.add(keypair);
       this.timers.sessionDerived(now);
       this.timers.handshakeComplete(now);
       this.lastHandshakeWallMs = this.ctx.wallClock();
-      actions.push(this.keypairsAction(), { type: 'sendKeepalive', peerId: this.id });
+      actions.push(this.installAction(keypair), { type: 'sendKeepalive', peerId: this.id });
     }
     this.handshakeMessageReceived(now);
     return actions;
@@ -239,13 +229,16 @@ export class Peer {
   /** Forgets every key: handshake in progress and keypairs (timer zeroKeys, peer removal, key change). */
   zeroKeys(): ProtocolAction[] {
     this.handshake.clear(this.ctx.indexTable);
-    this.keypairs.clear();
-    return [this.keypairsAction()];
+    return [{ type: 'clearKeypairs', peerId: this.id }];
   }
 
-  keypairsAction(): ProtocolAction {
-    const { previous, current, next } = this.keypairs;
-    return { type: 'keypairs', peerId: this.id, previous, current, next };
+  /**
+   * The keypair's index passes from the core's table to the data plane's, which the daemon's
+   * index table consults before handing out an index (see IndexTable).
+   */
+  private installAction(keypair: Keypair): ProtocolAction {
+    this.ctx.indexTable.release(keypair.localIndex);
+    return { type: 'installKeypair', peerId: this.id, keypair };
   }
 
   private handshakeMessageReceived(now: number): void {
@@ -267,24 +260,6 @@ export class Peer {
     return [{ type: 'send', peerId: this.id, endpoint: this.endpoint, packet }];
   }
 
-  // kernel send.c keep_key_fresh: the initiator rekeys after REKEY_AFTER_TIME, anyone after REKEY_AFTER_MESSAGES.
-  private keepKeyFreshAfterSend(now: number): ProtocolAction[] {
-    const k = this.keypairs.current;
-    if (!k) return [];
-    if (k.sendCounter > REKEY_AFTER_MESSAGES || (k.isInitiator && now - k.createdAt >= REKEY_AFTER_TIME)) return this.sendInitiation(now, false);
-    return [];
-  }
-
-  // kernel receive.c keep_key_fresh: an initiator still receiving on a keypair that is about to
-  // be rejected rekeys once, so the session does not lapse while only the other side sends.
-  private keepKeyFreshAfterReceive(now: number): ProtocolAction[] {
-    if (this.timers.sentLastMinuteHandshake) return [];
-    const k = this.keypairs.current;
-    if (!k || !k.isInitiator || now - k.createdAt < REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT) return [];
-    this.timers.sentLastMinuteHandshake = true;
-    return this.sendInitiation(now, false);
-  }
-
   private timerActions(timerActions: TimerAction[], now: number): ProtocolAction[] {
     const actions: ProtocolAction[] = [];
     for (const a of timerActions) {
@@ -297,6 +272,9 @@ export class Peer {
           break;
         case 'dropStaged':
           actions.push({ type: 'dropStaged', peerId: this.id });
+          break;
+        case 'clearEndpointSource':
+          actions.push({ type: 'clearEndpointSource', peerId: this.id });
           break;
         case 'zeroKeys':
           actions.push(...this.zeroKeys());

@@ -4,6 +4,7 @@
 // under load, i.e. while at least N handshakes wait to be processed and for 1 s after.
 import { HANDSHAKE_RATE_BURST, HANDSHAKE_RATE_PER_SECOND, UNDER_LOAD_AFTER_TIME } from './constants.js';
 import type { IpAddress } from '../net/ip.js';
+import { toHex } from './hex.js';
 
 const PACKET_COST = 1000 / HANDSHAKE_RATE_PER_SECOND;
 const TOKEN_MAX = PACKET_COST * HANDSHAKE_RATE_BURST;
@@ -51,7 +52,7 @@ export class Ratelimiter {
 
 function sourceKey(source: IpAddress): string {
   const bytes = source.family === 4 ? source.bytes.subarray(0, 4) : source.bytes.subarray(0, 8);
-  return `${source.family}:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
+  return `${source.family}:${toHex(bytes)}`;
 }
 
 /** "Under load": at least `threshold` handshakes queued now, or were less than 1 s ago. */

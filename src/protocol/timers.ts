@@ -17,6 +17,11 @@ export type TimerAction =
   | { type: 'sendInitiation'; retry: boolean }
   /** Send staged packets, or an empty (keepalive) data message when none are staged. */
   | { type: 'sendKeepalive' }
+  /**
+   * A retransmission is due: forget the local address the peer's packets leave from, in case it
+   * is what keeps the handshake from completing (kernel wg_socket_clear_peer_endpoint_src).
+   */
+  | { type: 'clearEndpointSource' }
   /** The handshake did not complete in time: drop the packets staged for it. */
   | { type: 'dropStaged' }
   /** No new session for 3 × REJECT_AFTER_TIME: forget every key of the peer. */
@@ -30,8 +35,6 @@ export class PeerTimers {
   readonly deadlines = new Map<TimerName, number>();
   handshakeAttempts = 0;
   needAnotherKeepalive = false;
-  /** Set once the receive path asked for a rekey shortly before REJECT_AFTER_TIME. */
-  sentLastMinuteHandshake = false;
   persistentKeepaliveInterval = 0;
 
   constructor(private readonly random: Random) {}
@@ -75,7 +78,6 @@ export class PeerTimers {
   handshakeComplete(_at: number): void {
     this.deadlines.delete('retransmitHandshake');
     this.handshakeAttempts = 0;
-    this.sentLastMinuteHandshake = false;
   }
 
   /** After a keypair was derived (sending a response or consuming one). */
@@ -136,7 +138,7 @@ export class PeerTimers {
           if (!this.deadlines.has('zeroKeyMaterial')) this.deadlines.set('zeroKeyMaterial', at + ZERO_KEYS_AFTER_TIME);
         } else {
           this.handshakeAttempts++;
-          actions.push({ type: 'sendInitiation', retry: true });
+          actions.push({ type: 'clearEndpointSource' }, { type: 'sendInitiation', retry: true });
         }
         return;
       case 'sendKeepalive':

@@ -2,7 +2,7 @@
 // loopback in the root namespace (the fds keep working after `ip link set ... netns`). Sessions
 // are installed by hand, without a handshake: the data plane engine measured and tested alone.
 import { randomBytes } from 'node:crypto';
-import { AllowedIps } from '../allowedips.js';
+import { AllowedIps } from '../native/allowedips.js';
 import { DataPlane, type DataPlaneEvent, type Keypair } from '../native/dataplane.js';
 import { Namespace, run, uniqueSuffix } from './netns.js';
 

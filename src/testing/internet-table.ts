@@ -1,6 +1,6 @@
 // An Internet-sized AllowedIPs table for benchmarks: seeded, distinct prefixes with a length
 // mix like the global routing tables (mostly /24 for IPv4, /48 and /32../44 for IPv6).
-import { PrefixBatch } from '../prefix-batch.js';
+import { PrefixBatch } from '../native/prefix-batch.js';
 
 // Picks from [value, weight] pairs.
 function weighted(random: () => number, table: [number, number][]): number {

@@ -34,6 +34,11 @@ export class Namespace {
     return ns;
   }
 
+  /** A namespace another process created (e.g. the GitHub Action's main step), to run in or destroy. */
+  static byName(name: string): Namespace {
+    return new Namespace(name);
+  }
+
   exec(cmd: string, args: string[]): Promise<string> {
     return run('ip', ['netns', 'exec', this.name, cmd, ...args]);
   }

@@ -5,7 +5,7 @@
 import { parseIpEndpoint, type Endpoint, type IpEndpoint } from '../config/endpoint.js';
 import { clampPrivateKey, KEY_LENGTH } from '../config/keys.js';
 import type { WgConfig } from '../config/wg-config.js';
-import { PrefixBatch } from '../prefix-batch.js';
+import { PrefixBatch } from '../native/prefix-batch.js';
 import type { PeerChange, SetTransaction } from './set-request.js';
 
 export interface ConfigTransactionOptions {

@@ -1,18 +1,20 @@
 // The UAPI unix socket server, behaving as wireguard-go's (ipc/uapi_unix.go, device/uapi.go
 // IpcHandle): /var/run/wireguard/<iface>.sock, the directory made mode 0755, the socket bound
-// under umask 077; a socket that still answers means a live daemon (refuse), a dead one is
+// mode 0600 (umask 177); a socket that still answers means a live daemon (refuse), a dead one is
 // replaced. Requests on a connection run one after another: `get=1\n\n`, `set=1\n...\n\n`.
 // Departures from wireguard-go, on purpose: a set request is applied only after its blank line
 // and only when every line is valid (the handler gets one SetTransaction), and a failed request
 // is answered `errno=N` with the connection still usable; an unknown operation line is answered
-// errno=-22 and the connection is closed (wireguard-go closes silently: framing is lost).
+// errno=-22 and a line over 64 KiB errno=-71, and the connection is closed (wireguard-go closes
+// silently: framing is lost).
 import { EventEmitter } from 'node:events';
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { lstat, unlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { UAPI_ERRNO, UapiError } from './errors.js';
-import { LineSplitter, OVERLONG } from './line-splitter.js';
+import { LineSplitter, MAX_LINE_BYTES, OVERLONG } from './line-splitter.js';
 import { SetRequestParser, type SetTransaction } from './set-request.js';
 import { WatchStream, type WatchEvent } from './watch.js';
 import { DEFAULT_SOCKET_DIR, socketPath } from './socket-path.js';
@@ -96,13 +98,15 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
     await this.listenOn({ path: this.path });
   }
 
-  private listenOn(target: { path: string } | { fd: number }): Promise<void> {
+  private async listenOn(target: { path: string } | { fd: number }): Promise<void> {
+    if ('path' in target && !isMainThread) return this.listenPrivately(target.path);
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.server.once('error', onError);
       // The socket is created inside listen(): restricting the umask around it (the listening
-      // event comes later) makes the socket 0700 with no window where it is more open.
-      const umask = process.umask(0o077);
+      // event comes later) makes the socket 0600 with no window where it is more open
+      // (wireguard-go's umask 077 leaves 0700; the execute bit means nothing on a socket).
+      const umask = process.umask(0o177);
       try {
         this.server.listen(target, () => {
           this.server.off('error', onError);
@@ -112,6 +116,35 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
         process.umask(umask);
       }
     });
+  }
+
+  /**
+   * A worker thread (Device.create's engine) may not change the umask: the socket is bound in a
+   * fresh directory only we can enter, made 0600, then linked into place (link never replaces an
+   * existing socket: EEXIST is reported as EADDRINUSE, as listen() would).
+   */
+  private async listenPrivately(path: string): Promise<void> {
+    const dir = await mkdtemp(join(dirname(path), '.bind-'));
+    const temporary = join(dir, 'uapi.sock');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server.once('error', reject);
+        this.server.listen({ path: temporary }, () => {
+          this.server.off('error', reject);
+          resolve();
+        });
+      });
+      await chmod(temporary, 0o600);
+      try {
+        await link(temporary, path);
+      } catch (error) {
+        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(`listen EADDRINUSE: ${path}`), { code: 'EADDRINUSE' });
+        throw error;
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** The listening socket's descriptor, to hand to a re-executed daemon as WG_UAPI_FD. */
@@ -199,6 +232,8 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
+const HANG_UP_LINGER_MS = 1000;
+
 type Request =
   | { kind: 'idle' }
   | { kind: 'get' | 'watch'; error?: UapiError }
@@ -228,11 +263,27 @@ class Connection {
         // only real work keeps a microtask per line off the bulk path.
         const handled = this.onLine(line);
         if (!(typeof handled === 'boolean' ? handled : await handled)) {
-          this.socket.end();
+          await this.hangUp();
           return;
         }
       }
     }
+  }
+
+  /**
+   * Ends our side and stops reading, but leaves the client a moment to read the answer before
+   * the socket is destroyed: closing with unread input would reset the connection, and a
+   * client still writing would lose the answer with it.
+   */
+  private async hangUp(): Promise<void> {
+    this.socket.end();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, HANG_UP_LINGER_MS).unref();
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** False (or a promise of false) when the connection must close. */
@@ -259,8 +310,13 @@ class Connection {
         if (request.kind === 'get') return this.answerGet().then(() => true);
         return this.startWatch();
       case 'set':
-        if (line === OVERLONG) request.parser.fail(UAPI_ERRNO.EPROTO, 'line too long');
-        else if (line !== '') request.parser.line(line);
+        if (line === OVERLONG) {
+          // Answered at once and hung up: reading on to the line's end could mean taking in
+          // any amount of data from a client that never sends one.
+          this.request = { kind: 'idle' };
+          return this.fail(new UapiError(UAPI_ERRNO.EPROTO, `line longer than ${MAX_LINE_BYTES} bytes`)).then(() => false);
+        }
+        if (line !== '') request.parser.line(line);
         else {
           this.request = { kind: 'idle' };
           return this.answerSet(request.parser).then(() => true);

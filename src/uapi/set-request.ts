@@ -8,7 +8,7 @@ import { parseIpEndpoint, type IpEndpoint } from '../config/endpoint.js';
 import { SOURCE_CHECKS, type SourceCheck } from '../config/wg-config.js';
 import { parsePrefix } from '../net/ip.js';
 import { UAPI_ERRNO, UapiError } from './errors.js';
-import { PrefixBatch } from '../prefix-batch.js';
+import { PrefixBatch } from '../native/prefix-batch.js';
 
 export interface SetTransaction {
   /** Clamped for X25519 as the kernel and wireguard-go store it; all zero means: remove it. */
@@ -118,8 +118,13 @@ export class SetRequestParser {
   private deviceLine(key: string, value: string): void {
     switch (key) {
       case 'private_key':
-        this.tx.privateKey = clampPrivateKey(keyFromHex(value) ?? this.invalid(key, value, '64 hex digits'));
+      {
+        const raw = keyFromHex(value) ?? this.invalid(key, value, '64 hex digits');
+        this.tx.privateKey?.fill(0);
+        this.tx.privateKey = clampPrivateKey(raw);
+        if (this.tx.privateKey !== raw) raw.fill(0);
         return;
+      }
       case 'listen_port':
         this.tx.listenPort = parseUint(value, 0xffff) ?? this.invalid(key, value, 'a port 0-65535');
         return;
@@ -154,7 +159,9 @@ export class SetRequestParser {
         return;
       case 'preshared_key': {
         const psk = keyFromHex(value) ?? this.invalid(key, value, '64 hex digits');
-        if (!removed) peer.presharedKey = psk;
+        peer.presharedKey?.fill(0);
+        if (removed) psk.fill(0);
+        else peer.presharedKey = psk;
         return;
       }
       case 'endpoint': {

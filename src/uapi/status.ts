@@ -6,7 +6,7 @@ import { isZeroKey, KEY_LENGTH, keyFromHex, keyToHex } from '../config/keys.js';
 import { PEER_SELECTIONS, SOURCE_CHECKS, type PeerSelection, type SourceCheck } from '../config/wg-config.js';
 import { formatPrefix, type IpPrefix } from '../net/ip.js';
 import { UAPI_ERRNO, UapiError } from './errors.js';
-import { PrefixBatch } from '../prefix-batch.js';
+import { PrefixBatch } from '../native/prefix-batch.js';
 
 /** Extra key=value pairs, after the standard keys; `wg` skips them. */
 export type ExtraKeys = Iterable<readonly [key: string, value: string]>;

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sodium from 'libsodium-wrappers';
-import { AeadKey, aeadPaths, open, seal, TAG_SIZE } from '../../src/aead.js';
+import { AeadKey, aeadPaths, open, seal, TAG_SIZE } from '../../src/native/aead.js';
 import { loadNative } from '../../src/native/loader.js';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');

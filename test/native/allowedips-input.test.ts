@@ -1,7 +1,7 @@
 // Bad input never reaches the trie: the TS wrapper throws TypeError/RangeError, and the raw
 // addon, called directly with garbage, throws too instead of crashing.
 import assert from 'node:assert/strict';
-import { AllowedIps, PrefixBatch } from '../../src/allowedips.js';
+import { AllowedIps, PrefixBatch } from '../../src/native/allowedips.js';
 import { loadNative } from '../../src/native/loader.js';
 
 function entry(family: number, cidr: number, address: number[], peer: number): Uint8Array {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AllowedIps, PrefixBatch } from '../../src/allowedips.js';
+import { AllowedIps, PrefixBatch } from '../../src/native/allowedips.js';
 import { formatPrefix, type IpAddress, type IpFamily, type IpPrefix } from '../../src/net/ip.js';
 import { ReferenceAllowedIps } from './allowedips-reference.js';
 import { prng } from '../../src/testing/prng.js';

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { blake2s as nobleBlake2s } from '@noble/hashes/blake2.js';
-import { aeadPaths } from '../../src/aead.js';
-import { AllowedIps } from '../../src/allowedips.js';
+import { aeadPaths } from '../../src/native/aead.js';
+import { AllowedIps } from '../../src/native/allowedips.js';
 import { loadNative } from '../../src/native/loader.js';
 import { createTun, DATA_PLANE_COUNTERS, DataPlane, monotonicMs, type DataPlaneEvent } from '../../src/native/dataplane.js';
 
@@ -185,23 +185,28 @@ describe('DataPlane configuration', function () {
     assert.match(line, /fwmark:0xca6c/, 'the mark survives a rebind');
     dp.setFwmark(0);
     assert.doesNotMatch(socketLine(second), /fwmark/);
-    // The receive thread listens on the new sockets.
-    const before = dp.counters().droppedUnknownType;
-    await sendUdp(second, [Buffer.from([9, 0, 0, 0, 0])]);
-    await waitFor('garbage counted', () => dp.counters().droppedUnknownType === before + 1);
+    // The receive thread listens on the new sockets; what cannot be a WireGuard message is
+    // dropped by the kernel (the socket filter) and counted there.
+    const before = dp.counters();
+    const data = Buffer.alloc(32);
+    data.writeUInt32LE(4, 0);
+    await sendUdp(second, [Buffer.from([9, 0, 0, 0, 0]), Buffer.from([4, 1, 0, 0]), data]);
+    await waitFor('garbage counted', () => dp.counters().droppedByKernel === before.droppedByKernel + 2);
+    await waitFor('the data message seen', () => dp.counters().droppedUnknownReceiverIndex === before.droppedUnknownReceiverIndex + 1);
+    assert.equal(dp.counters().droppedUnknownType, before.droppedUnknownType);
   });
 
   it('splits datagrams that UDP GRO joined (and a UDP_SEGMENT sender sent as one)', async () => {
-    const before = dp.counters().droppedUnknownType;
-    // 10 messages of 100 bytes and a last one of 50, of an unknown type: each must be counted.
+    const before = dp.counters().droppedUnknownReceiverIndex;
+    // 10 data messages of 100 bytes and a last one of 50, for no keypair: each must be counted.
     execFileSync('python3', ['-c', [
       'import socket',
       's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
       's.setsockopt(socket.SOL_UDP, 103, 100)  # UDP_SEGMENT',
-      "m = (b'\\x09\\x00\\x00\\x00' + bytes(96)) * 10 + b'\\x09\\x00\\x00\\x00' + bytes(46)",
+      "m = (b'\\x04\\x00\\x00\\x00' + bytes(96)) * 10 + b'\\x04\\x00\\x00\\x00' + bytes(46)",
       `s.sendto(m, ('127.0.0.1', ${dp.port}))`,
     ].join('\n')]);
-    await waitFor('11 messages counted', () => dp.counters().droppedUnknownType === before + 11);
+    await waitFor('11 messages counted', () => dp.counters().droppedUnknownReceiverIndex === before + 11);
   });
 
   it('hands handshake messages with a valid mac1 to JS and drops the rest', async () => {
@@ -228,23 +233,57 @@ describe('DataPlane configuration', function () {
     assert.equal(dp.counters().handshakeMessagesReceived, before.handshakeMessagesReceived + 2);
   });
 
-  it('bounds the handshake messages queued for JS at 4096 (kernel MAX_QUEUED_INCOMING_HANDSHAKES)', async () => {
+  /** Sends count copies of message from each of the sources (127.0.0.0/8 addresses), round-robin, while this thread is blocked. */
+  function burst(message: Buffer, sources: string[], count: number): void {
+    execFileSync('python3', ['-c', [
+      'import socket, time',
+      `sources = ${JSON.stringify(sources)}`,
+      'sockets = []',
+      'for a in sources:',
+      '    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+      '    s.bind((a, 0))',
+      '    sockets.append(s)',
+      `m = bytes.fromhex('${message.toString('hex')}')`,
+      `for i in range(${count}):`,
+      '    for s in sockets: s.sendto(m, (\'127.0.0.1\', ' + dp.port + '))',
+      'time.sleep(0.5)',
+    ].join('\n')]);
+  }
+
+  it('rate-limits one source\'s handshakes once 128 are queued for JS (kernel ratelimiter.c: 20/s, burst 5)', async () => {
     const cookie = Buffer.alloc(64);
     cookie.writeUInt32LE(3, 0);
     const before = dp.counters();
     const handshakesBefore = events.filter((e) => e.type === 'handshake').length;
-    // The JS thread is blocked while the burst arrives, so nothing drains the queue meanwhile.
-    execFileSync('python3', ['-c', [
-      'import socket, time',
-      's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
-      `m = bytes.fromhex('${cookie.toString('hex')}')`,
-      `for i in range(5000): s.sendto(m, ('127.0.0.1', ${dp.port}))`,
-      'time.sleep(0.5)',
-    ].join('\n')]);
+    burst(cookie, ['127.0.0.1'], 5000);
+    await waitFor('every message accounted for', () => {
+      const c = dp.counters();
+      return c.handshakeMessagesReceived - before.handshakeMessagesReceived + c.droppedHandshakeRateLimited - before.droppedHandshakeRateLimited === 5000;
+    });
+    const received = dp.counters().handshakeMessagesReceived - before.handshakeMessagesReceived;
+    await waitFor('the events', () => events.filter((e) => e.type === 'handshake').length - handshakesBefore === received);
+    const queued = received;
+    // 128 until the load is noticed, then the source's burst, then 20/s while the burst lasts.
+    assert.ok(queued >= 128 + 5 && queued <= 128 + 5 + 20 * 3, `queued ${queued}`);
+    assert.equal(dp.counters().droppedHandshakeBacklog, before.droppedHandshakeBacklog);
+    const last = events[events.length - 1];
+    assert.ok(last.type === 'handshake' && last.underLoad === true, 'handshakes past the limit are marked under load');
+  });
+
+  it('bounds the handshake messages queued for JS at 4096 (kernel MAX_QUEUED_INCOMING_HANDSHAKES)', async () => {
+    const cookie = Buffer.alloc(64);
+    cookie.writeUInt32LE(3, 0);
+    await sleep(1100); // the last test's load is over, its buckets idle
+    const before = dp.counters();
+    const handshakesBefore = events.filter((e) => e.type === 'handshake').length;
+    // 1000 sources, 5 each: within every source's burst, so only the queue bound drops.
+    const sources = Array.from({ length: 1000 }, (_, i) => `127.0.${2 + (i >> 8)}.${i & 255}`);
+    burst(cookie, sources, 5);
     await waitFor('the queued messages', () => events.filter((e) => e.type === 'handshake').length === handshakesBefore + 4096);
     const after = dp.counters();
     assert.equal(after.handshakeMessagesReceived - before.handshakeMessagesReceived, 5000);
     assert.equal(after.droppedHandshakeBacklog - before.droppedHandshakeBacklog, 904);
+    assert.equal(after.droppedHandshakeRateLimited, before.droppedHandshakeRateLimited);
   });
 
   it('reports every counter it documents', () => {

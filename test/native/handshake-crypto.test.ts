@@ -1,4 +1,4 @@
-// The addon's handshake primitives (src/handshake-crypto.ts over native/x25519.cc,
+// The addon's handshake primitives (src/native/handshake-crypto.ts over native/x25519.cc,
 // native/hmac_blake2s.cc, native/blake2s.cc) and the native Crypto built on them: RFC 7748 and
 // RFC 7693 vectors, wireguard-go's KDF vectors, low-order points, agreement with the JavaScript
 // Crypto on random inputs, independence of results, and bad arguments.
@@ -6,9 +6,13 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { blake2s as nobleBlake2s } from '@noble/hashes/blake2.js';
 import sodium from 'libsodium-wrappers';
-import { blake2sHash, blake2sMac, hkdfBlake2s, hmacBlake2s, X25519Key } from '../../src/handshake-crypto.js';
+import { blake2sHash, blake2sMac, hkdfBlake2s, hmacBlake2s, X25519Key } from '../../src/native/handshake-crypto.js';
 import { loadNative } from '../../src/native/loader.js';
-import { createDefaultCrypto, createJsCrypto, createNativeCrypto, type Crypto } from '../../src/protocol/crypto.js';
+import { processCrypto, selectCrypto } from '../../src/crypto/choose-crypto.js';
+import { createJsCrypto } from '../../src/crypto/js-crypto.js';
+import { createNativeCrypto } from '../../src/crypto/native-crypto.js';
+import type { Logger } from '../../src/log.js';
+import type { Crypto } from '../../src/protocol/crypto.js';
 
 const hex = (b: Uint8Array | undefined): string => (b ? Buffer.from(b).toString('hex') : 'undefined');
 const bytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
@@ -218,10 +222,22 @@ describe('handshake crypto (native/x25519.cc, native/hmac_blake2s.cc)', () => {
       js = await createJsCrypto();
     });
 
-    it('is the default Crypto when the addon loads', async () => {
-      const crypto = await createDefaultCrypto();
+    it('is the Crypto the process chooses when the addon loads, without logging', async () => {
+      const log = recordingLogger();
+      const crypto = await processCrypto(log);
       assert.throws(() => crypto.dh(js.generateKeypair(), random(32)), TypeError);
       assert.ok(crypto.dh(native.generateKeypair(), bytes(BOB.public)));
+      assert.deepEqual(log.lines, []);
+      assert.equal(await processCrypto(log), crypto, 'chosen once per process');
+    });
+
+    it('falls back to the JavaScript Crypto and logs why when the native one fails', async () => {
+      const log = recordingLogger();
+      const crypto = await selectCrypto(log, () => Promise.reject(new Error('the addon has no X25519Key')));
+      assert.ok(crypto.dh(js.generateKeypair(), bytes(BOB.public)));
+      assert.throws(() => crypto.dh(native.generateKeypair(), bytes(BOB.public)), TypeError);
+      assert.equal(log.lines.length, 1);
+      assert.match(log.lines[0], /^error: native handshake crypto unavailable.*JavaScript.*the addon has no X25519Key$/);
     });
 
     it('agrees on public keys and shared secrets, both ways across implementations', () => {
@@ -305,3 +321,8 @@ describe('handshake crypto (native/x25519.cc, native/hmac_blake2s.cc)', () => {
     });
   });
 });
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, verbose: (m) => lines.push(`verbose: ${m}`), error: (m) => lines.push(`error: ${m}`) };
+}

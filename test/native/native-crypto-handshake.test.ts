@@ -4,8 +4,11 @@
 // primitives are byte-compatible with the reference wherever the protocol uses them.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createJsCrypto, createNativeCrypto, systemRandom, type Crypto } from '../../src/protocol/crypto.js';
-import { ProtocolDevice } from '../../src/protocol/device.js';
+import { createJsCrypto } from '../../src/crypto/js-crypto.js';
+import { createNativeCrypto } from '../../src/crypto/native-crypto.js';
+import { systemRandom } from '../../src/crypto/system-random.js';
+import type { Crypto } from '../../src/protocol/crypto.js';
+import { ProtocolCore } from '../../src/protocol/core.js';
 import type { Endpoint } from '../../src/protocol/endpoint.js';
 import type { Keypair } from '../../src/protocol/keypairs.js';
 import type { ProtocolAction } from '../../src/protocol/peer.js';
@@ -18,18 +21,17 @@ function sent(actions: ProtocolAction[]): Uint8Array[] {
 }
 
 function newestKeypair(actions: ProtocolAction[]): Keypair | undefined {
-  const slots = actions.flatMap((a) => (a.type === 'keypairs' ? [a] : [])).at(-1);
-  return slots?.next ?? slots?.current;
+  return actions.flatMap((a) => (a.type === 'installKeypair' ? [a.keypair] : [])).at(-1);
 }
 
 interface Pair {
-  initiator: ProtocolDevice;
-  responder: ProtocolDevice;
+  initiator: ProtocolCore;
+  responder: ProtocolCore;
 }
 
 function pair(initiatorCrypto: Crypto, responderCrypto: Crypto, presharedKey?: Uint8Array): Pair {
-  const initiator = new ProtocolDevice({ crypto: initiatorCrypto, random: systemRandom, wallClock: Date.now });
-  const responder = new ProtocolDevice({ crypto: responderCrypto, random: systemRandom, wallClock: Date.now });
+  const initiator = new ProtocolCore({ crypto: initiatorCrypto, random: systemRandom, wallClock: Date.now });
+  const responder = new ProtocolCore({ crypto: responderCrypto, random: systemRandom, wallClock: Date.now });
   initiator.setPrivateKey(Uint8Array.from(randomBytes(32)));
   responder.setPrivateKey(Uint8Array.from(randomBytes(32)));
   initiator.addPeer(1, { publicKey: responder.publicKey as Uint8Array, endpoint: endpointOf(2), presharedKey }, 0);
@@ -42,18 +44,18 @@ function handshake({ initiator, responder }: Pair, queuedHandshakes = 0): { init
   const peer = initiator.peer(1);
   assert.ok(peer);
   let [initiation] = sent(peer.needHandshake(0));
-  let answer = responder.receive(initiation, endpointOf(1), 1, queuedHandshakes);
+  let answer = responder.receive(initiation, endpointOf(1), 1, queuedHandshakes).actions;
   if (queuedHandshakes > 0) {
     const [cookieReply] = sent(answer);
     assert.equal(cookieReply?.[0], 3, 'a responder under load answers with a cookie reply');
     initiator.receive(cookieReply, endpointOf(2), 2);
     [initiation] = sent(peer.needHandshake(6000));
-    answer = responder.receive(initiation, endpointOf(1), 6001, queuedHandshakes);
+    answer = responder.receive(initiation, endpointOf(1), 6001, queuedHandshakes).actions;
   }
   const responderKeys = newestKeypair(answer);
   const [response] = sent(answer);
   assert.ok(responderKeys && response, 'the responder accepted the initiation');
-  const initiatorKeys = newestKeypair(initiator.receive(response, endpointOf(2), 6002));
+  const initiatorKeys = newestKeypair(initiator.receive(response, endpointOf(2), 6002).actions);
   assert.ok(initiatorKeys, 'the initiator accepted the response');
   return { initiatorKeys, responderKeys };
 }

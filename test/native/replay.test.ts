@@ -3,7 +3,8 @@
 // boundaries, the message limit, and a random differential check against a naive reference.
 import assert from 'node:assert/strict';
 import { loadNative } from '../../src/native/loader.js';
-import { REJECT_AFTER_MESSAGES, REPLAY_WINDOW_SIZE, ReplayWindow } from '../../src/replay.js';
+import { REJECT_AFTER_MESSAGES } from '../../src/protocol/constants.js';
+import { REPLAY_WINDOW_SIZE, ReplayWindow } from '../../src/native/replay.js';
 
 const W = BigInt(REPLAY_WINDOW_SIZE);
 const U64_MAX = 2n ** 64n - 1n;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { blake2s } from '@noble/hashes/blake2.js';
-import { AllowedIps } from '../../src/allowedips.js';
+import { AllowedIps } from '../../src/native/allowedips.js';
 import { DataPlane, formatMac, peerMac } from '../../src/native/dataplane.js';
 import { Namespace, run } from '../../src/testing/netns.js';
 import { requireTools } from '../../src/testing/require-tools.js';

@@ -186,18 +186,19 @@ describe('data plane end to end (netns)', function () {
     // A fresh counter, so the forgery is judged by its tag and not by the replay window.
     const forged = Buffer.from(sealData(INDEX_B, 1n << 62n, keyAtoB, Buffer.alloc(0)));
     forged[20] ^= 1;
-    const expected = { garbage: 0, unknownType: 0, badMac1: 0, unknownIndex: 0, auth: 0, replayed: 0 };
+    // What cannot be a WireGuard message never reaches the data plane: the socket filter drops it in the kernel.
+    const expected = { kernel: 0, badMac1: 0, unknownIndex: 0, auth: 0, replayed: 0 };
     for (let round = 0; round < 20; round++) {
       await send(randomBytes(1 + (round % 3))); // too short
-      expected.garbage++;
+      expected.kernel++;
       await send(Buffer.from([4, 0, 0, 0, 1, 2, 3])); // truncated data message
-      expected.garbage++;
+      expected.kernel++;
       await send(Buffer.concat([Buffer.from([1, 0, 0, 0]), randomBytes(50)])); // initiation of the wrong size
-      expected.garbage++;
+      expected.kernel++;
       await send(Buffer.concat([Buffer.from([9, 0, 0, 0]), randomBytes(60)]));
-      expected.unknownType++;
+      expected.kernel++;
       await send(Buffer.concat([Buffer.from([4, 1, 0, 0]), randomBytes(60)])); // reserved bytes set
-      expected.unknownType++;
+      expected.kernel++;
       await send(badMac);
       expected.badMac1++;
       await send(unknownIndex);
@@ -220,8 +221,10 @@ describe('data plane end to end (netns)', function () {
 
     await waitFor('handshake event', () => eventsB.some((e) => e.type === 'handshake'));
     const after = dpB().counters();
-    assert.equal(delta(after, before, 'droppedGarbage'), expected.garbage);
-    assert.equal(delta(after, before, 'droppedUnknownType'), expected.unknownType);
+    // At least: a full socket buffer under iperf3 would be counted there too.
+    assert.ok(delta(after, before, 'droppedByKernel') >= expected.kernel, `${delta(after, before, 'droppedByKernel')} dropped in the kernel`);
+    assert.equal(delta(after, before, 'droppedGarbage'), 0);
+    assert.equal(delta(after, before, 'droppedUnknownType'), 0);
     assert.equal(delta(after, before, 'droppedBadMac1'), expected.badMac1);
     assert.equal(delta(after, before, 'droppedUnknownReceiverIndex'), expected.unknownIndex);
     assert.equal(delta(after, before, 'droppedAuthFailed'), expected.auth);
@@ -247,18 +250,15 @@ describe('data plane end to end (netns)', function () {
         // no echo reply is expected: B has no route back to the stranger
       }
     };
-    dpA().resetNewHandshakeTimer(PEER);
-    assert.equal(stats(dpA()).firstDataSinceReceiveMs, 0);
     ping();
     assert.equal(delta(dpB().counters(), before, 'droppedSourceCheck'), 2);
     assert.equal(stats(dpB()).sourceCheckDrops - peerBefore, 2);
-    // A sent data and heard nothing back: its new-handshake timer runs from the first packet.
+    // A sent data and heard nothing back (what arms the control plane's new-handshake timer).
     const unanswered = stats(dpA());
-    assert.ok(unanswered.firstDataSinceReceiveMs > 0);
-    assert.ok(unanswered.firstDataSinceReceiveMs < unanswered.lastDataSentMs);
-    // A keepalive from B is an authenticated receive (not data) and stops that timer.
+    assert.ok(unanswered.lastDataSentMs > unanswered.lastAuthReceivedMs);
+    // A keepalive from B is an authenticated receive (not data), which stops that timer.
     dpB().sendKeepalive(PEER);
-    await waitFor('keepalive at A', () => stats(dpA()).firstDataSinceReceiveMs === 0);
+    await waitFor('keepalive at A', () => stats(dpA()).lastAuthReceivedMs >= unanswered.lastDataSentMs);
     const kept = stats(dpA());
     assert.ok(kept.lastAuthReceivedMs > kept.lastDataReceivedMs);
     dpB().setSourceCheck('off');

@@ -11,13 +11,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createDefaultCrypto, systemRandom, type Crypto } from '../../src/protocol/crypto.js';
-import { ProtocolDevice } from '../../src/protocol/device.js';
+import { createNativeCrypto } from '../../src/crypto/native-crypto.js';
+import { systemRandom } from '../../src/crypto/system-random.js';
+import type { Crypto } from '../../src/protocol/crypto.js';
+import { ProtocolCore } from '../../src/protocol/core.js';
 import type { Endpoint } from '../../src/protocol/endpoint.js';
-import { takeSendCounter, type Keypair } from '../../src/protocol/keypairs.js';
 import { decodeDataHeader, encodeDataHeader, messageKind } from '../../src/protocol/messages.js';
 import type { ProtocolAction } from '../../src/protocol/peer.js';
 import { parseIp } from '../../src/net/ip.js';
+import { SimKeypairSlots } from '../unit/protocol/sim-keypairs.js';
 
 const run = promisify(execFile);
 const now = (): number => performance.now();
@@ -84,8 +86,8 @@ function parseEcho(packet: Uint8Array): Echo | undefined {
 
 /** The protocol core on a UDP socket with a tiny data plane: one peer (id 1). */
 class Node {
-  readonly device: ProtocolDevice;
-  slots: { previous?: Keypair; current?: Keypair; next?: Keypair } = {};
+  readonly device: ProtocolCore;
+  readonly slots = new SimKeypairSlots();
   readonly received: Uint8Array[] = [];
   readonly waiters: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
@@ -96,7 +98,7 @@ class Node {
     private readonly crypto: Crypto,
     privateKey: Uint8Array,
   ) {
-    this.device = new ProtocolDevice({ crypto, random: systemRandom, wallClock: Date.now });
+    this.device = new ProtocolCore({ crypto, random: systemRandom, wallClock: Date.now });
     this.device.setPrivateKey(privateKey);
     socket.on('message', (msg, rinfo) => this.onMessage(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), rinfo.address, rinfo.port));
     this.timer = setInterval(() => this.apply(this.device.tick(now())), 250);
@@ -110,7 +112,8 @@ class Node {
   apply(actions: ProtocolAction[]): void {
     for (const a of actions) {
       if (a.type === 'send') this.socket.send(a.packet, a.endpoint.port, a.endpoint.address.bytes.join('.'));
-      else if (a.type === 'keypairs') this.slots = { previous: a.previous, current: a.current, next: a.next };
+      else if (a.type === 'installKeypair') this.slots.install(a.keypair);
+      else if (a.type === 'clearKeypairs') this.slots.clear();
       else if (a.type === 'sendKeepalive') this.sendIp(new Uint8Array(0));
     }
     for (const w of this.waiters.splice(0)) w();
@@ -118,9 +121,9 @@ class Node {
 
   sendIp(ip: Uint8Array): void {
     const peer = this.device.peer(1);
-    const kp = this.slots.current;
-    const counter = kp && takeSendCounter(kp, now());
-    assert.ok(peer?.endpoint && kp && counter !== undefined, 'a session to send with');
+    const taken = this.slots.takeSendCounter(now());
+    assert.ok(peer?.endpoint && taken, 'a session to send with');
+    const { keypair: kp, counter } = taken;
     const padded = new Uint8Array(Math.ceil(ip.length / 16) * 16);
     padded.set(ip);
     const sealed = this.crypto.aeadSeal(kp.sendKey, counter, padded, new Uint8Array(0));
@@ -128,7 +131,7 @@ class Node {
     packet.set(encodeDataHeader({ receiverIndex: kp.remoteIndex, counter }));
     packet.set(sealed, 16);
     this.socket.send(packet, peer.endpoint.port, peer.endpoint.address.bytes.join('.'));
-    this.apply(peer.packetSent(now(), ip.length > 0, now()));
+    peer.packetSent(now(), ip.length > 0);
   }
 
   private onMessage(packet: Uint8Array, address: string, port: number): void {
@@ -136,18 +139,18 @@ class Node {
     if (!kind.ok) return;
     const source: Endpoint = { address: parseIp(address) as Endpoint['address'], port };
     if (kind.kind !== 'data') {
-      this.apply(this.device.receive(packet, source, now()));
+      this.apply(this.device.receive(packet, source, now()).actions);
       return;
     }
     const header = decodeDataHeader(packet);
     const peer = this.device.peer(1);
     if (!header.ok || !peer) return;
-    const kp = [this.slots.current, this.slots.previous, this.slots.next].find((k) => k?.localIndex === header.message.receiverIndex);
+    const kp = this.slots.find(header.message.receiverIndex);
     if (!kp) return;
     const plain = this.crypto.aeadOpen(kp.receiveKey, header.message.counter, header.message.encrypted, new Uint8Array(0));
     if (!plain) return;
-    if (kp === this.slots.next) this.apply(peer.confirmKeypair(kp.localIndex, now()));
-    this.apply(peer.packetReceived(now(), plain.length > 0, now()));
+    if (this.slots.receivedWith(kp, now()).confirmed) peer.keypairConfirmed(now());
+    peer.packetReceived(now(), plain.length > 0);
     if (plain.length > 0) {
       this.received.push(plain);
       this.onPacket(plain);
@@ -215,7 +218,7 @@ describe('protocol core against wireguard-go (netns, root)', function () {
   const nodes: Node[] = [];
 
   before(async () => {
-    crypto = await createDefaultCrypto();
+    crypto = await createNativeCrypto();
     await run('ip', ['netns', 'add', ns]);
     await run('ip', ['link', 'add', vethRoot, 'type', 'veth', 'peer', 'name', vethNs]);
     await run('ip', ['link', 'set', vethNs, 'netns', ns]);

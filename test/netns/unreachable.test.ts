@@ -3,7 +3,7 @@
 // is answered at once with a destination unreachable written back through the device, so ping
 // (here or on a host routing through us) reports it instead of timing out. Rate-limited.
 import assert from 'node:assert/strict';
-import { AllowedIps } from '../../src/allowedips.js';
+import { AllowedIps } from '../../src/native/allowedips.js';
 import { DataPlane, peerMac } from '../../src/native/dataplane.js';
 import { createDataPlanePair, type DataPlanePair } from '../../src/testing/dataplane-pair.js';
 import { Namespace, connect, run } from '../../src/testing/netns.js';

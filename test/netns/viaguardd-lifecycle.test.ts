@@ -71,6 +71,20 @@ describe('viaguardd lifecycle', function () {
     assert.ok(!(await linkExists()));
   });
 
+  it('leaves nothing after SIGKILL that blocks the next start: the stale socket is replaced', async () => {
+    assert.equal((await start(ifname)).code, 0);
+    await runOk('ip', ['netns', 'exec', ns.name, 'wg', 'set', ifname, 'listen-port', '51999']);
+    const pid = Number((await runOk('ip', ['netns', 'pids', ns.name])).trim());
+    process.kill(pid, 'SIGKILL');
+    await until('the daemon is gone', async () => (await daemons()) === 0);
+    assert.ok(existsSync(socket(ifname)), 'SIGKILL leaves the socket file behind');
+    const again = await start(ifname);
+    assert.equal(again.code, 0, again.stderr);
+    // The same port is free again, and the new daemon answers on the replaced socket.
+    await runOk('ip', ['netns', 'exec', ns.name, 'wg', 'set', ifname, 'listen-port', '51999']);
+    assert.equal(await runOk('ip', ['netns', 'exec', ns.name, 'wg', 'show', ifname, 'listen-port']), '51999\n');
+  });
+
   it('exits and removes its socket when the interface is deleted', async () => {
     assert.equal((await start(ifname)).code, 0);
     await runOk('ip', ['-n', ns.name, 'link', 'delete', ifname]);

@@ -192,7 +192,8 @@ describe('viaguardd with wireguard-go', function () {
     assert.ok(mbps > 50, `iperf3 through the tunnel: ${mbps.toFixed(0)} Mbit/s`);
     const c = await counters(left.ifname);
     assert.ok((c.get('dropped_replayed') ?? 0) >= replayed.length - 2, `replayed drops ${c.get('dropped_replayed')} of ${replayed.length}`);
-    const dropped = ['dropped_garbage', 'dropped_unknown_type', 'dropped_unknown_receiver_index'].map((k) => c.get(k) ?? 0);
+    // Short, mistyped and missized messages die in the kernel (the socket filter); data for an unknown index reaches the data plane.
+    const dropped = ['dropped_by_kernel', 'dropped_unknown_receiver_index'].map((k) => c.get(k) ?? 0);
     assert.ok(dropped.every((n) => n > 0), `drops by reason: ${dropped.join(', ')}`);
     // Loss on the way is possible while iperf3 fills the link; most must have arrived and been counted.
     assert.ok(dropped.reduce((a, b) => a + b) >= 2400, `drops by reason: ${dropped.join(', ')}`);

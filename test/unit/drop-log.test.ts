@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { LocalDevice } from '../../src/device/device.js';
+import type { DeviceEngine } from '../../src/device/engine.js';
 import { logDrops } from '../../src/device/drop-log.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -7,7 +7,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('drop log', () => {
   it('summarises the drop counters that grew, once per interval, with their reasons', async () => {
     const counters: Record<string, number> = { droppedUnknownMac: 0, neighbourUnanswered: 2, dataPacketsSent: 0 };
-    const device = { closed: false, counters: () => ({ ...counters }) } as unknown as LocalDevice;
+    const device = { closed: false, counters: () => ({ ...counters }) } as unknown as DeviceEngine;
     const lines: string[] = [];
     const dropLog = logDrops(device, { verbose: (m) => lines.push(m), error: (m) => lines.push(m) }, 40);
     try {

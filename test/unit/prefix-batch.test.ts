@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PREFIX_ENTRY_BYTES, PrefixBatch } from '../../src/prefix-batch.js';
+import { PREFIX_ENTRY_BYTES, PrefixBatch } from '../../src/native/prefix-batch.js';
 import { maskPrefix, parsePrefix } from '../../src/net/ip.js';
 
 describe('PrefixBatch', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { formatPrefix, maskPrefix, parsePrefix } from '../../src/net/ip.js';
-import { PREFIX_ENTRY_BYTES, PrefixBatch } from '../../src/prefix-batch.js';
+import { PREFIX_ENTRY_BYTES, PrefixBatch } from '../../src/native/prefix-batch.js';
 
 describe('uapi/prefix-batch', () => {
   it('packs the 22-byte layout with host bits cleared', () => {

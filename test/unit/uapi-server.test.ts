@@ -75,11 +75,11 @@ describe('uapi/server and client', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates the directory 0755 and the socket 0700', () => {
+  it('creates the directory 0755 and the socket 0600', () => {
     assert.equal(statSync(join(dir, 'wireguard')).mode & 0o777, 0o755);
     const stats = statSync(server!.path);
     assert.ok(stats.isSocket());
-    assert.equal(stats.mode & 0o777, 0o700);
+    assert.equal(stats.mode & 0o777, 0o600);
     assert.equal(server!.path, join(dir, 'wireguard', 'test0.sock'));
   });
 

@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { UAPI_ERRNO, UapiError } from '../../src/uapi/errors.js';
 import { LineSplitter, OVERLONG } from '../../src/uapi/line-splitter.js';
-import { PREFIX_ENTRY_BYTES } from '../../src/prefix-batch.js';
+import { PREFIX_ENTRY_BYTES } from '../../src/native/prefix-batch.js';
 import { SetRequestParser, type SetTransaction } from '../../src/uapi/set-request.js';
 
 setFlagsFromString('--expose-gc');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { COOKIE_SECRET_LATENCY, COOKIE_SECRET_MAX_AGE } from '../../../src/protocol/constants.js';
 import { CookieChecker, PeerCookie } from '../../../src/protocol/cookie.js';
-import { createDefaultCrypto, type Crypto } from '../../../src/protocol/crypto.js';
+import { createNativeCrypto } from '../../../src/crypto/native-crypto.js';
+import type { Crypto } from '../../../src/protocol/crypto.js';
 import { decodeCookieReply } from '../../../src/protocol/messages.js';
 import { endpoint, SeededRandom } from './harness.js';
 
@@ -9,7 +10,7 @@ describe('protocol cookies', () => {
   let crypto: Crypto;
   let responderKey: Uint8Array;
   before(async () => {
-    crypto = await createDefaultCrypto();
+    crypto = await createNativeCrypto();
     responderKey = crypto.generateKeypair().publicKey;
   });
 

@@ -1,13 +1,15 @@
-// Two or more in-memory WireGuard nodes on a fake clock: each a ProtocolDevice plus a tiny data
-// plane written in TypeScript (keypair slots, staging queue, AEAD data messages), joined by a
-// lossy in-memory network. Used by the lifecycle tests.
-import { createDefaultCrypto, type Crypto, type Random } from '../../../src/protocol/crypto.js';
-import { ProtocolDevice } from '../../../src/protocol/device.js';
-import { formatEndpoint, type Endpoint } from '../../../src/protocol/endpoint.js';
-import { receiveAllowed, takeSendCounter, type Keypair } from '../../../src/protocol/keypairs.js';
+// Two or more in-memory WireGuard nodes on a fake clock: each a ProtocolCore plus a tiny data
+// plane written in TypeScript (keypair slots and rekey triggers as sim-keypairs.ts, staging
+// queue, AEAD data messages), joined by a lossy in-memory network. Used by the lifecycle tests.
+import { createNativeCrypto } from '../../../src/crypto/native-crypto.js';
+import type { Crypto, Random } from '../../../src/protocol/crypto.js';
+import { ProtocolCore } from '../../../src/protocol/core.js';
+import { formatEndpoint } from '../../../src/config/endpoint.js';
+import type { Endpoint } from '../../../src/protocol/endpoint.js';
 import { decodeDataHeader, encodeDataHeader, messageKind } from '../../../src/protocol/messages.js';
 import type { ProtocolAction } from '../../../src/protocol/peer.js';
 import { parseIp } from '../../../src/net/ip.js';
+import { SimKeypairSlots } from './sim-keypairs.js';
 
 /** xorshift32: deterministic bytes for indices, jitter and cookie secrets. */
 export class SeededRandom implements Random {
@@ -41,12 +43,6 @@ export function endpoint(ip: string, port: number): Endpoint {
   return { address, port };
 }
 
-interface Slots {
-  previous?: Keypair;
-  current?: Keypair;
-  next?: Keypair;
-}
-
 export interface Sent {
   at: number;
   from: Endpoint;
@@ -55,8 +51,8 @@ export interface Sent {
 }
 
 export class SimNode {
-  readonly device: ProtocolDevice;
-  readonly slots = new Map<number, Slots>();
+  readonly device: ProtocolCore;
+  readonly slots = new Map<number, SimKeypairSlots>();
   readonly staged = new Map<number, Uint8Array[]>();
   readonly received: { peerId: number; payload: Uint8Array; at: number }[] = [];
   readonly keepalivesSent: number[] = [];
@@ -73,7 +69,7 @@ export class SimNode {
     private readonly crypto: Crypto,
     random: Random,
   ) {
-    this.device = new ProtocolDevice({ crypto, random, wallClock: net.clock.wall });
+    this.device = new ProtocolCore({ crypto, random, wallClock: net.clock.wall });
     this.device.setPrivateKey(privateKey);
     net.attach(this);
   }
@@ -89,15 +85,20 @@ export class SimNode {
           if (messageKind(a.packet).ok && a.packet[0] === 1) this.initiationsSent.push(this.now);
           this.net.send({ at: this.now, from: this.address, to: a.endpoint, packet: a.packet });
           break;
-        case 'keypairs':
-          this.slots.set(a.peerId, { previous: a.previous, current: a.current, next: a.next });
+        case 'installKeypair': {
+          const slots = this.slots.get(a.peerId) ?? new SimKeypairSlots();
+          this.slots.set(a.peerId, slots);
+          slots.install(a.keypair);
+          // As the native data plane: an initiator's session sends what waited for it.
+          if (a.keypair.isInitiator) this.flush(a.peerId);
+          break;
+        }
+        case 'clearKeypairs':
+          this.slots.get(a.peerId)?.clear();
           break;
         case 'sendKeepalive':
           if ((this.staged.get(a.peerId) ?? []).length > 0) this.flush(a.peerId);
           else this.sendData(a.peerId, new Uint8Array(0));
-          break;
-        case 'sendStaged':
-          this.flush(a.peerId);
           break;
         case 'dropStaged':
           this.droppedStaged.push(this.now);
@@ -113,22 +114,23 @@ export class SimNode {
   sendData(peerId: number, payload: Uint8Array): void {
     const peer = this.device.peer(peerId);
     if (!peer) throw new Error(`${this.name}: no peer ${peerId}`);
-    const kp = this.slots.get(peerId)?.current;
-    const counter = kp && takeSendCounter(kp, this.now);
-    if (!kp || counter === undefined || !peer.endpoint) {
+    const taken = peer.endpoint && this.slots.get(peerId)?.takeSendCounter(this.now);
+    if (!taken || !peer.endpoint) {
       if (payload.length > 0 || (this.staged.get(peerId) ?? []).length === 0) {
         this.staged.set(peerId, [...(this.staged.get(peerId) ?? []), payload]);
       }
       this.apply(peer.needHandshake(this.now));
       return;
     }
-    const sealed = this.crypto.aeadSeal(kp.sendKey, counter, payload, new Uint8Array(0));
+    const { keypair, counter, rekey } = taken;
+    if (rekey) this.apply(peer.needHandshake(this.now));
+    const sealed = this.crypto.aeadSeal(keypair.sendKey, counter, payload, new Uint8Array(0));
     const packet = new Uint8Array(16 + sealed.length);
-    packet.set(encodeDataHeader({ receiverIndex: kp.remoteIndex, counter }));
+    packet.set(encodeDataHeader({ receiverIndex: keypair.remoteIndex, counter }));
     packet.set(sealed, 16);
     if (payload.length === 0) this.keepalivesSent.push(this.now);
     this.net.send({ at: this.now, from: this.address, to: peer.endpoint, packet });
-    this.apply(peer.packetSent(this.now, payload.length > 0, this.now));
+    peer.packetSent(this.now, payload.length > 0);
   }
 
   flush(peerId: number): void {
@@ -143,25 +145,29 @@ export class SimNode {
       this.receiveData(packet);
       return;
     }
-    this.apply(this.device.receive(packet, source, this.now, this.queuedHandshakes));
+    this.apply(this.device.receive(packet, source, this.now, this.queuedHandshakes).actions);
   }
 
   private receiveData(packet: Uint8Array): void {
     const header = decodeDataHeader(packet);
     if (!header.ok) return;
     for (const [peerId, slots] of this.slots) {
-      for (const kp of [slots.current, slots.previous, slots.next]) {
-        if (!kp || kp.localIndex !== header.message.receiverIndex) continue;
-        if (!receiveAllowed(kp, header.message.counter, this.now)) return;
-        const payload = this.crypto.aeadOpen(kp.receiveKey, header.message.counter, header.message.encrypted, new Uint8Array(0));
-        if (!payload) return;
-        const peer = this.device.peer(peerId);
-        if (!peer) return;
-        if (kp === slots.next) this.apply(peer.confirmKeypair(kp.localIndex, this.now));
-        this.apply(peer.packetReceived(this.now, payload.length > 0, this.now));
-        if (payload.length > 0) this.received.push({ peerId, payload, at: this.now });
-        return;
+      const kp = slots.find(header.message.receiverIndex);
+      if (!kp) continue;
+      if (!slots.receiveAllowed(kp, header.message.counter, this.now)) return;
+      const payload = this.crypto.aeadOpen(kp.receiveKey, header.message.counter, header.message.encrypted, new Uint8Array(0));
+      if (!payload) return;
+      const peer = this.device.peer(peerId);
+      if (!peer) return;
+      const { confirmed, rekey } = slots.receivedWith(kp, this.now);
+      if (confirmed) {
+        peer.keypairConfirmed(this.now);
+        this.flush(peerId);
       }
+      if (rekey) this.apply(peer.needHandshake(this.now));
+      peer.packetReceived(this.now, payload.length > 0);
+      if (payload.length > 0) this.received.push({ peerId, payload, at: this.now });
+      return;
     }
   }
 }
@@ -206,7 +212,7 @@ export class Network {
 
 /** Two nodes that know each other: a (peer id 1 = b) and b (peer id 2 = a). */
 export async function pair(options: { psk?: boolean; keepaliveA?: number } = {}): Promise<{ net: Network; a: SimNode; b: SimNode; crypto: Crypto }> {
-  const crypto = await createDefaultCrypto();
+  const crypto = await createNativeCrypto();
   const net = new Network();
   const keyA = new SeededRandom(11).bytes(32);
   const keyB = new SeededRandom(22).bytes(32);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createDefaultCrypto, type Crypto } from '../../../src/protocol/crypto.js';
+import { createNativeCrypto } from '../../../src/crypto/native-crypto.js';
+import type { Crypto } from '../../../src/protocol/crypto.js';
 import { constructionConstants, kdf1, kdf2, kdf3 } from '../../../src/protocol/kdf.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -27,7 +28,7 @@ const VECTORS = [
 describe('protocol kdf and construction constants', () => {
   let crypto: Crypto;
   before(async () => {
-    crypto = await createDefaultCrypto();
+    crypto = await createNativeCrypto();
   });
 
   it('derives Cᵢ and Hᵢ', () => {

@@ -98,11 +98,11 @@ describe('protocol lifecycle (two in-memory peers, fake clock)', () => {
     a.sendData(1, text('first'));
     net.flush();
     net.run(REJECT_AFTER_TIME - 1000);
-    assert.ok(a.slots.get(1)?.current, 'still there just before 180 s');
-    assert.ok(b.slots.get(2)?.current);
+    assert.ok(a.slots.get(1)?.takeSendCounter(net.clock.now), 'still usable just before 180 s');
+    assert.ok(b.slots.get(2)?.takeSendCounter(net.clock.now));
     net.run(REJECT_AFTER_TIME + 250);
-    assert.equal(a.slots.get(1)?.current, undefined, 'expired on the initiator');
-    assert.equal(b.slots.get(2)?.current, undefined, 'expired on the responder');
+    assert.equal(a.slots.get(1)?.takeSendCounter(net.clock.now), undefined, 'expired on the initiator');
+    assert.equal(b.slots.get(2)?.takeSendCounter(net.clock.now), undefined, 'expired on the responder');
     const before = handshakeCount(a);
     net.lose = () => true;
     a.sendData(1, text('later'));
@@ -183,14 +183,16 @@ describe('protocol lifecycle (two in-memory peers, fake clock)', () => {
     a.sendData(1, text('first'));
     net.flush();
     const indexTable = a.device['indexTable'] as unknown as { size: number };
-    assert.equal(indexTable.size, 1);
+    assert.equal(indexTable.size, 0, "the keypair's index went to the data plane with it");
     net.run(ZERO_KEYS_AFTER_TIME - 1000);
-    assert.equal(a.slots.get(1)?.current, undefined, 'expired long ago');
+    assert.equal(a.slots.get(1)?.takeSendCounter(net.clock.now), undefined, 'expired long ago');
+    assert.ok(a.slots.get(1)?.current, 'but held until the keys are zeroed, as in the kernel');
     const peer = a.device.peer(1);
     assert.ok(peer);
     net.run(ZERO_KEYS_AFTER_TIME + 250);
     assert.equal(peer.handshake.state, 'zeroed');
     assert.deepEqual(peer.handshake.chainingKey, new Uint8Array(32));
+    assert.equal(a.slots.get(1)?.current, undefined, 'the data plane dropped the keypairs');
     assert.equal(indexTable.size, 0, 'indices released');
     assert.equal(peer.timers.deadlines.size, 0, 'nothing left to do');
     assert.equal(b.device.peer(2)?.timers.deadlines.has('zeroKeyMaterial'), false);
@@ -287,18 +289,17 @@ describe('protocol lifecycle (two in-memory peers, fake clock)', () => {
     // The data plane reports only timestamps: a keepalive sent at 500, data received at 1000;
     // replayed in time order, the send clears the pending keepalive and the receipt re-arms it.
     net.clock.now = 1250;
-    b.apply(peerB.observe({ lastSent: 500, lastReceived: 1000, lastDataReceived: 1000 }, 1250));
+    peerB.observe({ lastSent: 500, lastReceived: 1000, lastDataReceived: 1000 });
     assert.equal(peerB.timers.deadlines.get('sendKeepalive'), 1000 + KEEPALIVE_TIMEOUT);
     // A later snapshot shows we sent data at 3000: the keepalive is no longer needed.
-    b.apply(peerB.observe({ lastSent: 3000, lastReceived: 1000, lastDataReceived: 1000, lastDataSent: 3000 }, 3250));
+    peerB.observe({ lastSent: 3000, lastReceived: 1000, lastDataReceived: 1000, lastDataSent: 3000 });
     assert.equal(peerB.timers.deadlines.has('sendKeepalive'), false);
     assert.ok(peerB.timers.deadlines.has('newHandshake'));
     // Re-reading the same snapshot changes nothing.
     const deadline = peerB.timers.deadlines.get('newHandshake');
-    b.apply(peerB.observe({ lastSent: 3000, lastReceived: 1000, lastDataReceived: 1000, lastDataSent: 3000 }, 3500));
+    peerB.observe({ lastSent: 3000, lastReceived: 1000, lastDataReceived: 1000, lastDataSent: 3000 });
     assert.equal(peerB.timers.deadlines.get('newHandshake'), deadline);
-    b.apply(peerB.observe({ lastReceived: 4000, sendCounter: 7n }, 4250));
+    peerB.observe({ lastReceived: 4000 });
     assert.equal(peerB.timers.deadlines.has('newHandshake'), false, 'a keepalive received clears it');
-    assert.equal(b.slots.get(2)?.current?.sendCounter, 7n);
   });
 });

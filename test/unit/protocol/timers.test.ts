@@ -17,7 +17,7 @@ describe('protocol timers', () => {
       now = d;
       const actions = t.tick(now);
       if (actions.some((a) => a.type === 'dropStaged')) break;
-      assert.deepEqual(actions, [{ type: 'sendInitiation', retry: true }]);
+      assert.deepEqual(actions, [{ type: 'clearEndpointSource' }, { type: 'sendInitiation', retry: true }]);
       sent++;
       t.handshakeInitiated(now);
     }
