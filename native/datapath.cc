@@ -40,7 +40,8 @@ void Watch(int epoll, int fd, EpollTag tag) {
 
 
 DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
-                   std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify)
+                   std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify,
+                   size_t cryptoThreads)
     : device_(std::move(device)),
       name_(device_->Name()),
       offloads_(device_->OffloadDescription()),
@@ -48,6 +49,11 @@ DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
       mtu_(mtu),
       ethernet_(device_->Ethernet()),
       allowed_(std::move(allowedIps)) {
+  // OpenSSL's contexts are a keypair's mutable state: only ipsec-mb's AEAD, which reads the key
+  // alone, may seal or open one session's packets on several threads at once.
+  crypto_ = std::make_unique<CryptoPool>(FastestAeadPath() == AeadPath::kIpsecMb ? cryptoThreads : 1);
+  cryptoThreads_ = crypto_->Threads();
+  rx_ = std::make_unique<RxContext>();
   device_->SetMtu(mtu);
   deviceMac_.store(device_->HardwareAddress());
   if (device_->TcpOffload()) {
@@ -89,6 +95,7 @@ void DataPlane::Close() {
   Wake(stopFd_);
   if (txThread_.joinable()) txThread_.join();
   if (rxThread_.joinable()) rxThread_.join();
+  crypto_.reset();
   for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) close(fd);
   sourceRoutes_.Close();
   {

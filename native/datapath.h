@@ -23,6 +23,7 @@
 
 #include "allowedips.h"
 #include "address_key.h"
+#include "crypto_pool.h"
 #include "datapath_counters.h"
 #include "datapath_event.h"
 #include "gro_coalesce.h"
@@ -71,8 +72,10 @@ class DataPlane {
   // Takes the device, sets its MTU and starts both threads. allowedIps is the table the
   // control plane edits (it takes the lock exclusively to write). notify is called from a data
   // plane thread when events arrive while none are waiting; the owner then calls TakeEvents.
+  // cryptoThreads (>= 1, the I/O threads included) seal and open each batch together.
   DataPlane(std::unique_ptr<IpDevice> device, int mtu,
-           std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify);
+           std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify,
+           size_t cryptoThreads);
   ~DataPlane();
   DataPlane(const DataPlane&) = delete;
   DataPlane& operator=(const DataPlane&) = delete;
@@ -82,6 +85,8 @@ class DataPlane {
   bool IsClosed() const { return closed_; }
 
   const std::string& Name() const { return name_; }
+  // The threads that share each batch's crypto (1: the I/O thread alone).
+  size_t CryptoThreads() const { return cryptoThreads_; }
   uint16_t Bind(uint16_t port);
   uint16_t Port() const;
   void SetFwmark(uint32_t mark);
@@ -186,13 +191,27 @@ class DataPlane {
   bool ConfirmSource(Peer& peer, const Endpoint& endpoint, uint64_t generation);
   bool Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8_t* message,
                 size_t length, uint64_t now, std::vector<DataPlaneEvent>& events);
+  // Seals and sends what tx holds, in its order.
   void FlushTx(TxContext& tx);
+  static void SealTx(void* context, size_t begin, size_t end);  // a CryptoPool task
   void Stage(Peer& peer, const uint8_t* packet, size_t length);
   void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPlaneEvent>& events);
+  struct RxContext;
   void ReceiveBatch(Datagram* datagrams, size_t count, std::vector<DataPlaneEvent>& events);
+  // The batch's segments in rx, in three steps: checks before decryption in order, decryption
+  // on the crypto pool, then the rest of each message's handling in order.
+  void ReceiveSegments(RxContext& rx, uint64_t now, std::vector<DataPlaneEvent>& events);
+  static void OpenRx(void* context, size_t begin, size_t end);  // a CryptoPool task
+  // Every message but a data message long enough to open: handshakes, garbage.
   void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPlaneEvent>& events);
-  // Authenticates and decrypts a data message in place, then hands its packet to ConsumeData.
-  void ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPlaneEvent>& events);
+  // A data message's checks before decryption: its keypair into entry and its AEAD job into
+  // open, or false (counted).
+  bool PrepareData(Datagram& datagram, uint64_t now, PeerTable::IndexEntry& entry,
+                   AeadPacket& open);
+  // After decryption (opened: whether it authenticated): the replay window, roaming, session
+  // confirmation, then its packet to ConsumeData.
+  void AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entry, bool opened,
+                  uint64_t now, std::vector<DataPlaneEvent>& events);
   // A decrypted packet (plainLength bytes at payload, with room for an Ethernet header before
   // it): source check, then the write to the device.
   void ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
@@ -218,6 +237,9 @@ class DataPlane {
   class DeviceWriter;
   std::unique_ptr<DeviceWriter> deviceWriter_;
   std::unique_ptr<GroCoalescer> coalescer_;
+  std::unique_ptr<CryptoPool> crypto_;  // joined by Close
+  size_t cryptoThreads_;
+  std::unique_ptr<RxContext> rx_;  // the receive thread's (or ReceiveBatch caller's) segments
   std::function<void()> notify_;
   std::atomic<int> mtu_;
   RouteMtuTable routeMtus_;

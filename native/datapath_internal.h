@@ -45,17 +45,28 @@ class DataPlane::DeviceWriter final : public PacketSink {
 inline uint64_t Elapsed(uint64_t now, uint64_t then) { return now > then ? now - then : 0; }
 
 // The transmit thread's buffers: kBatch slots, each holding one whole data message (header,
-// packet, padding, tag), and the sealed messages waiting for one sendmmsg. One more slot is
-// the scratch space of multicast copies.
+// packet, padding, tag), and the messages waiting to be sealed (by the crypto pool) and sent
+// in one sendmmsg. One more slot is the scratch space of multicast copies.
 struct DataPlane::TxContext {
   std::unique_ptr<uint8_t[]> memory{new uint8_t[(kBatch + 1) * kTxSlotSize]};
   Datagram datagrams[kBatch];
   std::shared_ptr<Peer> peers[kBatch];
+  KeypairPtr keypairs[kBatch];
+  AeadPacket seals[kBatch];  // counter assigned in order; sealed at the flush
   bool data[kBatch];
   size_t size = 0;
   uint64_t sourceGeneration = 0;  // SourceRouteCheck's, read when the batch began
 
   uint8_t* Slot(size_t i) { return memory.get() + i * kTxSlotSize; }
+};
+
+// The receive side's segments (UDP GRO batches cut apart) waiting to be opened together.
+struct DataPlane::RxContext {
+  Datagram segments[kBatch];
+  PeerTable::IndexEntry entries[kBatch];  // a keypair for each data message to open
+  AeadPacket opens[kBatch];
+  uint8_t opened[kBatch];
+  size_t size = 0;
 };
 
 }  // namespace viaguard

@@ -125,20 +125,65 @@ size_t DataPlane::ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* mem
 void DataPlane::ReceiveBatch(Datagram* datagrams, size_t count,
                             std::vector<DataPlaneEvent>& events) {
   uint64_t now = MonotonicNs();
+  RxContext& rx = *rx_;
+  auto add = [&](const Datagram& segment) {
+    rx.segments[rx.size++] = segment;
+    if (rx.size == kBatch) ReceiveSegments(rx, now, events);
+  };
   for (size_t j = 0; j < count; ++j) {
     Datagram& d = datagrams[j];
     if (d.segmentSize == 0) {
-      ReceiveDatagram(d, now, events);
+      add(d);
       continue;
     }
     for (size_t offset = 0; offset < d.length; offset += d.segmentSize) {
       size_t length = std::min(d.segmentSize, d.length - offset);
-      Datagram segment{d.data + offset, length, length, d.peer};
-      ReceiveDatagram(segment, now, events);
+      add(Datagram{d.data + offset, length, length, d.peer});
     }
   }
+  ReceiveSegments(rx, now, events);
   // The next receive reuses the buffers the coalescer points into.
   if (coalescer_) coalescer_->Flush();
+}
+
+namespace {
+
+bool IsDataMessage(const Datagram& d) {
+  return d.length >= kDataMinimumSize && Load32(d.data) == kMessageData;
+}
+
+}  // namespace
+
+void DataPlane::ReceiveSegments(RxContext& rx, uint64_t now, std::vector<DataPlaneEvent>& events) {
+  for (size_t i = 0; i < rx.size; ++i) {
+    Datagram& d = rx.segments[i];
+    if (!IsDataMessage(d) || !PrepareData(d, now, rx.entries[i], rx.opens[i])) {
+      rx.entries[i] = {};
+    }
+  }
+  crypto_->Run(rx.size, &DataPlane::OpenRx, &rx);
+  for (size_t i = 0; i < rx.size; ++i) {
+    Datagram& d = rx.segments[i];
+    if (rx.entries[i].keypair) {
+      AcceptData(d, rx.entries[i], rx.opened[i] != 0, now, events);
+      rx.entries[i] = {};
+    } else if (!IsDataMessage(d)) {
+      ReceiveDatagram(d, now, events);
+    }
+  }
+  rx.size = 0;
+}
+
+void DataPlane::OpenRx(void* context, size_t begin, size_t end) {
+  RxContext& rx = *static_cast<RxContext*>(context);
+  // Runs of one keypair go through the AEAD together; messages refused before have none.
+  for (size_t i = begin; i < end;) {
+    Keypair* keypair = rx.entries[i].keypair.get();
+    size_t run = i + 1;
+    while (run < end && rx.entries[run].keypair.get() == keypair) ++run;
+    if (keypair) keypair->receiver.OpenMany(&rx.opens[i], run - i, &rx.opened[i]);
+    i = run;
+  }
 }
 
 void DataPlane::ReceiveDatagram(Datagram& datagram, uint64_t now,
@@ -162,12 +207,8 @@ void DataPlane::ReceiveDatagram(Datagram& datagram, uint64_t now,
     case kMessageHandshakeCookie:
       expected = kHandshakeCookieSize;
       break;
-    case kMessageData:
-      if (length < kDataMinimumSize) {
-        counters_.Add(Counter::kDroppedGarbage);
-        return;
-      }
-      ReceiveData(datagram, now, events);
+    case kMessageData:  // too short to open (ReceiveSegments opens the others)
+      counters_.Add(Counter::kDroppedGarbage);
       return;
     default:
       counters_.Add(Counter::kDroppedUnknownType);
@@ -211,27 +252,36 @@ bool DataPlane::VerifyMac1(const uint8_t* message, size_t length) {
   return CRYPTO_memcmp(mac, message + offset, kMacSize) == 0;
 }
 
-void DataPlane::ReceiveData(Datagram& datagram, uint64_t now, std::vector<DataPlaneEvent>& events) {
+bool DataPlane::PrepareData(Datagram& datagram, uint64_t now, PeerTable::IndexEntry& entry,
+                           AeadPacket& open) {
   uint8_t* p = datagram.data;
-  size_t length = datagram.length;
-  PeerTable::IndexEntry entry;
   if (!peers_.FindByIndex(Load32(p + 4), &entry)) {
     counters_.Add(Counter::kDroppedUnknownReceiverIndex);
-    return;
+    return false;
   }
-  Keypair& keypair = *entry.keypair;
-  Peer& peer = *entry.peer;
+  const Keypair& keypair = *entry.keypair;
   uint64_t counter = Load64(p + 8);
   if (keypair.Expired(now) || counter >= kRejectAfterMessages) {
     counters_.Add(Counter::kDroppedExpiredKey);
-    return;
+    return false;
   }
   if (keypair.TooOld(counter)) {
     counters_.Add(Counter::kDroppedReplayed);
-    return;
+    return false;
   }
   uint8_t* payload = p + kDataHeaderSize;
-  if (!keypair.receiver.Open(counter, payload, length - kDataHeaderSize, nullptr, 0, payload)) {
+  open = {counter, payload, datagram.length - kDataHeaderSize, payload};
+  return true;
+}
+
+void DataPlane::AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entry, bool opened,
+                          uint64_t now, std::vector<DataPlaneEvent>& events) {
+  size_t length = datagram.length;
+  uint8_t* payload = datagram.data + kDataHeaderSize;
+  Keypair& keypair = *entry.keypair;
+  Peer& peer = *entry.peer;
+  uint64_t counter = Load64(datagram.data + 8);
+  if (!opened) {
     counters_.Add(Counter::kDroppedAuthFailed);
     return;
   }

@@ -311,18 +311,31 @@ bool DataPlane::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8
   Store32(message, kMessageData);
   Store32(message + 4, keypair->remoteIndex);
   Store64(message + 8, counter);
-  keypair->sender.Seal(counter, payload, padded, nullptr, 0, payload);
 
   size_t i = tx.size++;
   tx.datagrams[i] = {message, 0, kDataHeaderSize + padded + kDataTagSize, endpoint};
+  tx.seals[i] = {counter, payload, padded, payload};
+  tx.keypairs[i] = std::move(keypair);
   tx.peers[i] = peer;
   tx.data[i] = length > 0;
   if (tx.size == kBatch) FlushTx(tx);
   return true;
 }
 
+void DataPlane::SealTx(void* context, size_t begin, size_t end) {
+  TxContext& tx = *static_cast<TxContext*>(context);
+  // Runs of one keypair go through the AEAD together.
+  for (size_t i = begin; i < end;) {
+    size_t run = i + 1;
+    while (run < end && tx.keypairs[run] == tx.keypairs[i]) ++run;
+    tx.keypairs[i]->sender.SealMany(&tx.seals[i], run - i);
+    i = run;
+  }
+}
+
 void DataPlane::FlushTx(TxContext& tx) {
   if (tx.size == 0) return;
+  crypto_->Run(tx.size, &DataPlane::SealTx, &tx);
   {
     std::shared_lock lock(socketsMu_);
     sockets_.Send(tx.datagrams, tx.size, 0);
@@ -340,6 +353,7 @@ void DataPlane::FlushTx(TxContext& tx) {
       counters_.Add(Counter::kDataPacketsSent);
     }
     tx.peers[i].reset();
+    tx.keypairs[i].reset();
   }
   tx.size = 0;
 }

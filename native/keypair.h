@@ -31,8 +31,8 @@ class Keypair {
   const bool initiator;
   const uint64_t birthNs;
 
-  ChaChaPoly sender;    // used by the transmit thread only
-  ChaChaPoly receiver;  // used by the receive thread only
+  ChaChaPoly sender;    // used by the transmit thread and its crypto pool
+  ChaChaPoly receiver;  // used by the receive thread and its crypto pool
   ReplayWindow replay;  // receive thread only
   // The newest counter the window accepted (receive thread only): lets packets too old for the
   // window be dropped before paying for decryption.

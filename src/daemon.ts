@@ -24,6 +24,8 @@ export interface DaemonOptions {
   socketDir?: string;
   /** Default allowed-ips; route makes the interface a TAP device (route mode). */
   peerSelection?: PeerSelection;
+  /** Crypto workers (default: one per CPU the process may use). */
+  threads?: number;
   log: Logger;
   /** Stop on SIGINT/SIGTERM (default true; a library embedding the daemon leaves signals to its host). */
   handleSignals?: boolean;
@@ -47,6 +49,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     ifname: options.tunFd === undefined ? ifname : undefined,
     tunFd: options.tunFd,
     peerSelection: options.peerSelection,
+    threads: options.threads,
     log,
   });
   let server: UapiServer | undefined;
@@ -103,6 +106,6 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   server.on('socketRemoved', () => stop('UAPI socket removed'));
   server.on('requestFailed', (error) => log.error(`UAPI request failed: ${error.message}`));
   server.on('error', (error) => stop(`UAPI socket failed: ${error.message}`));
-  log.verbose(`interface ${device.ifname} (peer selection ${device.peerSelection}) up, UDP port ${device.listenPort}, UAPI ${server.path}, offloads ${device.offloads}`);
+  log.verbose(`interface ${device.ifname} (peer selection ${device.peerSelection}) up, UDP port ${device.listenPort}, UAPI ${server.path}, offloads ${device.offloads}, crypto threads ${device.cryptoThreads}`);
   return { device, stopped, stop };
 }

@@ -186,6 +186,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceAccessor<&DataPlaneWrap::Port>("port"),
             InstanceAccessor<&DataPlaneWrap::Ethernet>("ethernet"),
             InstanceAccessor<&DataPlaneWrap::Offloads>("offloads"),
+            InstanceAccessor<&DataPlaneWrap::CryptoThreads>("cryptoThreads"),
             InstanceMethod<&DataPlaneWrap::HardwareAddress>("hardwareAddress"),
             InstanceMethod<&DataPlaneWrap::DeviceNamespace>("deviceNamespace"),
             InstanceMethod<&DataPlaneWrap::SetPeerMac>("setPeerMac"),
@@ -221,8 +222,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
         });
   }
 
-  // new DataPlane({ tunName?, tunFd?, tap?, mtu }, allowedIps, onEvents): tap creates a TAP
-  // device (route mode); an adopted tunFd is whichever kind it is.
+  // new DataPlane({ tunName?, tunFd?, tap?, mtu, threads? }, allowedIps, onEvents): tap creates
+  // a TAP device (route mode); an adopted tunFd is whichever kind it is. threads: the crypto
+  // workers (default: one per CPU the process may use).
   explicit DataPlaneWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DataPlaneWrap>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 3 || !info[0].IsObject()) {
@@ -237,6 +239,16 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     double mtu = mtuValue.As<Napi::Number>().DoubleValue();
     if (!std::isfinite(mtu) || std::trunc(mtu) != mtu || mtu < 576 || mtu > 65535) {
       throw Napi::RangeError::New(env, "options.mtu must be an integer in 576..65535");
+    }
+    size_t threads = CryptoPool::UsableCpus();
+    Napi::Value threadsValue = options.Get("threads");
+    if (!threadsValue.IsUndefined()) {
+      double value = threadsValue.IsNumber() ? threadsValue.As<Napi::Number>().DoubleValue() : 0;
+      if (!std::isfinite(value) || std::trunc(value) != value || value < 1 || value > kMaxCryptoThreads) {
+        throw Napi::RangeError::New(env, "options.threads must be an integer in 1.." +
+                                             std::to_string(kMaxCryptoThreads));
+      }
+      threads = static_cast<size_t>(value);
     }
     Napi::Value tunName = options.Get("tunName");
     Napi::Value tunFd = options.Get("tunFd");
@@ -295,7 +307,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     };
     try {
       dataPath_ = std::make_shared<DataPlane>(std::move(device), static_cast<int>(mtu),
-                                             std::move(allowedIps), notify);
+                                             std::move(allowedIps), notify, threads);
     } catch (const std::system_error& e) {
       tsfn_.Release();
       throw SystemError(env, e);
@@ -381,6 +393,10 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 
   Napi::Value Ethernet(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), dataPath_->Ethernet());
+  }
+
+  Napi::Value CryptoThreads(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(dataPath_->CryptoThreads()));
   }
 
   Napi::Value Offloads(const Napi::CallbackInfo& info) {

@@ -92,7 +92,7 @@ class Harness {
  public:
   explicit Harness(bool ethernet)
       : allowed_(std::make_shared<SharedAllowedIps>()),
-        dataPath_(std::make_unique<CheckedDevice>(ethernet, kDeviceMac), 1420, allowed_, [] {}) {
+        dataPath_(std::make_unique<CheckedDevice>(ethernet, kDeviceMac), 1420, allowed_, [] {}, 2) {
     dataPath_.SetMac1Key(kMac1Key);
     for (const KeySpec& spec : kKeys) {
       sealers_.push_back(std::make_unique<ChaChaPoly>(KeyFor(spec.localIndex, false).data()));

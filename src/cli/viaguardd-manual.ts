@@ -5,7 +5,7 @@ import type { Manual } from './manual.js';
 export const VIAGUARDD_MANUAL: Manual = {
   name: 'viaguardd',
   summary: 'userspace WireGuard daemon where Linux routing can pick the peer',
-  synopsis: ['viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] IFACE', 'viaguardd --help | --version'],
+  synopsis: ['viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] [--threads N] IFACE', 'viaguardd --help | --version'],
   description: [
     'viaguardd creates the interface IFACE (a TUN device, or a TAP device in route mode) and serves the WireGuard cross-platform userspace API on /var/run/wireguard/IFACE.sock, so wg(8), wg-quick(8) and viaguard(8) configure it as they do wireguard-go: WG_QUICK_USERSPACE_IMPLEMENTATION=viaguardd wg-quick up wg0 works unchanged.',
     'It daemonizes unless told otherwise, and the launching process returns only once the device and the socket exist (exit status 0) or setup failed (exit status 1, one line on stderr). It exits cleanly, removing its socket, on SIGINT or SIGTERM, when the interface is deleted (ip link delete IFACE) and when its socket file is deleted.',
@@ -15,12 +15,14 @@ export const VIAGUARDD_MANUAL: Manual = {
   options: [
     { flags: '-f, --foreground', text: 'Stay in the foreground (as WG_PROCESS_FOREGROUND=1).' },
     { flags: '--peer-selection allowed-ips|route', text: 'How the outgoing peer is chosen: by AllowedIPs as every WireGuard (the default), or by the kernel\'s routing decision (a TAP interface). Overrides VIAGUARD_PEER_SELECTION.' },
+    { flags: '--threads N', text: 'How many threads seal and open each batch of packets (1 to 256), the transmit and receive threads included; each peer\'s packets keep their order. The default is one per CPU the process may run on. Overrides VIAGUARD_THREADS. Only the ipsec-mb AEAD path shares a session between threads; on OpenSSL\'s path it is 1.' },
     { flags: '-h, --help', text: 'Print this help and exit.' },
     { flags: '-v, --version', text: 'Print the version and exit.' },
   ],
   environment: [
     { name: 'WG_PROCESS_FOREGROUND=1', text: 'Stay in the foreground.' },
     { name: 'VIAGUARD_PEER_SELECTION=allowed-ips|route', text: 'The peer selection, for starters such as wg-quick that pass only the interface name.' },
+    { name: 'VIAGUARD_THREADS=N', text: 'The crypto threads, as --threads.' },
     { name: 'LOG_LEVEL=verbose|debug|error|silent', text: 'What goes to stderr, one line per event; the daemonized process keeps stdout and stderr only when LOG_LEVEL is set.' },
     { name: 'WG_TUN_FD, WG_UAPI_FD', text: 'An open TUN device and a listening UAPI socket handed down by the caller, as with wireguard-go.' },
   ],

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] IFACE
+// viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] [--threads N] IFACE
 // The wireguard-go contract (so WG_QUICK_USERSPACE_IMPLEMENTATION=viaguardd wg-quick up works):
 // daemonizes unless -f or WG_PROCESS_FOREGROUND=1, and the launching process returns only once
 // the TUN device and the UAPI socket exist (exit 0) or setup failed (exit 1, one clear line).
@@ -11,11 +11,14 @@ import { createLogger, parseLogLevel, type Logger } from '../log.js';
 // wg-quick starts the daemon with the interface name only: the environment carries the choice.
 import { PEER_SELECTION_ENV } from '../quick/daemon.js';
 import { runDaemon } from '../daemon.js';
+import { MAX_THREADS } from '../native/dataplane.js';
 import { checkInterfaceName } from '../uapi/socket-path.js';
 import { helpText } from './manual.js';
 import { VIAGUARDD_MANUAL } from './viaguardd-manual.js';
 
 const USAGE = `usage: ${VIAGUARDD_MANUAL.synopsis[0]} (see viaguardd --help)`;
+// The crypto workers when --threads is absent (default: one per CPU the process may use).
+const THREADS_ENV = 'VIAGUARD_THREADS';
 // The daemonized child reports readiness ("ok") or the setup error on this inherited pipe.
 const READY_FD_ENV = 'VIAGUARD_READY_FD';
 
@@ -23,6 +26,12 @@ interface Options {
   foreground: boolean;
   ifname: string;
   peerSelection: PeerSelection;
+  threads: number | undefined;
+}
+
+function checkThreads(value: string, from: string): number | string {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  return n >= 1 && n <= MAX_THREADS ? n : `${from}: expected a number of threads in 1..${MAX_THREADS}, got ${JSON.stringify(value)}`;
 }
 
 function checkPeerSelection(value: string, from: string): PeerSelection | string {
@@ -38,6 +47,8 @@ function parseCommandLine(argv: string[]): Options | string {
   let foreground = process.env.WG_PROCESS_FOREGROUND === '1';
   const fromEnv = process.env[PEER_SELECTION_ENV];
   let peerSelection = fromEnv === undefined || fromEnv === '' ? 'allowed-ips' : checkPeerSelection(fromEnv, PEER_SELECTION_ENV);
+  const threadsEnv = process.env[THREADS_ENV];
+  let threads: number | string | undefined = threadsEnv === undefined || threadsEnv === '' ? undefined : checkThreads(threadsEnv, THREADS_ENV);
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -46,13 +57,18 @@ function parseCommandLine(argv: string[]): Options | string {
       if (i + 1 >= argv.length) return `--peer-selection needs a value\n${USAGE}`;
       peerSelection = checkPeerSelection(argv[++i], '--peer-selection');
     } else if (arg.startsWith('--peer-selection=')) peerSelection = checkPeerSelection(arg.slice('--peer-selection='.length), '--peer-selection');
+    else if (arg === '--threads') {
+      if (i + 1 >= argv.length) return `--threads needs a value\n${USAGE}`;
+      threads = checkThreads(argv[++i], '--threads');
+    } else if (arg.startsWith('--threads=')) threads = checkThreads(arg.slice('--threads='.length), '--threads');
     else if (arg.startsWith('-')) return `unknown option ${arg}\n${USAGE}`;
     else names.push(arg);
   }
   if (peerSelection !== 'allowed-ips' && peerSelection !== 'route') return peerSelection;
+  if (typeof threads === 'string') return threads;
   if (names.length !== 1) return USAGE;
   try {
-    return { foreground, ifname: checkInterfaceName(names[0]), peerSelection };
+    return { foreground, ifname: checkInterfaceName(names[0]), peerSelection, threads };
   } catch (error) {
     return (error as Error).message;
   }
@@ -124,6 +140,7 @@ async function main(): Promise<number> {
       tunFd: inheritedFd('WG_TUN_FD'),
       uapiFd: inheritedFd('WG_UAPI_FD'),
       peerSelection: parsed.peerSelection,
+      threads: parsed.threads,
       log,
     });
     report('ok');

@@ -42,6 +42,8 @@ export interface DeviceEngineOptions {
   /** ...or adopt an open TUN fd (WG_TUN_FD). */
   tunFd?: number;
   mtu?: number;
+  /** Crypto workers (see DataPlaneOptions.threads). */
+  threads?: number;
   /**
    * allowed-ips (default): a TUN device, the destination's AllowedIPs owner carries a packet.
    * route: a TAP device, the kernel's routing picks the peer through ARP/NDP (DESIGN.md §3).
@@ -129,7 +131,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     }
     const tunName = options.tunFd === undefined ? options.ifname : undefined;
     const dataPlane = new DataPlane(
-      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, allowedIps },
+      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, threads: options.threads, allowedIps },
       (events) => deliver(events),
     );
     if (dataPlane.ethernet !== (peerSelection === 'route')) {
@@ -153,6 +155,11 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
 
   get ifname(): string {
     return this.dataPlane.ifname;
+  }
+
+  /** The threads that seal and open each batch (see DataPlane.cryptoThreads). */
+  get cryptoThreads(): number {
+    return this.dataPlane.cryptoThreads;
   }
 
   /** The TUN/TAP offloads the kernel granted (see DataPlane.offloads). */

@@ -39,6 +39,9 @@ export type SourceVerdict = NativeSourceVerdict;
 export const SOURCE_CHECK_MODES = ['allowed-ips', 'route', 'off'] as const;
 export type SourceCheckMode = (typeof SOURCE_CHECK_MODES)[number];
 
+/** The most crypto workers a data plane takes (native/crypto_pool.h). */
+export const MAX_THREADS = 256;
+
 export interface DataPlaneOptions {
   /** Create (or attach to) the TUN interface of this name... */
   tunName?: string;
@@ -47,6 +50,8 @@ export interface DataPlaneOptions {
   /** With tunName: a TAP device (route mode: the kernel's ARP/NDP picks the peer). */
   tap?: boolean;
   mtu: number;
+  /** Crypto workers (1..MAX_THREADS), the I/O threads included; default one per CPU the process may use. */
+  threads?: number;
   /** The AllowedIPs table the data plane routes by; edit it through this object. */
   allowedIps: AllowedIps;
 }
@@ -219,9 +224,10 @@ export class DataPlane {
     if (options.tap !== undefined && typeof options.tap !== 'boolean') throw new TypeError('options.tap must be a boolean');
     if (options.tap && !hasName) throw new TypeError('options.tap goes with tunName (an adopted fd keeps its kind)');
     const mtu = checkMtu(options.mtu);
+    const threads = options.threads === undefined ? undefined : checkInteger(options.threads, 'options.threads', 1, MAX_THREADS);
     const device = hasName
-      ? { tunName: checkInterfaceName(options.tunName), tap: options.tap ?? false, mtu }
-      : { tunFd: checkInteger(options.tunFd, 'options.tunFd', 0, 2 ** 30), mtu };
+      ? { tunName: checkInterfaceName(options.tunName), tap: options.tap ?? false, mtu, threads }
+      : { tunFd: checkInteger(options.tunFd, 'options.tunFd', 0, 2 ** 30), mtu, threads };
     this.#native = new (loadNative().DataPlane)(device, options.allowedIps.native, onEvents);
   }
 
@@ -238,6 +244,11 @@ export class DataPlane {
   /** The TUN/TAP offloads the kernel granted (checksum, TSO, USO), or 'none' and why. */
   get offloads(): string {
     return this.#native.offloads;
+  }
+
+  /** The threads that seal and open each batch, the I/O threads included (1 where the AEAD cannot share a session between threads). */
+  get cryptoThreads(): number {
+    return this.#native.cryptoThreads;
   }
 
   /** The TAP's MAC as the kernel has it now (re-read, so `ip link set address` is followed); null on TUN. */

@@ -112,6 +112,8 @@ export interface NativeDataPlane {
   readonly ethernet: boolean;
   /** The device's offloads as the kernel granted them, e.g. 'csum tso4 tso6 tso_ecn uso4 uso6' or 'none (…)'. */
   readonly offloads: string;
+  /** The threads that seal and open each batch (1 where the AEAD cannot share a session). */
+  readonly cryptoThreads: number;
   /** The TAP's MAC as the kernel has it now; null on TUN. */
   hardwareAddress(): Uint8Array | null;
   /** An fd (ours to close) of the namespace the interface lives in now, and its name there; throws EBADFD once deleted. */
@@ -164,6 +166,8 @@ export interface NativeDataPlaneOptions {
   /** With tunName: create a TAP device (route mode). */
   tap?: boolean;
   mtu: number;
+  /** Crypto workers, the I/O threads included (default: one per CPU the process may use). */
+  threads?: number;
 }
 
 /** An Error from a failed system call: `code` is the errno name ("ENOENT"), `errno` its number. */

@@ -2,12 +2,13 @@
 // argument checks, keypair slot rotation, mac1 filtering, sockets (rebind, fwmark), TUN
 // adoption. Needs root for the TUN device (left down, in this namespace, uniquely named).
 import assert from 'node:assert/strict';
-import { release } from 'node:os';
+import { availableParallelism, release } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { blake2s as nobleBlake2s } from '@noble/hashes/blake2.js';
+import { aeadPaths } from '../../src/native/aead.js';
 import { AllowedIps } from '../../src/native/allowedips.js';
 import { loadNative } from '../../src/native/loader.js';
 import { createTun, DATA_PLANE_COUNTERS, DataPlane, monotonicMs, type DataPlaneEvent } from '../../src/native/dataplane.js';
@@ -90,6 +91,22 @@ describe('DataPlane configuration', function () {
     const [major, minor] = release().split('.').map(Number);
     const uso = major > 6 || (major === 6 && minor >= 2);
     assert.equal(dp.offloads, uso ? 'csum tso4 tso6 tso_ecn uso4 uso6' : 'csum tso4 tso6 tso_ecn (refused: csum tso4 tso6 tso_ecn uso4 uso6: Invalid argument)');
+  });
+
+  it('runs one crypto thread per usable CPU by default, or as many as asked (one on the OpenSSL path)', () => {
+    const shared = aeadPaths()[0] === 'ipsec-mb';
+    assert.equal(dp.cryptoThreads, shared ? availableParallelism() : 1);
+    const three = new DataPlane({ tunName: `vgdpt${suffix}`, mtu: 1420, threads: 3, allowedIps: new AllowedIps() }, () => {});
+    try {
+      assert.equal(three.cryptoThreads, shared ? 3 : 1);
+    } finally {
+      three.close();
+    }
+    for (const threads of [0, 1.5, 257, Number.NaN]) {
+      assert.throws(() => new DataPlane({ tunName: `vgdpt${suffix}`, mtu: 1420, threads, allowedIps: ips }, () => {}), RangeError, String(threads));
+    }
+    const { DataPlane: Native } = loadNative();
+    assert.throws(() => new Native({ tunName: `vgdpt${suffix}`, mtu: 1420, threads: 0 }, ips.native, () => {}), RangeError);
   });
 
   it('names its interface and checks its arguments', () => {

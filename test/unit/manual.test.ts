@@ -81,7 +81,7 @@ describe('manual pages and --help (one source)', function () {
       const help = await node([VIAGUARDD, flag]);
       assert.deepEqual(help, { code: 0, stdout: helpText(VIAGUARDD_MANUAL), stderr: '' });
     }
-    assert.match(helpText(VIAGUARDD_MANUAL), /^Usage: viaguardd \[-f\|--foreground\] \[--peer-selection allowed-ips\|route\] IFACE\n/);
+    assert.match(helpText(VIAGUARDD_MANUAL), /^Usage: viaguardd \[-f\|--foreground\] \[--peer-selection allowed-ips\|route\] \[--threads N\] IFACE\n/);
     assert.deepEqual(await node([VIAGUARDD, '--version']), { code: 0, stdout: `viaguardd v${manifest.version}\n`, stderr: '' });
     assert.deepEqual(await node([VIAGUARD, '--version']), { code: 0, stdout: `viaguard v${manifest.version}\n`, stderr: '' });
   });

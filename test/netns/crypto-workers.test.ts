@@ -1,0 +1,108 @@
+// The crypto worker pool keeps one TCP flow in order: two viaguardd with more workers than this
+// machine has CPUs carry random bytes over a single connection; they arrive byte-identical
+// (sha256), the receiver's kernel queued no segment out of order, and the sender's saw no
+// reordering.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { createTunnelPair, daemonPid, VIAGUARDD_PATH, type Implementation, type TunnelPair } from '../../src/testing/tunnel-pair.js';
+import { requireTools } from '../../src/testing/require-tools.js';
+import type { Namespace } from '../../src/testing/netns.js';
+import { waitFor } from '../support/quick-harness.js';
+
+const THREADS = 4;
+const BYTES = 64 * 1024 * 1024;
+const manyWorkers: Implementation = { label: `viaguardd --threads ${THREADS}`, command: [process.execPath, VIAGUARDD_PATH, '--threads', String(THREADS)] };
+
+// Absolute values of the namespace's TCP counters (nstat -a: since the namespace was made).
+async function tcpCounters(ns: Namespace, names: string[]): Promise<Record<string, number>> {
+  const out = await ns.exec('nstat', ['-asz', ...names]);
+  const counters: Record<string, number> = {};
+  for (const name of names) {
+    const match = new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(out);
+    assert.ok(match, `nstat printed no ${name}: ${out}`);
+    counters[name] = Number(match[1]);
+  }
+  return counters;
+}
+
+function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - before[name]]));
+}
+
+function collect(child: ChildProcess): { stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return { stdout: () => out, stderr: () => err, exit: new Promise((resolve) => child.on('exit', resolve)) };
+}
+
+function threadNames(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+}
+
+// CPU ticks (user + system) the process's crypto helper threads have used.
+function helperTicks(pid: number): number {
+  let ticks = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'viaguard-crypto') continue;
+    // The fields after the parenthesised name: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks;
+}
+
+describe('crypto workers keep a TCP flow in order (netns)', function () {
+  this.timeout(300_000);
+  let pair: TunnelPair;
+
+  before(async () => {
+    requireTools('socat', 'nstat', 'sha256sum', 'openssl');
+    pair = await createTunnelPair(manyWorkers, manyWorkers, { index: 191 });
+  });
+  after(async () => {
+    await pair?.destroy();
+  });
+
+  it(`runs ${THREADS} crypto threads, more than the machine's CPUs`, async () => {
+    assert.ok(THREADS > cpus().length, `this test needs fewer than ${THREADS} CPUs to oversubscribe them`);
+    for (const end of [pair.left, pair.right]) {
+      const helpers = threadNames(await daemonPid(end)).filter((name) => name === 'viaguard-crypto');
+      assert.equal(helpers.length, THREADS - 1, `${end.ifname}: the I/O thread works too, so ${THREADS - 1} helpers`);
+    }
+  });
+
+  it(`carries ${BYTES >> 20} MiB over one TCP connection byte-identical and unreordered`, async () => {
+    const { left, right } = pair;
+    const receiverNames = ['TcpExtTCPOFOQueue'];
+    // Not TcpRetransSegs: a busy machine makes tail-loss probes and timeouts that say nothing
+    // about order; a reordered segment shows in the receiver's out-of-order queue.
+    const senderNames = ['TcpExtTCPSACKReorder', 'TcpExtTCPTSReorder', 'TcpExtTCPRenoReorder'];
+    // The first packets wait for the handshake (staged): a session first, so none of that counts.
+    await left.ns.exec('ping', ['-c', '1', '-W', '5', right.tunnel4]);
+    const receiverBefore = await tcpCounters(right.ns, receiverNames);
+    const senderBefore = await tcpCounters(left.ns, senderNames);
+    const pids = [await daemonPid(left), await daemonPid(right)];
+    const ticksBefore = pids.map(helperTicks);
+
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const receiver = collect(right.ns.spawn('sh', ['-c', `socat -u TCP4-LISTEN:${port},reuseaddr STDOUT | sha256sum`]));
+    await waitFor(`socat listening on port ${port}`, async () => (await right.ns.exec('ss', ['-Hltn', `sport = :${port}`])).includes(`:${port}`), 10_000);
+    // A fixed stream (seeded bytes) that both ends can hash.
+    const make = `head -c ${BYTES} /dev/zero | openssl enc -aes-128-ctr -nosalt -pass pass:crypto-workers 2>/dev/null`;
+    const expected = (await left.ns.exec('sh', ['-c', `${make} | sha256sum`])).split(/\s/)[0];
+    await left.ns.exec('sh', ['-c', `${make} | socat -u STDIN TCP4:${right.tunnel4}:${port},connect-timeout=20`]);
+    assert.equal(await receiver.exit, 0, `receiver failed: ${receiver.stderr()}`);
+    assert.equal(receiver.stdout().split(/\s/)[0], expected, 'the bytes arrived changed or out of order');
+
+    const ofo = difference(await tcpCounters(right.ns, receiverNames), receiverBefore);
+    const sender = difference(await tcpCounters(left.ns, senderNames), senderBefore);
+    assert.deepEqual(ofo, { TcpExtTCPOFOQueue: 0 }, 'the receiver queued segments out of order');
+    assert.deepEqual(sender, { TcpExtTCPSACKReorder: 0, TcpExtTCPTSReorder: 0, TcpExtTCPRenoReorder: 0 }, 'the sender saw reordering');
+    // The helpers really sealed (left) and opened (right) part of the flow.
+    pids.forEach((pid, i) => assert.ok(helperTicks(pid) > ticksBefore[i], `${i === 0 ? 'sender' : 'receiver'}: the crypto helpers did no work`));
+  });
+});
