@@ -5,7 +5,7 @@
 // Usage: npm run bench:selftest [-- --only viaguardd]
 import { parseArgs } from 'node:util';
 import { viaguardd, wireguardGo, type Implementation } from '../src/testing/tunnel-pair.js';
-import { KERNEL_ONLY_CHECKS, WIREGUARD_GO_FAILURES, kernelSelftest } from '../test/support/kernel-selftest.js';
+import { KERNEL_ONLY_CHECKS, VIAGUARDD_FAILURES, WIREGUARD_GO_FAILURES, kernelSelftest } from '../test/support/kernel-selftest.js';
 import { SelftestWorld } from '../test/support/selftest-world.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -38,7 +38,7 @@ async function runPort(impl: Implementation): Promise<PortResult> {
         await check.run();
       } catch (error) {
         failed.push(check.name);
-        const known = impl === wireguardGo && WIREGUARD_GO_FAILURES[check.name] !== undefined ? ' (known)' : '';
+        const known = (impl === wireguardGo ? WIREGUARD_GO_FAILURES : VIAGUARDD_FAILURES)[check.name] !== undefined ? ' (known)' : '';
         console.log(`  ${impl.label}: FAILED${known} ${check.section}: ${check.name}: ${(error as Error).message.split('\n')[0]}`);
       }
     }
