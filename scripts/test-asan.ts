@@ -18,7 +18,8 @@ const STAGE = join(ROOT, 'build-asan');
 const ADDON = join(STAGE, 'build', 'Release', 'viaguard.node');
 const REPORTS = join(STAGE, 'reports');
 const SANITIZE = '-fsanitize=address,undefined';
-const SUITES = ['dist/test/native/**/*.test.js', 'dist/test/netns/**/*.test.js'];
+// `npm run test:asan -- FILE...` runs only those compiled test files on the sanitizer build.
+const SUITES = process.argv.length > 2 ? process.argv.slice(2) : ['dist/test/native/**/*.test.js', 'dist/test/netns/**/*.test.js'];
 
 function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<number> {
   return new Promise((resolvePromise, reject) => {
