@@ -1,7 +1,10 @@
-// ChaCha20-Poly1305 over OpenSSL's EVP interface or ipsec-mb's job API. Each direction keeps one
-// EVP_CIPHER_CTX that is keyed once in the constructor; a packet then only sets the nonce, feeds
-// AD and data, and reads or sets the tag, so no per-packet allocation or provider fetch happens.
-// ipsec-mb takes the raw key with every job, so the object keeps a copy of it as well.
+// ChaCha20-Poly1305 over OpenSSL's EVP interface or ipsec-mb's job API. An object holds only its
+// key, which no call writes, so any number of threads may use one at once. EVP's contexts are
+// mutable: each thread has its own pair (seal, open), made once; a call keys the context for its
+// whole run of packets (a 32-byte copy into the cipher's state), each packet then only sets the
+// nonce, feeds AD and data, and reads or sets the tag — no per-packet allocation or provider
+// fetch — and the call ends by keying it with zeros, so no session key outlives its keypair in a
+// thread's context. ipsec-mb takes the raw key with every job.
 #include "aead.h"
 
 #include <openssl/core_names.h>
@@ -9,7 +12,9 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -23,7 +28,9 @@ const char* AeadPathName(AeadPath path) {
   return path == AeadPath::kIpsecMb ? "ipsec-mb" : "openssl";
 }
 
-const std::vector<AeadPath>& AvailableAeadPaths() {
+namespace {
+
+const std::vector<AeadPath>& PathsBySpeed() {
   static const std::vector<AeadPath> paths = [] {
     switch (ipsec_mb::Probe()) {
       case ipsec_mb::Support::kAvx512:
@@ -35,6 +42,28 @@ const std::vector<AeadPath>& AvailableAeadPaths() {
         break;
     }
     return std::vector<AeadPath>{AeadPath::kOpenSsl};
+  }();
+  return paths;
+}
+
+}  // namespace
+
+const std::vector<AeadPath>& AvailableAeadPaths() {
+  // Not cached when it throws: every later call reports the same bad setting.
+  static const std::vector<AeadPath> paths = [] {
+    std::vector<AeadPath> ordered = PathsBySpeed();
+    const char* chosen = std::getenv("VIAGUARD_AEAD");
+    if (chosen == nullptr || *chosen == '\0') return ordered;
+    for (size_t i = 0; i < ordered.size(); ++i) {
+      if (std::strcmp(chosen, AeadPathName(ordered[i])) == 0) {
+        std::rotate(ordered.begin(), ordered.begin() + i, ordered.begin() + i + 1);
+        return ordered;
+      }
+    }
+    std::string have;
+    for (AeadPath path : ordered) have += std::string(have.empty() ? "" : ", ") + AeadPathName(path);
+    throw std::invalid_argument(std::string("VIAGUARD_AEAD: '") + chosen +
+                                "' is not an AEAD path available here (have: " + have + ")");
   }();
   return paths;
 }
@@ -64,15 +93,46 @@ void Update(EVP_CIPHER_CTX* ctx, uint8_t* out, const uint8_t* in, size_t len) {
   }
 }
 
-EVP_CIPHER_CTX* NewKeyedContext(const uint8_t* key, int encrypt) {
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  if (!ctx) throw std::bad_alloc();
-  if (EVP_CipherInit_ex(ctx, EVP_chacha20_poly1305(), nullptr, key, nullptr, encrypt) != 1) {
-    EVP_CIPHER_CTX_free(ctx);
-    throw std::runtime_error("ChaCha20-Poly1305: key setup failed");
+// This thread's context for one direction, made on its first use and freed when the thread ends.
+EVP_CIPHER_CTX* ThreadContext(bool seal) {
+  struct Contexts {
+    EVP_CIPHER_CTX* ctx[2] = {nullptr, nullptr};  // open, seal
+    ~Contexts() {
+      for (EVP_CIPHER_CTX* c : ctx) EVP_CIPHER_CTX_free(c);
+    }
+  };
+  thread_local Contexts contexts;
+  EVP_CIPHER_CTX*& ctx = contexts.ctx[seal ? 1 : 0];
+  if (!ctx) {
+    EVP_CIPHER_CTX* made = EVP_CIPHER_CTX_new();
+    if (!made) throw std::bad_alloc();
+    if (EVP_CipherInit_ex(made, EVP_chacha20_poly1305(), nullptr, nullptr, nullptr, seal) != 1) {
+      EVP_CIPHER_CTX_free(made);
+      throw std::runtime_error("ChaCha20-Poly1305: context setup failed");
+    }
+    ctx = made;
   }
   return ctx;
 }
+
+// This thread's context for one direction, holding key while the object lives. Never nest two
+// for one direction: the inner one's end would wipe the outer one's key.
+class KeyedContext {
+ public:
+  KeyedContext(const uint8_t* key, bool seal) : ctx_(ThreadContext(seal)) {
+    Check(EVP_CipherInit_ex(ctx_, nullptr, nullptr, key, nullptr, -1), "key setup");
+  }
+  ~KeyedContext() {
+    static const uint8_t kZeroKey[ChaChaPoly::kKeySize] = {};
+    EVP_CipherInit_ex(ctx_, nullptr, nullptr, kZeroKey, nullptr, -1);
+  }
+  KeyedContext(const KeyedContext&) = delete;
+  KeyedContext& operator=(const KeyedContext&) = delete;
+  EVP_CIPHER_CTX* get() const { return ctx_; }
+
+ private:
+  EVP_CIPHER_CTX* ctx_;
+};
 
 void WireGuardNonce(uint64_t counter, uint8_t nonce[ChaChaPoly::kNonceSize]) {
   // Whitepaper §5.4.6: 32 zero bits, then the counter as a 64-bit little-endian integer.
@@ -127,39 +187,14 @@ bool Released(bool authentic, uint8_t* dst, size_t textLen) {
 
 }  // namespace
 
-struct ChaChaPoly::Impl {
-  EVP_CIPHER_CTX* seal;
-  EVP_CIPHER_CTX* open;
-  uint8_t key[kKeySize];
-
-  ipsec_mb::Packet Job(const uint8_t* nonce, const uint8_t* src, size_t len, const uint8_t* ad,
-                       size_t adLen, uint8_t* dst, uint8_t* tag) const {
-    return {key, nonce, ad, adLen, src, len, dst, tag};
-  }
-};
-
-ChaChaPoly::ChaChaPoly(const uint8_t key[kKeySize]) : impl_(new Impl{nullptr, nullptr, {}}) {
-  try {
-    impl_->seal = NewKeyedContext(key, 1);
-    impl_->open = NewKeyedContext(key, 0);
-  } catch (...) {
-    EVP_CIPHER_CTX_free(impl_->seal);
-    delete impl_;
-    throw;
-  }
-  std::memcpy(impl_->key, key, kKeySize);
+ChaChaPoly::ChaChaPoly(const uint8_t key[kKeySize]) {
+  std::memcpy(key_, key, kKeySize);
   // The first probe of ipsec-mb takes ~20 ms: pay it here (keys are made on handshakes), not
   // on a data thread's first packet.
   AvailableAeadPaths();
 }
 
-ChaChaPoly::~ChaChaPoly() {
-  // Freeing the contexts also wipes the key schedule OpenSSL holds.
-  EVP_CIPHER_CTX_free(impl_->seal);
-  EVP_CIPHER_CTX_free(impl_->open);
-  OPENSSL_cleanse(impl_->key, kKeySize);
-  delete impl_;
-}
+ChaChaPoly::~ChaChaPoly() { OPENSSL_cleanse(key_, kKeySize); }
 
 void ChaChaPoly::Seal(uint64_t counter, const uint8_t* src, size_t len, const uint8_t* ad,
                       size_t adLen, uint8_t* dst, AeadPath path) {
@@ -177,8 +212,11 @@ bool ChaChaPoly::Open(uint64_t counter, const uint8_t* src, size_t len, const ui
 
 void ChaChaPoly::SealWithNonce(const uint8_t nonce[kNonceSize], const uint8_t* src, size_t len,
                                const uint8_t* ad, size_t adLen, uint8_t* dst, AeadPath path) {
-  if (!ViaIpsecMb(path, len)) return EvpSeal(impl_->seal, nonce, src, len, ad, adLen, dst);
-  const ipsec_mb::Packet job = impl_->Job(nonce, src, len, ad, adLen, dst, dst + len);
+  if (!ViaIpsecMb(path, len)) {
+    KeyedContext ctx(key_, true);
+    return EvpSeal(ctx.get(), nonce, src, len, ad, adLen, dst);
+  }
+  const ipsec_mb::Packet job{key_, nonce, ad, adLen, src, len, dst, dst + len};
   ipsec_mb::Run(&job, 1, true);
 }
 
@@ -187,15 +225,26 @@ bool ChaChaPoly::OpenWithNonce(const uint8_t nonce[kNonceSize], const uint8_t* s
   if (len < kTagSize) return false;
   const size_t textLen = len - kTagSize;
   if (!ViaIpsecMb(path, textLen)) {
-    return Released(EvpOpen(impl_->open, nonce, src, textLen, ad, adLen, dst), dst, textLen);
+    KeyedContext ctx(key_, false);
+    return Released(EvpOpen(ctx.get(), nonce, src, textLen, ad, adLen, dst), dst, textLen);
   }
   uint8_t tag[kTagSize];
-  const ipsec_mb::Packet job = impl_->Job(nonce, src, textLen, ad, adLen, dst, tag);
+  const ipsec_mb::Packet job{key_, nonce, ad, adLen, src, textLen, dst, tag};
   ipsec_mb::Run(&job, 1, false);
   return Released(CRYPTO_memcmp(tag, src + textLen, kTagSize) == 0, dst, textLen);
 }
 
 void ChaChaPoly::SealMany(const AeadPacket* packets, size_t count, AeadPath path) {
+  uint8_t nonce[kNonceSize];
+  if (path == AeadPath::kOpenSsl) {
+    KeyedContext ctx(key_, true);  // once for the whole run
+    for (size_t i = 0; i < count; ++i) {
+      const AeadPacket& p = packets[i];
+      WireGuardNonce(p.counter, nonce);
+      EvpSeal(ctx.get(), nonce, p.src, p.length, nullptr, 0, p.dst);
+    }
+    return;
+  }
   uint8_t nonces[kIpsecMbChunk][kNonceSize];
   ipsec_mb::Packet jobs[kIpsecMbChunk];
   size_t queued = 0;
@@ -206,7 +255,7 @@ void ChaChaPoly::SealMany(const AeadPacket* packets, size_t count, AeadPath path
       continue;
     }
     WireGuardNonce(p.counter, nonces[queued]);
-    jobs[queued] = impl_->Job(nonces[queued], p.src, p.length, nullptr, 0, p.dst, p.dst + p.length);
+    jobs[queued] = {key_, nonces[queued], nullptr, 0, p.src, p.length, p.dst, p.dst + p.length};
     if (++queued == kIpsecMbChunk) {
       ipsec_mb::Run(jobs, queued, true);
       queued = 0;
@@ -216,12 +265,26 @@ void ChaChaPoly::SealMany(const AeadPacket* packets, size_t count, AeadPath path
 }
 
 size_t ChaChaPoly::OpenMany(const AeadPacket* packets, size_t count, uint8_t* ok, AeadPath path) {
+  size_t opened = 0;
+  if (path == AeadPath::kOpenSsl) {
+    KeyedContext ctx(key_, false);  // once for the whole run
+    uint8_t nonce[kNonceSize];
+    for (size_t i = 0; i < count; ++i) {
+      const AeadPacket& p = packets[i];
+      ok[i] = 0;
+      if (p.length < kTagSize) continue;
+      const size_t textLen = p.length - kTagSize;
+      WireGuardNonce(p.counter, nonce);
+      ok[i] = Released(EvpOpen(ctx.get(), nonce, p.src, textLen, nullptr, 0, p.dst), p.dst, textLen);
+      opened += ok[i];
+    }
+    return opened;
+  }
   uint8_t nonces[kIpsecMbChunk][kNonceSize];
   uint8_t tags[kIpsecMbChunk][kTagSize];
   ipsec_mb::Packet jobs[kIpsecMbChunk];
   size_t index[kIpsecMbChunk];
   size_t queued = 0;
-  size_t opened = 0;
   auto verifyQueued = [&] {
     ipsec_mb::Run(jobs, queued, false);
     for (size_t j = 0; j < queued; ++j) {
@@ -240,8 +303,7 @@ size_t ChaChaPoly::OpenMany(const AeadPacket* packets, size_t count, uint8_t* ok
       continue;
     }
     WireGuardNonce(p.counter, nonces[queued]);
-    jobs[queued] = impl_->Job(nonces[queued], p.src, p.length - kTagSize, nullptr, 0, p.dst,
-                              tags[queued]);
+    jobs[queued] = {key_, nonces[queued], nullptr, 0, p.src, p.length - kTagSize, p.dst, tags[queued]};
     index[queued] = i;
     if (++queued == kIpsecMbChunk) verifyQueued();
   }

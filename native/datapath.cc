@@ -49,9 +49,9 @@ DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
       mtu_(mtu),
       ethernet_(device_->Ethernet()),
       allowed_(std::move(allowedIps)) {
-  // OpenSSL's contexts are a keypair's mutable state: only ipsec-mb's AEAD, which reads the key
-  // alone, may seal or open one session's packets on several threads at once.
-  crypto_ = std::make_unique<CryptoPool>(FastestAeadPath() == AeadPath::kIpsecMb ? cryptoThreads : 1);
+  // A bad VIAGUARD_AEAD fails here, at start, not on the first packet.
+  AvailableAeadPaths();
+  crypto_ = std::make_unique<CryptoPool>(cryptoThreads);
   cryptoThreads_ = crypto_->Threads();
   rx_ = std::make_unique<RxContext>();
   device_->SetMtu(mtu);

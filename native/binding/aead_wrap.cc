@@ -18,7 +18,7 @@ constexpr size_t kTag = ChaChaPoly::kTagSize;
 
 // Argument i: undefined for the fastest path, or the name of an available one.
 AeadPath PathArg(const Napi::CallbackInfo& info, size_t i) {
-  if (i >= info.Length() || info[i].IsUndefined()) return FastestAeadPath();
+  if (i >= info.Length() || info[i].IsUndefined()) return DefaultAeadPath();
   if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
   const std::string name = info[i].As<Napi::String>().Utf8Value();
   for (AeadPath path : AvailableAeadPaths()) {

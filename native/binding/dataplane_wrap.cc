@@ -311,6 +311,12 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     } catch (const std::system_error& e) {
       tsfn_.Release();
       throw SystemError(env, e);
+    } catch (const Napi::Error&) {
+      tsfn_.Release();
+      throw;
+    } catch (const std::exception& e) {  // e.g. a bad VIAGUARD_AEAD
+      tsfn_.Release();
+      throw Napi::Error::New(env, e.what());
     } catch (...) {
       tsfn_.Release();  // else the failed object would keep the event loop alive
       throw;

@@ -15,7 +15,7 @@ export const VIAGUARDD_MANUAL: Manual = {
   options: [
     { flags: '-f, --foreground', text: 'Stay in the foreground (as WG_PROCESS_FOREGROUND=1).' },
     { flags: '--peer-selection allowed-ips|route', text: 'How the outgoing peer is chosen: by AllowedIPs as every WireGuard (the default), or by the kernel\'s routing decision (a TAP interface). Overrides VIAGUARD_PEER_SELECTION.' },
-    { flags: '--threads N', text: 'How many threads seal and open each batch of packets (1 to 256), the transmit and receive threads included; each peer\'s packets keep their order. The default is one per CPU the process may run on. Overrides VIAGUARD_THREADS. Only the ipsec-mb AEAD path shares a session between threads; on OpenSSL\'s path it is 1.' },
+    { flags: '--threads N', text: 'How many threads seal and open each batch of packets (1 to 256), the transmit and receive threads included; each peer\'s packets keep their order. The default is one per CPU the process may run on. Overrides VIAGUARD_THREADS.' },
     { flags: '-h, --help', text: 'Print this help and exit.' },
     { flags: '-v, --version', text: 'Print the version and exit.' },
   ],
@@ -23,6 +23,7 @@ export const VIAGUARDD_MANUAL: Manual = {
     { name: 'WG_PROCESS_FOREGROUND=1', text: 'Stay in the foreground.' },
     { name: 'VIAGUARD_PEER_SELECTION=allowed-ips|route', text: 'The peer selection, for starters such as wg-quick that pass only the interface name.' },
     { name: 'VIAGUARD_THREADS=N', text: 'The crypto threads, as --threads.' },
+    { name: 'VIAGUARD_AEAD=openssl|ipsec-mb', text: 'The ChaCha20-Poly1305 implementation: OpenSSL\'s EVP, or Intel\'s ipsec-mb where it is built in. The default is the faster one on this CPU (ipsec-mb where it runs its AVX-512 code); a path not available here fails at start.' },
     { name: 'LOG_LEVEL=verbose|debug|error|silent', text: 'What goes to stderr, one line per event; the daemonized process keeps stdout and stderr only when LOG_LEVEL is set.' },
     { name: 'WG_TUN_FD, WG_UAPI_FD', text: 'An open TUN device and a listening UAPI socket handed down by the caller, as with wireguard-go.' },
   ],

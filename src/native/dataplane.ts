@@ -246,7 +246,7 @@ export class DataPlane {
     return this.#native.offloads;
   }
 
-  /** The threads that seal and open each batch, the I/O threads included (1 where the AEAD cannot share a session between threads). */
+  /** The threads that seal and open each batch, the I/O threads included. */
   get cryptoThreads(): number {
     return this.#native.cryptoThreads;
   }

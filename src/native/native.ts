@@ -112,7 +112,7 @@ export interface NativeDataPlane {
   readonly ethernet: boolean;
   /** The device's offloads as the kernel granted them, e.g. 'csum tso4 tso6 tso_ecn uso4 uso6' or 'none (…)'. */
   readonly offloads: string;
-  /** The threads that seal and open each batch (1 where the AEAD cannot share a session). */
+  /** The threads that seal and open each batch, the I/O threads included. */
   readonly cryptoThreads: number;
   /** The TAP's MAC as the kernel has it now; null on TUN. */
   hardwareAddress(): Uint8Array | null;

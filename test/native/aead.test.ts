@@ -43,14 +43,33 @@ describe('ChaCha20-Poly1305 (native/aead.cc)', () => {
       assert.equal(new Set(paths).size, paths.length);
     });
 
-    it('the default is ipsec-mb exactly when it is built in and the CPU has its AVX-512 set', () => {
+    it('the default is ipsec-mb exactly when it is built in and the CPU has its AVX-512 set, unless VIAGUARD_AEAD says', () => {
       const flags = new Set((/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/));
       // The library's AVX-512 manager: AVX2 + BMI2 + AES-NI + PCLMULQDQ + AVX-512 F/DQ/CD/BW/VL.
       const avx512 = ['avx2', 'bmi2', 'aes', 'pclmulqdq', 'avx512f', 'avx512dq', 'avx512cd', 'avx512bw', 'avx512vl'].every(
         (flag) => flags.has(flag),
       );
-      const expected = aeadPaths().includes('ipsec-mb') && avx512 ? 'ipsec-mb' : 'openssl';
-      assert.equal(aeadPaths()[0], expected);
+      const fastest = aeadPaths().includes('ipsec-mb') && avx512 ? 'ipsec-mb' : 'openssl';
+      assert.equal(aeadPaths()[0], process.env.VIAGUARD_AEAD || fastest);
+    });
+
+    /** aeadPaths() in a fresh process with VIAGUARD_AEAD set to value. */
+    function pathsWith(value: string) {
+      const script = `import('${new URL('../../src/native/aead.js', import.meta.url).href}').then((m) => console.log(m.aeadPaths().join(',')))`;
+      return spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, VIAGUARD_AEAD: value } });
+    }
+
+    it('VIAGUARD_AEAD makes any available path the default, and refuses one that is not', () => {
+      for (const path of aeadPaths()) {
+        const run = pathsWith(path);
+        assert.equal(run.status, 0, run.stderr);
+        const paths = run.stdout.trim().split(',');
+        assert.equal(paths[0], path);
+        assert.deepEqual([...paths].sort(), [...aeadPaths()].sort());
+      }
+      const bad = pathsWith('rot13');
+      assert.notEqual(bad.status, 0);
+      assert.match(bad.stderr, /VIAGUARD_AEAD: 'rot13' is not an AEAD path available here \(have: (openssl|ipsec-mb)/);
     });
   });
   for (const path of aeadPaths()) {

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { blake2s as nobleBlake2s } from '@noble/hashes/blake2.js';
-import { aeadPaths } from '../../src/native/aead.js';
 import { AllowedIps } from '../../src/native/allowedips.js';
 import { loadNative } from '../../src/native/loader.js';
 import { createTun, DATA_PLANE_COUNTERS, DataPlane, monotonicMs, type DataPlaneEvent } from '../../src/native/dataplane.js';
@@ -93,12 +92,11 @@ describe('DataPlane configuration', function () {
     assert.equal(dp.offloads, uso ? 'csum tso4 tso6 tso_ecn uso4 uso6' : 'csum tso4 tso6 tso_ecn (refused: csum tso4 tso6 tso_ecn uso4 uso6: Invalid argument)');
   });
 
-  it('runs one crypto thread per usable CPU by default, or as many as asked (one on the OpenSSL path)', () => {
-    const shared = aeadPaths()[0] === 'ipsec-mb';
-    assert.equal(dp.cryptoThreads, shared ? availableParallelism() : 1);
+  it('runs one crypto thread per usable CPU by default, or as many as asked, on every AEAD path', () => {
+    assert.equal(dp.cryptoThreads, availableParallelism());
     const three = new DataPlane({ tunName: `vgdpt${suffix}`, mtu: 1420, threads: 3, allowedIps: new AllowedIps() }, () => {});
     try {
-      assert.equal(three.cryptoThreads, shared ? 3 : 1);
+      assert.equal(three.cryptoThreads, 3);
     } finally {
       three.close();
     }
