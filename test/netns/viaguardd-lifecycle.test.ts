@@ -43,7 +43,7 @@ describe('viaguardd lifecycle', function () {
     assert.match(show, /^\d+\n$/);
   });
 
-  it('exits 1 with one clear line when the name is invalid, the interface is taken, or permission is missing', async () => {
+  it('exits 1 with one clear line when the name is invalid, the interface is taken, permission is missing or the AEAD path does not exist', async () => {
     const long = await start('a-name-too-long-for-linux');
     assert.equal(long.code, 1);
     assert.match(long.stderr, /^viaguardd: not a valid interface name: "a-name-too-long-for-linux" .*\n$/);
@@ -60,6 +60,13 @@ describe('viaguardd lifecycle', function () {
     assert.match(unprivileged.stderr, /^viaguardd: .*(permission|not permitted|EACCES|EPERM).*\n$/i);
     assert.equal(unprivileged.stderr.split('\n').length, 2, unprivileged.stderr);
     assert.ok(!existsSync(socket(other)));
+
+    const badAead = await run('ip', ['netns', 'exec', ns.name, 'env', 'VIAGUARD_AEAD=rot13', process.execPath, VIAGUARDD_PATH, other]);
+    assert.equal(badAead.code, 1);
+    assert.match(badAead.stderr, /^viaguardd: VIAGUARD_AEAD: 'rot13' is not an AEAD path available here \(have: [a-z, -]+\)\n$/);
+    assert.ok(!existsSync(socket(other)));
+    assert.notEqual((await run('ip', ['-n', ns.name, 'link', 'show', other])).code, 0, 'the interface outlived the failed start');
+    assert.equal(await daemons(), 1);
   });
 
   it('exits and removes its socket on SIGTERM', async () => {
