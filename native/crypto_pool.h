@@ -18,8 +18,9 @@
 //    after a short spin.
 //  - An idle helper spins briefly on its mailbox (batches come back to back under load), then
 //    sleeps on its own futex word; a poster wakes it only when it announced that it sleeps.
-// Per batch: one CAS per helper asked, one fetch_add per chunk, at most a few futex calls.
-// Several I/O threads may run batches at once.
+// Per batch: one CAS per helper asked (and one to take back an untaken post), one fetch_add per
+// chunk, a futex wake per helper that was asleep; nothing per packet. Several I/O threads may run
+// batches at once.
 #pragma once
 #include <atomic>
 #include <cstddef>
