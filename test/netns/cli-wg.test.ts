@@ -240,7 +240,7 @@ function fixedDaemon(lines: string[]): UapiHandler {
 }
 
 describe('cli: viaguard and wg reading the same daemon of fixed answers', function () {
-  this.timeout(30_000);
+  this.timeout(60_000); // up to 10 retries of two CLI runs each: slow under the sanitizer build
   const hex = (b64: string) => keyToHex(keyFromBase64(b64)!);
   let server: UapiServer | undefined;
   let iface: string;
