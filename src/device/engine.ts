@@ -21,7 +21,6 @@ import { systemRandom } from '../crypto/system-random.js';
 import type { Crypto } from '../protocol/crypto.js';
 import { ProtocolCore } from '../protocol/core.js';
 import { MapIndexTable } from '../protocol/index-table.js';
-import type { Endpoint } from '../protocol/endpoint.js';
 import type { Keypair } from '../protocol/keypairs.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
 import { DeadlineTimer, nodeTimers } from './deadline-timer.js';
@@ -63,7 +62,7 @@ export interface PeerUpdate {
   persistentKeepalive?: number;
 }
 
-/** A peer as the UAPI and the API report it. */
+/** A peer as the engine reports it (uapi-handler.ts writes it out as a UapiPeerState). */
 export interface PeerState {
   id: number;
   publicKey: Uint8Array;
@@ -565,14 +564,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
   private installKeypair(peerId: number, keypair: Keypair): void {
     try {
       if (this.records.has(peerId)) {
-        this.dataPlane.installKeypair(peerId, {
-          localIndex: keypair.localIndex,
-          remoteIndex: keypair.remoteIndex,
-          sendKey: keypair.sendKey,
-          receiveKey: keypair.receiveKey,
-          initiator: keypair.isInitiator,
-          birthMs: keypair.createdAt,
-        });
+        this.dataPlane.installKeypair(peerId, keypair);
       }
     } finally {
       keypair.sendKey.fill(0);
@@ -580,7 +572,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     }
   }
 
-  private send(peerId: number | undefined, endpoint: Endpoint, packet: Uint8Array, localAddress: string | undefined): void {
+  private send(peerId: number | undefined, endpoint: IpEndpoint, packet: Uint8Array, localAddress: string | undefined): void {
     const sent =
       peerId !== undefined && this.records.has(peerId)
         ? this.dataPlane.sendHandshake(peerId, packet)
@@ -594,7 +586,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     this.emit('event', { type: 'session', peer: record.peer.publicKey, endpoint: endpoint && { ...endpoint } });
   }
 
-  private endpointLearnt(record: PeerRecord, endpoint: Endpoint): void {
+  private endpointLearnt(record: PeerRecord, endpoint: IpEndpoint): void {
     this.log.verbose(`peer ${record.peer.id}: endpoint ${formatEndpoint(endpoint)}`);
     this.emit('event', { type: 'endpoint', peer: record.peer.publicKey, endpoint: { ...endpoint } });
   }
@@ -617,7 +609,7 @@ function listPrefixes(prefixes: PrefixBatch): string[] {
  * An address the data plane reports as an endpoint. A zone comes as an interface index
  * ("fe80::1%3") and is kept by name when the interface has one, as wg and configs write it.
  */
-function dataPlaneEndpoint(address: string, port: number): Endpoint | undefined {
+function dataPlaneEndpoint(address: string, port: number): IpEndpoint | undefined {
   const percent = address.indexOf('%');
   const ip = parseIp(percent < 0 ? address : address.slice(0, percent));
   if (!ip) return undefined;

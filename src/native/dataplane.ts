@@ -6,6 +6,7 @@ import { AllowedIps } from './allowedips.js';
 import { checkBytes, checkInteger } from '../checks.js';
 import { checkPeer } from './prefix-batch.js';
 import { loadNative } from './loader.js';
+import type { Keypair } from '../protocol/keypairs.js';
 import type { NativeDataPlane, NativeDataPlaneEvent, NativeLocalAddress, NativeSourceVerdict } from './native.js';
 
 export type LocalAddress = NativeLocalAddress;
@@ -54,19 +55,6 @@ export interface DataPlaneOptions {
   threads?: number;
   /** The AllowedIPs table the data plane routes by; edit it through this object. */
   allowedIps: AllowedIps;
-}
-
-export interface Keypair {
-  /** Our receiver index: the peer's data messages carry it. */
-  localIndex: number;
-  /** The peer's receiver index, written into our data messages. */
-  remoteIndex: number;
-  sendKey: Uint8Array;
-  receiveKey: Uint8Array;
-  /** We initiated the handshake: the keypair is used at once; otherwise it waits in `next`. */
-  initiator: boolean;
-  /** When the handshake derived the keys (monotonicMs(), not in the future); default: now. */
-  birthMs?: number;
 }
 
 export interface KeypairSlots {
@@ -167,24 +155,24 @@ function checkLocalAddress(localAddress: unknown, address: string): string | und
 function checkKeypair(keypair: unknown): Keypair {
   if (typeof keypair !== 'object' || keypair === null) throw new TypeError('keypair must be an object');
   const k = keypair as Partial<Keypair>;
-  if (typeof k.initiator !== 'boolean') throw new TypeError('keypair.initiator must be a boolean');
+  if (typeof k.isInitiator !== 'boolean') throw new TypeError('keypair.isInitiator must be a boolean');
   return {
     localIndex: checkInteger(k.localIndex, 'keypair.localIndex', 0, MAX_U32),
     remoteIndex: checkInteger(k.remoteIndex, 'keypair.remoteIndex', 0, MAX_U32),
     sendKey: checkBytes(k.sendKey, 'keypair.sendKey', 32),
     receiveKey: checkBytes(k.receiveKey, 'keypair.receiveKey', 32),
-    initiator: k.initiator,
-    birthMs: checkBirth(k.birthMs),
+    isInitiator: k.isInitiator,
+    createdAt: checkCreatedAt(k.createdAt),
   };
 }
 
-function checkBirth(birthMs: unknown): number | undefined {
-  if (birthMs === undefined) return undefined;
-  if (typeof birthMs !== 'number') throw new TypeError(`keypair.birthMs must be a number, got ${typeof birthMs}`);
-  if (!Number.isFinite(birthMs) || birthMs <= 0 || birthMs > monotonicMs()) {
-    throw new RangeError(`keypair.birthMs must be a past monotonicMs() time, got ${birthMs}`);
+/** The keypair's age drives the data plane's expiry and rekey: its birth must be a real past instant of the same clock. */
+function checkCreatedAt(createdAt: unknown): number {
+  if (typeof createdAt !== 'number') throw new TypeError(`keypair.createdAt must be a number, got ${typeof createdAt}`);
+  if (!Number.isFinite(createdAt) || createdAt <= 0 || createdAt > monotonicMs()) {
+    throw new RangeError(`keypair.createdAt must be a past monotonicMs() time, got ${createdAt}`);
   }
-  return birthMs;
+  return createdAt;
 }
 
 /** CLOCK_MONOTONIC in milliseconds: the clock of every data plane timestamp (not performance.now()). */
@@ -396,7 +384,7 @@ export class DataPlane {
   /** Installs a session derived by a handshake; staged packets go out once it is usable. */
   installKeypair(peer: number, keypair: Keypair): void {
     const k = checkKeypair(keypair);
-    this.#native.installKeypair(checkPeer(peer), k.localIndex, k.remoteIndex, k.sendKey, k.receiveKey, k.initiator, k.birthMs);
+    this.#native.installKeypair(checkPeer(peer), k.localIndex, k.remoteIndex, k.sendKey, k.receiveKey, k.isInitiator, k.createdAt);
   }
 
   removeKeypair(localIndex: number): boolean {

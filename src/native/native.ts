@@ -143,8 +143,9 @@ export interface NativeDataPlane {
     remoteIndex: number,
     sendKey: Uint8Array,
     receiveKey: Uint8Array,
-    initiator: boolean,
-    birthMs?: number,
+    isInitiator: boolean,
+    /** monotonicMs(); default: now. */
+    createdAt?: number,
   ): void;
   removeKeypair(localIndex: number): boolean;
   clearKeypairs(peer: number): void;

@@ -6,7 +6,8 @@
 import { REKEY_TIMEOUT } from './constants.js';
 import { PeerCookie } from './cookie.js';
 import type { Crypto, Random } from './crypto.js';
-import { endpointEqual, type Endpoint } from './endpoint.js';
+import { endpointEqual } from './endpoint.js';
+import type { IpEndpoint } from '../config/endpoint.js';
 import type { IndexTable } from './index-table.js';
 import type { Keypair } from './keypairs.js';
 import { encodeInitiation, encodeResponse } from './messages.js';
@@ -16,7 +17,7 @@ import { secretCopy, secretZeros } from './secret-bytes.js';
 
 export type ProtocolAction =
   /** Send a handshake message (or cookie reply) over UDP. */
-  | { type: 'send'; peerId: number | undefined; endpoint: Endpoint; packet: Uint8Array }
+  | { type: 'send'; peerId: number | undefined; endpoint: IpEndpoint; packet: Uint8Array }
   /**
    * Hand a freshly derived keypair to the data plane, which rotates the peer's slots (kernel
    * add_new_keypair) and owns it from then on; the caller may wipe its copy of the keys.
@@ -35,12 +36,12 @@ export type ProtocolAction =
   /** Forget which local address the peer's packets leave from (the handshake is being retried). */
   | { type: 'clearEndpointSource'; peerId: number }
   /** The peer's endpoint changed (learnt from an authenticated handshake message). */
-  | { type: 'endpoint'; peerId: number; endpoint: Endpoint };
+  | { type: 'endpoint'; peerId: number; endpoint: IpEndpoint };
 
-export interface PeerConfig {
+export interface ProtocolPeerConfig {
   publicKey: Uint8Array;
   presharedKey?: Uint8Array;
-  endpoint?: Endpoint;
+  endpoint?: IpEndpoint;
   /** Seconds; 0 or absent disables it. */
   persistentKeepalive?: number;
 }
@@ -71,7 +72,7 @@ export class Peer {
   readonly handshake: Handshake;
   readonly cookie: PeerCookie;
   readonly timers: PeerTimers;
-  endpoint: Endpoint | undefined;
+  endpoint: IpEndpoint | undefined;
   /** Monotonic ms of the last handshake message we sent (initiations are limited to one per REKEY_TIMEOUT). */
   lastSentHandshake: number | undefined;
   /** Wall-clock ms of the last completed handshake (for `latest handshake`), undefined if none. */
@@ -95,7 +96,7 @@ export class Peer {
     this.handshake.presharedKey = key ? secretCopy(key) : secretZeros(32);
   }
 
-  setEndpoint(endpoint: Endpoint | undefined): void {
+  setEndpoint(endpoint: IpEndpoint | undefined): void {
     this.endpoint = endpoint;
   }
 
@@ -190,7 +191,7 @@ export class Peer {
   }
 
   /** After consuming an initiation from this peer: answer it and derive the (unconfirmed) keypair. */
-  respond(source: Endpoint, now: number): ProtocolAction[] {
+  respond(source: IpEndpoint, now: number): ProtocolAction[] {
     const actions = this.learnEndpoint(source);
     const created = this.ctx.noise.createResponse(this.handshake, this.id);
     if (!created.ok) {
@@ -213,7 +214,7 @@ export class Peer {
   }
 
   /** After consuming a response from this peer: the session is usable at once. */
-  completeAsInitiator(source: Endpoint, now: number): ProtocolAction[] {
+  completeAsInitiator(source: IpEndpoint, now: number): ProtocolAction[] {
     const actions = this.learnEndpoint(source);
     const keypair = this.ctx.noise.beginSession(this.handshake, now);
     if (keypair) {
@@ -246,7 +247,7 @@ export class Peer {
     this.timers.anyAuthenticatedPacketTraversal(now);
   }
 
-  private learnEndpoint(source: Endpoint): ProtocolAction[] {
+  private learnEndpoint(source: IpEndpoint): ProtocolAction[] {
     if (endpointEqual(this.endpoint, source)) return [];
     this.endpoint = source;
     return [{ type: 'endpoint', peerId: this.id, endpoint: source }];
