@@ -43,6 +43,8 @@ export interface DeviceEngineOptions {
   mtu?: number;
   /** Crypto workers (see DataPlaneOptions.threads). */
   threads?: number;
+  /** Test knob (see DataPlaneOptions.rekeyAfterMessages). */
+  rekeyAfterMessages?: number;
   /**
    * allowed-ips (default): a TUN device, the destination's AllowedIPs owner carries a packet.
    * route: a TAP device, the kernel's routing picks the peer through ARP/NDP (DESIGN.md §3).
@@ -130,7 +132,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     }
     const tunName = options.tunFd === undefined ? options.ifname : undefined;
     const dataPlane = new DataPlane(
-      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, threads: options.threads, allowedIps },
+      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, threads: options.threads, rekeyAfterMessages: options.rekeyAfterMessages, allowedIps },
       (events) => deliver(events),
     );
     if (dataPlane.ethernet !== (peerSelection === 'route')) {

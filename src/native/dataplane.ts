@@ -55,6 +55,11 @@ export interface DataPlaneOptions {
   threads?: number;
   /** The AllowedIPs table the data plane routes by; edit it through this object. */
   allowedIps: AllowedIps;
+  /**
+   * Test knob: renew a session after this many messages sent with it instead of
+   * REKEY_AFTER_MESSAGES (2^60, which no test reaches). Absent in production.
+   */
+  rekeyAfterMessages?: number;
 }
 
 export interface KeypairSlots {
@@ -216,7 +221,9 @@ export class DataPlane {
     const device = hasName
       ? { tunName: checkInterfaceName(options.tunName), tap: options.tap ?? false, mtu, threads }
       : { tunFd: checkInteger(options.tunFd, 'options.tunFd', 0, 2 ** 30), mtu, threads };
+    const rekeyAfterMessages = options.rekeyAfterMessages === undefined ? undefined : checkInteger(options.rekeyAfterMessages, 'options.rekeyAfterMessages', 1, Number.MAX_SAFE_INTEGER);
     this.#native = new (loadNative().DataPlane)(device, options.allowedIps.native, onEvents);
+    if (rekeyAfterMessages !== undefined) this.#native.setRekeyAfterMessages(rekeyAfterMessages);
   }
 
   /** The kernel's name of the TUN interface. */

@@ -130,6 +130,7 @@ export interface NativeDataPlane {
   setFwmark(mark: number): void;
   setMac1Key(key: Uint8Array | null): void;
   setSourceCheck(mode: 'allowed-ips' | 'route' | 'off'): void;
+  setRekeyAfterMessages(messages: number): void;
   setMtu(mtu: number): void;
   setRouteMtus(packed: Uint8Array): void;
   addPeer(peer: number): void;

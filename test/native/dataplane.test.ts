@@ -133,6 +133,9 @@ describe('DataPlane configuration', function () {
     assert.throws(() => dp.installKeypair(5, { ...keys, createdAt: monotonicMs() + 60_000 }), /past monotonicMs/);
     assert.throws(() => dp.installKeypair(5, { ...keys, createdAt: Number.NaN }), RangeError);
     assert.throws(() => new DataPlane({ mtu: 1420, allowedIps: ips }, () => {}), TypeError);
+    for (const rekeyAfterMessages of [0, 1.5, 2 ** 53]) {
+      assert.throws(() => new DataPlane({ tunName: 'vgx', mtu: 1420, allowedIps: ips, rekeyAfterMessages }, () => {}), RangeError);
+    }
     assert.throws(() => new DataPlane({ tunName: 'x'.repeat(16), mtu: 1420, allowedIps: ips }, () => {}), RangeError);
     // The native side checks too, for callers that bypass the wrapper.
     const { DataPlane: Native } = loadNative();
