@@ -60,6 +60,7 @@ struct PeerStats {
   PeerId id;
   uint64_t rxBytes, txBytes;
   uint64_t lastDataSentNs, lastDataReceivedNs, lastAuthSentNs, lastAuthReceivedNs;
+  uint64_t firstDataSentSinceReceiveNs, firstDataReceivedSinceSendNs;
   uint64_t sourceCheckDrops, staged;
 };
 

@@ -681,7 +681,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 
   // peerStats() -> Float64Array of rows of kPeerStatsColumns (see src/native/dataplane.ts)
   Napi::Value PeerStats(const Napi::CallbackInfo& info) {
-    constexpr size_t kColumns = 9;
+    constexpr size_t kColumns = 11;
     std::vector<viaguard::PeerStats> stats = Open(info).Stats();
     Napi::Float64Array out = Napi::Float64Array::New(info.Env(), stats.size() * kColumns);
     double* row = out.Data();
@@ -695,6 +695,8 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       row[6] = NsToMs(s.lastAuthReceivedNs);
       row[7] = static_cast<double>(s.sourceCheckDrops);
       row[8] = static_cast<double>(s.staged);
+      row[9] = NsToMs(s.firstDataSentSinceReceiveNs);
+      row[10] = NsToMs(s.firstDataReceivedSinceSendNs);
       row += kColumns;
     }
     return out;

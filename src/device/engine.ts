@@ -2,9 +2,10 @@
 // drives over the UAPI: the native data plane (TUN, UDP, keypairs, session crypto), the pure
 // protocol core (handshakes, cookies, timers) and the AllowedIPs table, tied together. The data
 // plane hands handshake messages and session events over in batches; the core answers with
-// actions this class carries out. One timer is armed for the core's earliest deadline; while
-// any deadline is pending it also wakes at least every OBSERVE_INTERVAL_MS to read the data
-// plane's per-peer timestamps, so steady-state packets never call into JavaScript.
+// actions this class carries out. One timer is armed for the core's earliest deadline, or for
+// the earliest instant a packet not yet read could make a timer due (see packetTimerHorizon):
+// then the data plane's per-peer timestamps are read, so steady-state packets never call into
+// JavaScript and an idle device wakes rarely.
 import { EventEmitter } from 'node:events';
 import { AllowedIps, PrefixBatch } from '../native/allowedips.js';
 import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
@@ -14,7 +15,7 @@ import { interfaceName } from '../net/interface-name.js';
 import { parseIp } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type LocalAddress, type RouteMtu, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
-import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH, REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
+import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH, KEEPALIVE_TIMEOUT, REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
 import { processCrypto } from '../crypto/choose-crypto.js';
 import { systemRandom } from '../crypto/system-random.js';
@@ -28,12 +29,6 @@ import { LISTED_PREFIXES_LIMIT, type DeviceEvent } from './events.js';
 import { secretCopy } from '../protocol/secret-bytes.js';
 
 export const DEFAULT_MTU = 1420;
-/**
- * How often the data plane's packet timestamps are read while the core has a deadline pending.
- * Every timer they arm lies at least 1 s (the shortest persistent keepalive) after its packet,
- * so it is known before it is due and fires on time.
- */
-const OBSERVE_INTERVAL_MS = 1000;
 
 export interface DeviceEngineOptions {
   /** Create (or attach to) the TUN interface of this name... */
@@ -510,7 +505,14 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     for (const s of this.dataPlane.peerStats()) {
       this.records
         .get(s.peer)
-        ?.peer.observe({ lastSent: s.lastAuthSentMs, lastDataSent: s.lastDataSentMs, lastReceived: s.lastAuthReceivedMs, lastDataReceived: s.lastDataReceivedMs });
+        ?.peer.observe({
+          lastSent: s.lastAuthSentMs,
+          lastDataSent: s.lastDataSentMs,
+          lastReceived: s.lastAuthReceivedMs,
+          lastDataReceived: s.lastDataReceivedMs,
+          firstDataSentSinceReceive: s.firstDataSentSinceReceiveMs,
+          firstDataReceivedSinceSend: s.firstDataReceivedSinceSendMs,
+        });
     }
     this.apply(this.protocol.tick(now));
     this.schedule();
@@ -523,7 +525,22 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
    */
   private schedule(): void {
     const deadline = this.closed ? undefined : this.protocol.nextDeadline();
-    this.timer.arm(deadline === undefined ? undefined : Math.min(deadline, monotonicMs() + OBSERVE_INTERVAL_MS));
+    this.timer.arm(deadline === undefined ? undefined : Math.min(deadline, monotonicMs() + this.packetTimerHorizon()));
+  }
+
+  /**
+   * The shortest delay from a packet to a timer it arms, for a timer not pending yet: keepalive
+   * (KEEPALIVE_TIMEOUT after the first data received), new handshake (later still) or a
+   * persistent keepalive (its interval after any packet). Reading the timestamps this often, every
+   * timer is known before it is due, and counts from its own packet (PeerActivity's first-since
+   * times), so none fires late; a pending timer only moves later with traffic, and is its own wake-up.
+   */
+  private packetTimerHorizon(): number {
+    let horizon = KEEPALIVE_TIMEOUT;
+    for (const record of this.records.values()) {
+      if (record.persistentKeepalive > 0) horizon = Math.min(horizon, record.persistentKeepalive * 1000);
+    }
+    return horizon;
   }
 
   /** Carries out the core's actions; localAddress is where the message that caused them arrived. */

@@ -78,12 +78,15 @@ export interface PeerStats {
   /** Any authenticated packet: data, keepalive or handshake. */
   lastAuthSentMs: number;
   lastAuthReceivedMs: number;
-  /** First data sent since the last authenticated receive (the kernel's new-handshake timer). */
   sourceCheckDrops: number;
   staged: number;
+  /** The first data sent since the last authenticated receive (arms the new-handshake timer); 0 = none waiting. */
+  firstDataSentSinceReceiveMs: number;
+  /** The first data received since the last authenticated send (arms the keepalive timer); 0 = none waiting. */
+  firstDataReceivedSinceSendMs: number;
 }
 
-export const PEER_STATS_COLUMNS = 9;
+export const PEER_STATS_COLUMNS = 11;
 
 export const DATA_PLANE_COUNTERS = [
   'droppedGarbage',
@@ -452,6 +455,8 @@ export class DataPlane {
         lastAuthReceivedMs: t[i + 6],
         sourceCheckDrops: t[i + 7],
         staged: t[i + 8],
+        firstDataSentSinceReceiveMs: t[i + 9],
+        firstDataReceivedSinceSendMs: t[i + 10],
       });
     }
     return out;

@@ -46,7 +46,12 @@ export interface ProtocolPeerConfig {
   persistentKeepalive?: number;
 }
 
-/** Packet activity the data plane observed, in aggregate: the latest time (monotonic ms) of each kind; undefined or 0 = never. */
+/**
+ * Packet activity the data plane observed, in aggregate: times (monotonic ms) of the packets
+ * that decide the timers; undefined or 0 = none. Each is a real packet, so replaying them in time
+ * order is a true (shortened) history: the first-since ones make a timer count from the packet
+ * that armed it in the kernel, not from the latest.
+ */
 export interface PeerActivity {
   /** Last authenticated message sent (data or keepalive). */
   lastSent?: number;
@@ -56,6 +61,10 @@ export interface PeerActivity {
   lastReceived?: number;
   /** Last data message received that was not a keepalive. */
   lastDataReceived?: number;
+  /** First data message sent since the last authenticated receive. */
+  firstDataSentSinceReceive?: number;
+  /** First data message received since the last authenticated send. */
+  firstDataReceivedSinceSend?: number;
 }
 
 /** Shared device state every peer uses; owned by ProtocolCore. */
@@ -77,7 +86,14 @@ export class Peer {
   lastSentHandshake: number | undefined;
   /** Wall-clock ms of the last completed handshake (for `latest handshake`), undefined if none. */
   lastHandshakeWallMs: number | undefined;
-  private readonly seen: Required<PeerActivity> = { lastSent: -Infinity, lastDataSent: -Infinity, lastReceived: -Infinity, lastDataReceived: -Infinity };
+  private readonly seen: Required<PeerActivity> = {
+    lastSent: -Infinity,
+    lastDataSent: -Infinity,
+    lastReceived: -Infinity,
+    lastDataReceived: -Infinity,
+    firstDataSentSinceReceive: -Infinity,
+    firstDataReceivedSinceSend: -Infinity,
+  };
 
   constructor(
     readonly id: number,
@@ -148,9 +164,13 @@ export class Peer {
     const dataSent = fresh('lastDataSent');
     const received = fresh('lastReceived');
     const dataReceived = fresh('lastDataReceived');
+    const firstDataSent = fresh('firstDataSentSinceReceive');
+    const firstDataReceived = fresh('firstDataReceivedSinceSend');
     if (received !== undefined && received !== dataReceived) events.push({ at: received, received: true, isData: false });
+    if (firstDataReceived !== undefined && firstDataReceived !== dataReceived) events.push({ at: firstDataReceived, received: true, isData: true });
     if (dataReceived !== undefined) events.push({ at: dataReceived, received: true, isData: true });
     if (sent !== undefined && sent !== dataSent) events.push({ at: sent, received: false, isData: false });
+    if (firstDataSent !== undefined && firstDataSent !== dataSent) events.push({ at: firstDataSent, received: false, isData: true });
     if (dataSent !== undefined) events.push({ at: dataSent, received: false, isData: true });
     // Stable sort: at equal times a reception comes before the send it may have caused.
     events.sort((a, b) => a.at - b.at);
