@@ -100,6 +100,8 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
   private sourceCheckMode: SourceCheckMode = 'allowed-ips';
   private nextPeerId = 1;
   private readonly timer = new DeadlineTimer(nodeTimers(monotonicMs), () => this.tick());
+  /** When tick() last read the data plane's timestamps (monotonic ms). */
+  private observedAt = 0;
   private closedReason: string | undefined;
 
   private constructor(
@@ -502,6 +504,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
   private tick(): void {
     if (this.closed) return;
     const now = monotonicMs();
+    this.observedAt = now;
     for (const s of this.dataPlane.peerStats()) {
       this.records
         .get(s.peer)
@@ -525,7 +528,8 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
    */
   private schedule(): void {
     const deadline = this.closed ? undefined : this.protocol.nextDeadline();
-    this.timer.arm(deadline === undefined ? undefined : Math.min(deadline, monotonicMs() + this.packetTimerHorizon()));
+    // From the last read, not from now: a packet just after that read may already be counting.
+    this.timer.arm(deadline === undefined ? undefined : Math.min(deadline, this.observedAt + this.packetTimerHorizon()));
   }
 
   /**
