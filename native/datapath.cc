@@ -263,6 +263,7 @@ std::vector<PeerStats> DataPlane::Stats() const {
     auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     out.push_back({p.id, get(p.rxBytes), get(p.txBytes), get(p.lastDataSentNs),
                    get(p.lastDataReceivedNs), get(p.lastAuthSentNs), get(p.lastAuthReceivedNs),
+                   get(p.firstDataSentSinceReceiveNs), get(p.firstDataReceivedSinceSendNs),
                    get(p.sourceCheckDrops), get(p.stagedCount)});
   });
   return out;

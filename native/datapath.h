@@ -60,6 +60,7 @@ struct PeerStats {
   PeerId id;
   uint64_t rxBytes, txBytes;
   uint64_t lastDataSentNs, lastDataReceivedNs, lastAuthSentNs, lastAuthReceivedNs;
+  uint64_t firstDataSentSinceReceiveNs, firstDataReceivedSinceSendNs;
   uint64_t sourceCheckDrops, staged;
 };
 
@@ -92,6 +93,10 @@ class DataPlane {
   void SetFwmark(uint32_t mark);
   void SetMac1Key(const uint8_t* key);  // 32 bytes, or null to refuse every handshake
   void SetSourceCheck(SourceCheck mode) { sourceCheck_.store(mode); }
+  // A test knob: renew a session after this many messages instead of REKEY_AFTER_MESSAGES
+  // (1..kRekeyAfterMessages), so tests can rekey under traffic in seconds. viaguardd sets it
+  // only from VIAGUARD_TEST_REKEY_AFTER_MESSAGES; nothing else calls it.
+  void SetRekeyAfterMessages(uint64_t messages) { rekeyAfterMessages_.store(messages, std::memory_order_relaxed); }
   void SetMtu(int mtu);
   // The MTUs of routes through the interface (route_mtu.h): padding stays within them.
   void SetRouteMtus(const std::vector<RouteMtu>& routes) { routeMtus_.Replace(routes); }
@@ -246,6 +251,7 @@ class DataPlane {
   SourceRouteCheck sourceRoutes_;
   std::atomic<uint32_t> fwmark_{0};  // for SourceRouteCheck, as the sockets' SO_MARK
   std::atomic<SourceCheck> sourceCheck_{SourceCheck::kAllowedIps};
+  std::atomic<uint64_t> rekeyAfterMessages_{kRekeyAfterMessages};
   const bool ethernet_;
   std::atomic<uint64_t> deviceMac_{0};
 

@@ -375,7 +375,7 @@ void DataPlane::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, ui
     counters_.Add(Counter::kDroppedTunWriteFailed);
     return;
   }
-  peer.lastDataReceivedNs.store(now, std::memory_order_relaxed);
+  peer.NoteDataReceived(now);
 }
 
 DataPlane::SourceResult DataPlane::CheckSource(Peer& peer, const IpHeaderView& header,
@@ -472,7 +472,7 @@ void DataPlane::SettleSources(const std::vector<SourceVerdict>& verdicts) {
         counters_.Add(Counter::kDroppedTunWriteFailed);
         continue;
       }
-      peer->lastDataReceivedNs.store(now, std::memory_order_relaxed);
+      peer->NoteDataReceived(now);
     }
   }
 }

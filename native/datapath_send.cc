@@ -302,7 +302,7 @@ bool DataPlane::Transmit(TxContext& tx, const std::shared_ptr<Peer>& peer, uint8
   }
   // Kernel send.c keep_key_fresh: the initiator renews an old session; either side renews
   // one whose counter is running out.
-  if (counter >= kRekeyAfterMessages ||
+  if (counter >= rekeyAfterMessages_.load(std::memory_order_relaxed) ||
       (keypair->initiator && Elapsed(now, keypair->birthNs) >= kRekeyAfterTime)) {
     RequestHandshake(*peer, now, events);
   }

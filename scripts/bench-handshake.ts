@@ -12,7 +12,7 @@ import { createNativeCrypto } from '../src/crypto/native-crypto.js';
 import { systemRandom } from '../src/crypto/system-random.js';
 import type { Crypto } from '../src/protocol/crypto.js';
 import { ProtocolCore } from '../src/protocol/core.js';
-import type { Endpoint } from '../src/protocol/endpoint.js';
+import type { IpEndpoint } from '../src/config/endpoint.js';
 import type { ProtocolAction } from '../src/protocol/peer.js';
 
 const PEERS = Number(process.env.BENCH_PEERS ?? 3000);
@@ -20,7 +20,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // Rounds lie further apart on the protocol clock than REKEY_TIMEOUT, so every initiator may
 // initiate again and the responder takes each new initiation.
 const ROUND_MS = 10_000;
-const endpointOf = (i: number): Endpoint => ({ address: { family: 4, bytes: Uint8Array.of(10, 1, (i >> 8) & 0xff, i & 0xff) }, port: 51820 });
+const endpointOf = (i: number): IpEndpoint => ({ address: { family: 4, bytes: Uint8Array.of(10, 1, (i >> 8) & 0xff, i & 0xff) }, port: 51820 });
 
 interface Figures {
   initiationsPerSec: number;

@@ -26,6 +26,8 @@ export interface DaemonOptions {
   peerSelection?: PeerSelection;
   /** Crypto workers (default: one per CPU the process may use). */
   threads?: number;
+  /** Test knob (see DataPlaneOptions.rekeyAfterMessages). */
+  rekeyAfterMessages?: number;
   log: Logger;
   /** Stop on SIGINT/SIGTERM (default true; a library embedding the daemon leaves signals to its host). */
   handleSignals?: boolean;
@@ -50,6 +52,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     tunFd: options.tunFd,
     peerSelection: options.peerSelection,
     threads: options.threads,
+    rekeyAfterMessages: options.rekeyAfterMessages,
     log,
   });
   let server: UapiServer | undefined;

@@ -200,6 +200,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceMethod<&DataPlaneWrap::SetFwmark>("setFwmark"),
             InstanceMethod<&DataPlaneWrap::SetMac1Key>("setMac1Key"),
             InstanceMethod<&DataPlaneWrap::SetSourceCheck>("setSourceCheck"),
+            InstanceMethod<&DataPlaneWrap::SetRekeyAfterMessages>("setRekeyAfterMessages"),
             InstanceMethod<&DataPlaneWrap::SetMtu>("setMtu"),
             InstanceMethod<&DataPlaneWrap::SetRouteMtus>("setRouteMtus"),
             InstanceMethod<&DataPlaneWrap::AddPeer>("addPeer"),
@@ -382,6 +383,16 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     }
     ByteView key = KeyArg(info, 0, "key");
     Open(info).SetMac1Key(key.data);
+  }
+
+  void SetRekeyAfterMessages(const Napi::CallbackInfo& info) {
+    double value = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+    // Only lower: a number above 2^53 cannot be exact, and the protocol's value is the ceiling.
+    constexpr double kMaxExact = 9007199254740991.0;
+    if (!std::isfinite(value) || std::trunc(value) != value || value < 1 || value > kMaxExact) {
+      throw Napi::RangeError::New(info.Env(), "messages must be an integer in 1..2^53-1");
+    }
+    Open(info).SetRekeyAfterMessages(static_cast<uint64_t>(value));
   }
 
   void SetSourceCheck(const Napi::CallbackInfo& info) {
@@ -676,7 +687,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 
   // peerStats() -> Float64Array of rows of kPeerStatsColumns (see src/native/dataplane.ts)
   Napi::Value PeerStats(const Napi::CallbackInfo& info) {
-    constexpr size_t kColumns = 9;
+    constexpr size_t kColumns = 11;
     std::vector<viaguard::PeerStats> stats = Open(info).Stats();
     Napi::Float64Array out = Napi::Float64Array::New(info.Env(), stats.size() * kColumns);
     double* row = out.Data();
@@ -690,6 +701,8 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
       row[6] = NsToMs(s.lastAuthReceivedNs);
       row[7] = static_cast<double>(s.sourceCheckDrops);
       row[8] = static_cast<double>(s.staged);
+      row[9] = NsToMs(s.firstDataSentSinceReceiveNs);
+      row[10] = NsToMs(s.firstDataReceivedSinceSendNs);
       row += kColumns;
     }
     return out;

@@ -24,6 +24,7 @@ export const VIAGUARDD_MANUAL: Manual = {
     { name: 'VIAGUARD_PEER_SELECTION=allowed-ips|route', text: 'The peer selection, for starters such as wg-quick that pass only the interface name.' },
     { name: 'VIAGUARD_THREADS=N', text: 'The crypto threads, as --threads.' },
     { name: 'VIAGUARD_AEAD=openssl|ipsec-mb', text: 'The ChaCha20-Poly1305 implementation: OpenSSL\'s EVP, or Intel\'s ipsec-mb where it is built in. The default is the faster one on this CPU (ipsec-mb where it runs its AVX-512 code); a path not available here fails at start.' },
+    { name: 'VIAGUARD_TEST_REKEY_AFTER_MESSAGES=N', text: 'For tests only, never in production: renew each session after N messages sent with it instead of 2^60 (REKEY_AFTER_MESSAGES), so rekeying under traffic can be tested in seconds. Logged at start.' },
     { name: 'LOG_LEVEL=verbose|debug|error|silent', text: 'What goes to stderr, one line per event; the daemonized process keeps stdout and stderr only when LOG_LEVEL is set.' },
     { name: 'WG_TUN_FD, WG_UAPI_FD', text: 'An open TUN device and a listening UAPI socket handed down by the caller, as with wireguard-go.' },
   ],

@@ -19,6 +19,8 @@ import { VIAGUARDD_MANUAL } from './viaguardd-manual.js';
 const USAGE = `usage: ${VIAGUARDD_MANUAL.synopsis[0]} (see viaguardd --help)`;
 // The crypto workers when --threads is absent (default: one per CPU the process may use).
 const THREADS_ENV = 'VIAGUARD_THREADS';
+// Test knob: rekey after this many messages per session instead of 2^60 (DataPlaneOptions.rekeyAfterMessages).
+const TEST_REKEY_AFTER_MESSAGES_ENV = 'VIAGUARD_TEST_REKEY_AFTER_MESSAGES';
 // The daemonized child reports readiness ("ok") or the setup error on this inherited pipe.
 const READY_FD_ENV = 'VIAGUARD_READY_FD';
 
@@ -27,11 +29,17 @@ interface Options {
   ifname: string;
   peerSelection: PeerSelection;
   threads: number | undefined;
+  rekeyAfterMessages: number | undefined;
 }
 
 function checkThreads(value: string, from: string): number | string {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   return n >= 1 && n <= MAX_THREADS ? n : `${from}: expected a number of threads in 1..${MAX_THREADS}, got ${JSON.stringify(value)}`;
+}
+
+function checkRekeyAfterMessages(value: string): number | string {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  return n >= 1 && n <= Number.MAX_SAFE_INTEGER ? n : `${TEST_REKEY_AFTER_MESSAGES_ENV}: expected a number of messages in 1..2^53-1, got ${JSON.stringify(value)}`;
 }
 
 function checkPeerSelection(value: string, from: string): PeerSelection | string {
@@ -49,6 +57,8 @@ function parseCommandLine(argv: string[]): Options | string {
   let peerSelection = fromEnv === undefined || fromEnv === '' ? 'allowed-ips' : checkPeerSelection(fromEnv, PEER_SELECTION_ENV);
   const threadsEnv = process.env[THREADS_ENV];
   let threads: number | string | undefined = threadsEnv === undefined || threadsEnv === '' ? undefined : checkThreads(threadsEnv, THREADS_ENV);
+  const rekeyEnv = process.env[TEST_REKEY_AFTER_MESSAGES_ENV];
+  const rekeyAfterMessages = rekeyEnv === undefined || rekeyEnv === '' ? undefined : checkRekeyAfterMessages(rekeyEnv);
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -66,9 +76,10 @@ function parseCommandLine(argv: string[]): Options | string {
   }
   if (peerSelection !== 'allowed-ips' && peerSelection !== 'route') return peerSelection;
   if (typeof threads === 'string') return threads;
+  if (typeof rekeyAfterMessages === 'string') return rekeyAfterMessages;
   if (names.length !== 1) return USAGE;
   try {
-    return { foreground, ifname: checkInterfaceName(names[0]), peerSelection, threads };
+    return { foreground, ifname: checkInterfaceName(names[0]), peerSelection, threads, rekeyAfterMessages };
   } catch (error) {
     return (error as Error).message;
   }
@@ -134,6 +145,7 @@ async function main(): Promise<number> {
     return true;
   };
   const log: Logger = createLogger(parsed.ifname, parseLogLevel(process.env.LOG_LEVEL));
+  if (parsed.rekeyAfterMessages !== undefined) log.error(`test knob ${TEST_REKEY_AFTER_MESSAGES_ENV}: sessions are renewed after ${parsed.rekeyAfterMessages} messages, not 2^60`);
   try {
     const daemon = await runDaemon({
       ifname: parsed.ifname,
@@ -141,6 +153,7 @@ async function main(): Promise<number> {
       uapiFd: inheritedFd('WG_UAPI_FD'),
       peerSelection: parsed.peerSelection,
       threads: parsed.threads,
+      rekeyAfterMessages: parsed.rekeyAfterMessages,
       log,
     });
     report('ok');

@@ -2,9 +2,10 @@
 // drives over the UAPI: the native data plane (TUN, UDP, keypairs, session crypto), the pure
 // protocol core (handshakes, cookies, timers) and the AllowedIPs table, tied together. The data
 // plane hands handshake messages and session events over in batches; the core answers with
-// actions this class carries out. One timer is armed for the core's earliest deadline; while
-// any deadline is pending it also wakes at least every OBSERVE_INTERVAL_MS to read the data
-// plane's per-peer timestamps, so steady-state packets never call into JavaScript.
+// actions this class carries out. One timer is armed for the core's earliest deadline, or for
+// the earliest instant a packet not yet read could make a timer due (see packetTimerHorizon):
+// then the data plane's per-peer timestamps are read, so steady-state packets never call into
+// JavaScript and an idle device wakes rarely.
 import { EventEmitter } from 'node:events';
 import { AllowedIps, PrefixBatch } from '../native/allowedips.js';
 import { isZeroKey, keysEqual, KEY_LENGTH } from '../config/keys.js';
@@ -14,14 +15,13 @@ import { interfaceName } from '../net/interface-name.js';
 import { parseIp } from '../net/ip.js';
 import type { PeerSelection } from '../config/wg-config.js';
 import { DataPlane, monotonicMs, peerMac, type DataPlaneEvent, type LocalAddress, type RouteMtu, type SourceCheckMode, type SourceVerdict } from '../native/dataplane.js';
-import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH, REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
+import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH, KEEPALIVE_TIMEOUT, REKEY_ATTEMPT_TIME } from '../protocol/constants.js';
 import { mac1Key } from '../protocol/cookie.js';
 import { processCrypto } from '../crypto/choose-crypto.js';
 import { systemRandom } from '../crypto/system-random.js';
 import type { Crypto } from '../protocol/crypto.js';
 import { ProtocolCore } from '../protocol/core.js';
 import { MapIndexTable } from '../protocol/index-table.js';
-import type { Endpoint } from '../protocol/endpoint.js';
 import type { Keypair } from '../protocol/keypairs.js';
 import type { Peer, ProtocolAction } from '../protocol/peer.js';
 import { DeadlineTimer, nodeTimers } from './deadline-timer.js';
@@ -29,12 +29,6 @@ import { LISTED_PREFIXES_LIMIT, type DeviceEvent } from './events.js';
 import { secretCopy } from '../protocol/secret-bytes.js';
 
 export const DEFAULT_MTU = 1420;
-/**
- * How often the data plane's packet timestamps are read while the core has a deadline pending.
- * Every timer they arm lies at least 1 s (the shortest persistent keepalive) after its packet,
- * so it is known before it is due and fires on time.
- */
-const OBSERVE_INTERVAL_MS = 1000;
 
 export interface DeviceEngineOptions {
   /** Create (or attach to) the TUN interface of this name... */
@@ -44,6 +38,8 @@ export interface DeviceEngineOptions {
   mtu?: number;
   /** Crypto workers (see DataPlaneOptions.threads). */
   threads?: number;
+  /** Test knob (see DataPlaneOptions.rekeyAfterMessages). */
+  rekeyAfterMessages?: number;
   /**
    * allowed-ips (default): a TUN device, the destination's AllowedIPs owner carries a packet.
    * route: a TAP device, the kernel's routing picks the peer through ARP/NDP (DESIGN.md §3).
@@ -63,7 +59,7 @@ export interface PeerUpdate {
   persistentKeepalive?: number;
 }
 
-/** A peer as the UAPI and the API report it. */
+/** A peer as the engine reports it (uapi-handler.ts writes it out as a UapiPeerState). */
 export interface PeerState {
   id: number;
   publicKey: Uint8Array;
@@ -104,6 +100,8 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
   private sourceCheckMode: SourceCheckMode = 'allowed-ips';
   private nextPeerId = 1;
   private readonly timer = new DeadlineTimer(nodeTimers(monotonicMs), () => this.tick());
+  /** When tick() last read the data plane's timestamps (monotonic ms). */
+  private observedAt = 0;
   private closedReason: string | undefined;
 
   private constructor(
@@ -131,7 +129,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     }
     const tunName = options.tunFd === undefined ? options.ifname : undefined;
     const dataPlane = new DataPlane(
-      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, threads: options.threads, allowedIps },
+      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, threads: options.threads, rekeyAfterMessages: options.rekeyAfterMessages, allowedIps },
       (events) => deliver(events),
     );
     if (dataPlane.ethernet !== (peerSelection === 'route')) {
@@ -506,10 +504,18 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
   private tick(): void {
     if (this.closed) return;
     const now = monotonicMs();
+    this.observedAt = now;
     for (const s of this.dataPlane.peerStats()) {
       this.records
         .get(s.peer)
-        ?.peer.observe({ lastSent: s.lastAuthSentMs, lastDataSent: s.lastDataSentMs, lastReceived: s.lastAuthReceivedMs, lastDataReceived: s.lastDataReceivedMs });
+        ?.peer.observe({
+          lastSent: s.lastAuthSentMs,
+          lastDataSent: s.lastDataSentMs,
+          lastReceived: s.lastAuthReceivedMs,
+          lastDataReceived: s.lastDataReceivedMs,
+          firstDataSentSinceReceive: s.firstDataSentSinceReceiveMs,
+          firstDataReceivedSinceSend: s.firstDataReceivedSinceSendMs,
+        });
     }
     this.apply(this.protocol.tick(now));
     this.schedule();
@@ -522,7 +528,23 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
    */
   private schedule(): void {
     const deadline = this.closed ? undefined : this.protocol.nextDeadline();
-    this.timer.arm(deadline === undefined ? undefined : Math.min(deadline, monotonicMs() + OBSERVE_INTERVAL_MS));
+    // From the last read, not from now: a packet just after that read may already be counting.
+    this.timer.arm(deadline === undefined ? undefined : Math.min(deadline, this.observedAt + this.packetTimerHorizon()));
+  }
+
+  /**
+   * The shortest delay from a packet to a timer it arms, for a timer not pending yet: keepalive
+   * (KEEPALIVE_TIMEOUT after the first data received), new handshake (later still) or a
+   * persistent keepalive (its interval after any packet). Reading the timestamps this often, every
+   * timer is known before it is due, and counts from its own packet (PeerActivity's first-since
+   * times), so none fires late; a pending timer only moves later with traffic, and is its own wake-up.
+   */
+  private packetTimerHorizon(): number {
+    let horizon = KEEPALIVE_TIMEOUT;
+    for (const record of this.records.values()) {
+      if (record.persistentKeepalive > 0) horizon = Math.min(horizon, record.persistentKeepalive * 1000);
+    }
+    return horizon;
   }
 
   /** Carries out the core's actions; localAddress is where the message that caused them arrived. */
@@ -565,14 +587,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
   private installKeypair(peerId: number, keypair: Keypair): void {
     try {
       if (this.records.has(peerId)) {
-        this.dataPlane.installKeypair(peerId, {
-          localIndex: keypair.localIndex,
-          remoteIndex: keypair.remoteIndex,
-          sendKey: keypair.sendKey,
-          receiveKey: keypair.receiveKey,
-          initiator: keypair.isInitiator,
-          birthMs: keypair.createdAt,
-        });
+        this.dataPlane.installKeypair(peerId, keypair);
       }
     } finally {
       keypair.sendKey.fill(0);
@@ -580,7 +595,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     }
   }
 
-  private send(peerId: number | undefined, endpoint: Endpoint, packet: Uint8Array, localAddress: string | undefined): void {
+  private send(peerId: number | undefined, endpoint: IpEndpoint, packet: Uint8Array, localAddress: string | undefined): void {
     const sent =
       peerId !== undefined && this.records.has(peerId)
         ? this.dataPlane.sendHandshake(peerId, packet)
@@ -594,7 +609,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     this.emit('event', { type: 'session', peer: record.peer.publicKey, endpoint: endpoint && { ...endpoint } });
   }
 
-  private endpointLearnt(record: PeerRecord, endpoint: Endpoint): void {
+  private endpointLearnt(record: PeerRecord, endpoint: IpEndpoint): void {
     this.log.verbose(`peer ${record.peer.id}: endpoint ${formatEndpoint(endpoint)}`);
     this.emit('event', { type: 'endpoint', peer: record.peer.publicKey, endpoint: { ...endpoint } });
   }
@@ -617,7 +632,7 @@ function listPrefixes(prefixes: PrefixBatch): string[] {
  * An address the data plane reports as an endpoint. A zone comes as an interface index
  * ("fe80::1%3") and is kept by name when the interface has one, as wg and configs write it.
  */
-function dataPlaneEndpoint(address: string, port: number): Endpoint | undefined {
+function dataPlaneEndpoint(address: string, port: number): IpEndpoint | undefined {
   const percent = address.indexOf('%');
   const ip = parseIp(percent < 0 ? address : address.slice(0, percent));
   if (!ip) return undefined;

@@ -6,6 +6,7 @@ import { AllowedIps } from './allowedips.js';
 import { checkBytes, checkInteger } from '../checks.js';
 import { checkPeer } from './prefix-batch.js';
 import { loadNative } from './loader.js';
+import type { Keypair } from '../protocol/keypairs.js';
 import type { NativeDataPlane, NativeDataPlaneEvent, NativeLocalAddress, NativeSourceVerdict } from './native.js';
 
 export type LocalAddress = NativeLocalAddress;
@@ -54,19 +55,11 @@ export interface DataPlaneOptions {
   threads?: number;
   /** The AllowedIPs table the data plane routes by; edit it through this object. */
   allowedIps: AllowedIps;
-}
-
-export interface Keypair {
-  /** Our receiver index: the peer's data messages carry it. */
-  localIndex: number;
-  /** The peer's receiver index, written into our data messages. */
-  remoteIndex: number;
-  sendKey: Uint8Array;
-  receiveKey: Uint8Array;
-  /** We initiated the handshake: the keypair is used at once; otherwise it waits in `next`. */
-  initiator: boolean;
-  /** When the handshake derived the keys (monotonicMs(), not in the future); default: now. */
-  birthMs?: number;
+  /**
+   * Test knob: renew a session after this many messages sent with it instead of
+   * REKEY_AFTER_MESSAGES (2^60, which no test reaches). Absent in production.
+   */
+  rekeyAfterMessages?: number;
 }
 
 export interface KeypairSlots {
@@ -85,12 +78,15 @@ export interface PeerStats {
   /** Any authenticated packet: data, keepalive or handshake. */
   lastAuthSentMs: number;
   lastAuthReceivedMs: number;
-  /** First data sent since the last authenticated receive (the kernel's new-handshake timer). */
   sourceCheckDrops: number;
   staged: number;
+  /** The first data sent since the last authenticated receive (arms the new-handshake timer); 0 = none waiting. */
+  firstDataSentSinceReceiveMs: number;
+  /** The first data received since the last authenticated send (arms the keepalive timer); 0 = none waiting. */
+  firstDataReceivedSinceSendMs: number;
 }
 
-export const PEER_STATS_COLUMNS = 9;
+export const PEER_STATS_COLUMNS = 11;
 
 export const DATA_PLANE_COUNTERS = [
   'droppedGarbage',
@@ -167,24 +163,24 @@ function checkLocalAddress(localAddress: unknown, address: string): string | und
 function checkKeypair(keypair: unknown): Keypair {
   if (typeof keypair !== 'object' || keypair === null) throw new TypeError('keypair must be an object');
   const k = keypair as Partial<Keypair>;
-  if (typeof k.initiator !== 'boolean') throw new TypeError('keypair.initiator must be a boolean');
+  if (typeof k.isInitiator !== 'boolean') throw new TypeError('keypair.isInitiator must be a boolean');
   return {
     localIndex: checkInteger(k.localIndex, 'keypair.localIndex', 0, MAX_U32),
     remoteIndex: checkInteger(k.remoteIndex, 'keypair.remoteIndex', 0, MAX_U32),
     sendKey: checkBytes(k.sendKey, 'keypair.sendKey', 32),
     receiveKey: checkBytes(k.receiveKey, 'keypair.receiveKey', 32),
-    initiator: k.initiator,
-    birthMs: checkBirth(k.birthMs),
+    isInitiator: k.isInitiator,
+    createdAt: checkCreatedAt(k.createdAt),
   };
 }
 
-function checkBirth(birthMs: unknown): number | undefined {
-  if (birthMs === undefined) return undefined;
-  if (typeof birthMs !== 'number') throw new TypeError(`keypair.birthMs must be a number, got ${typeof birthMs}`);
-  if (!Number.isFinite(birthMs) || birthMs <= 0 || birthMs > monotonicMs()) {
-    throw new RangeError(`keypair.birthMs must be a past monotonicMs() time, got ${birthMs}`);
+/** The keypair's age drives the data plane's expiry and rekey: its birth must be a real past instant of the same clock. */
+function checkCreatedAt(createdAt: unknown): number {
+  if (typeof createdAt !== 'number') throw new TypeError(`keypair.createdAt must be a number, got ${typeof createdAt}`);
+  if (!Number.isFinite(createdAt) || createdAt <= 0 || createdAt > monotonicMs()) {
+    throw new RangeError(`keypair.createdAt must be a past monotonicMs() time, got ${createdAt}`);
   }
-  return birthMs;
+  return createdAt;
 }
 
 /** CLOCK_MONOTONIC in milliseconds: the clock of every data plane timestamp (not performance.now()). */
@@ -228,7 +224,9 @@ export class DataPlane {
     const device = hasName
       ? { tunName: checkInterfaceName(options.tunName), tap: options.tap ?? false, mtu, threads }
       : { tunFd: checkInteger(options.tunFd, 'options.tunFd', 0, 2 ** 30), mtu, threads };
+    const rekeyAfterMessages = options.rekeyAfterMessages === undefined ? undefined : checkInteger(options.rekeyAfterMessages, 'options.rekeyAfterMessages', 1, Number.MAX_SAFE_INTEGER);
     this.#native = new (loadNative().DataPlane)(device, options.allowedIps.native, onEvents);
+    if (rekeyAfterMessages !== undefined) this.#native.setRekeyAfterMessages(rekeyAfterMessages);
   }
 
   /** The kernel's name of the TUN interface. */
@@ -396,7 +394,7 @@ export class DataPlane {
   /** Installs a session derived by a handshake; staged packets go out once it is usable. */
   installKeypair(peer: number, keypair: Keypair): void {
     const k = checkKeypair(keypair);
-    this.#native.installKeypair(checkPeer(peer), k.localIndex, k.remoteIndex, k.sendKey, k.receiveKey, k.initiator, k.birthMs);
+    this.#native.installKeypair(checkPeer(peer), k.localIndex, k.remoteIndex, k.sendKey, k.receiveKey, k.isInitiator, k.createdAt);
   }
 
   removeKeypair(localIndex: number): boolean {
@@ -457,6 +455,8 @@ export class DataPlane {
         lastAuthReceivedMs: t[i + 6],
         sourceCheckDrops: t[i + 7],
         staged: t[i + 8],
+        firstDataSentSinceReceiveMs: t[i + 9],
+        firstDataReceivedSinceSendMs: t[i + 10],
       });
     }
     return out;

@@ -130,6 +130,7 @@ export interface NativeDataPlane {
   setFwmark(mark: number): void;
   setMac1Key(key: Uint8Array | null): void;
   setSourceCheck(mode: 'allowed-ips' | 'route' | 'off'): void;
+  setRekeyAfterMessages(messages: number): void;
   setMtu(mtu: number): void;
   setRouteMtus(packed: Uint8Array): void;
   addPeer(peer: number): void;
@@ -143,8 +144,9 @@ export interface NativeDataPlane {
     remoteIndex: number,
     sendKey: Uint8Array,
     receiveKey: Uint8Array,
-    initiator: boolean,
-    birthMs?: number,
+    isInitiator: boolean,
+    /** monotonicMs(); default: now. */
+    createdAt?: number,
   ): void;
   removeKeypair(localIndex: number): boolean;
   clearKeypairs(peer: number): void;

@@ -13,7 +13,8 @@ import {
   MAC_LENGTH,
 } from './constants.js';
 import type { Crypto, Random } from './crypto.js';
-import { endpointBytes, type Endpoint } from './endpoint.js';
+import { endpointBytes } from './endpoint.js';
+import type { IpEndpoint } from '../config/endpoint.js';
 import { encodeCookieReply, type CookieReply } from './messages.js';
 
 export type MacCheck = 'invalidMac1' | 'validMac1' | 'validMac2';
@@ -57,7 +58,7 @@ export class CookieChecker {
   }
 
   /** Checks mac1, and mac2 too when `checkMac2` (the device is under load). */
-  check(packet: Uint8Array, source: Endpoint, checkMac2: boolean, now: number): MacCheck {
+  check(packet: Uint8Array, source: IpEndpoint, checkMac2: boolean, now: number): MacCheck {
     if (!this.mac1Key) return 'invalidMac1';
     const m1 = mac1Offset(packet);
     const mac1 = this.crypto.mac(this.mac1Key, packet.subarray(0, m1));
@@ -69,7 +70,7 @@ export class CookieChecker {
   }
 
   /** The cookie reply to a handshake message (with a valid mac1) whose sender used `senderIndex`. */
-  createReply(packet: Uint8Array, senderIndex: number, source: Endpoint, now: number): Uint8Array {
+  createReply(packet: Uint8Array, senderIndex: number, source: IpEndpoint, now: number): Uint8Array {
     if (!this.cookieKey) throw new Error('cookie reply requested without a local public key');
     const nonce = this.random.bytes(COOKIE_NONCE_LENGTH);
     const m1 = mac1Offset(packet);
@@ -81,7 +82,7 @@ export class CookieChecker {
     return encodeCookieReply(reply);
   }
 
-  private cookie(source: Endpoint, now: number): Uint8Array {
+  private cookie(source: IpEndpoint, now: number): Uint8Array {
     if (!this.secret || now - this.secretBirth >= COOKIE_SECRET_MAX_AGE) {
       this.secret?.fill(0);
       this.secret = this.random.bytes(32);

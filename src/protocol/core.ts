@@ -7,12 +7,12 @@
 import { DEFAULT_UNDER_LOAD_QUEUE_LENGTH } from './constants.js';
 import { CookieChecker } from './cookie.js';
 import type { Crypto, Random } from './crypto.js';
-import type { Endpoint } from './endpoint.js';
+import type { IpEndpoint } from '../config/endpoint.js';
 import { toHex } from './hex.js';
 import { MapIndexTable, type IndexTable } from './index-table.js';
 import { decodeCookieReply, decodeInitiation, decodeResponse, messageKind, type DecodeFailure } from './messages.js';
 import { Noise, type HandshakeFailure } from './noise.js';
-import { Peer, type PeerConfig, type PeerContext, type ProtocolAction } from './peer.js';
+import { Peer, type ProtocolPeerConfig, type PeerContext, type ProtocolAction } from './peer.js';
 import { LoadMonitor, Ratelimiter } from './ratelimiter.js';
 
 export type DropReason =
@@ -107,7 +107,7 @@ export class ProtocolCore {
   }
 
   /** Adds a peer under a caller-chosen id (a u32, never 0, shared with the data plane). */
-  addPeer(peerId: number, config: PeerConfig, now: number): { peer: Peer; actions: ProtocolAction[] } {
+  addPeer(peerId: number, config: ProtocolPeerConfig, now: number): { peer: Peer; actions: ProtocolAction[] } {
     if (!Number.isInteger(peerId) || peerId <= 0 || peerId > 0xffffffff) throw new RangeError(`peer id must be a u32 other than 0, got ${peerId}`);
     if (config.publicKey.length !== 32) throw new RangeError(`public key must be 32 bytes, got ${config.publicKey.length}`);
     if (this.peers.has(peerId)) throw new Error(`peer id ${peerId} already exists`);
@@ -150,7 +150,7 @@ export class ProtocolCore {
    * handshake messages are waiting behind this one (it decides "under load"). Never throws on
    * bad input: malformed or unauthenticated messages are dropped and counted in stats.drops.
    */
-  receive(packet: Uint8Array, source: Endpoint, now: number, queuedHandshakes = 0): ReceiveResult {
+  receive(packet: Uint8Array, source: IpEndpoint, now: number, queuedHandshakes = 0): ReceiveResult {
     const kind = messageKind(packet);
     if (!kind.ok) return this.drop(kind.reason);
     switch (kind.kind) {
@@ -192,7 +192,7 @@ export class ProtocolCore {
     return { actions: [], peer: undefined, sessionStarted: false };
   }
 
-  private receiveHandshake(kind: 'initiation' | 'response', packet: Uint8Array, source: Endpoint, now: number, queued: number): ReceiveResult {
+  private receiveHandshake(kind: 'initiation' | 'response', packet: Uint8Array, source: IpEndpoint, now: number, queued: number): ReceiveResult {
     const decoded = kind === 'initiation' ? decodeInitiation(packet) : decodeResponse(packet);
     if (!decoded.ok) return this.drop(decoded.reason);
     const underLoad = this.load.update(queued, now);

@@ -7,8 +7,8 @@
 export * from './constants.js';
 export { randomBelow, randomU32, type Crypto, type PrivateKey, type Random } from './crypto.js';
 export { ProtocolCore, type DropReason, type ProtocolCoreOptions, type ProtocolStats, type ReceiveResult } from './core.js';
-export { endpointEqual, type Endpoint } from './endpoint.js';
+export { endpointEqual } from './endpoint.js';
 export { MapIndexTable, type IndexTable } from './index-table.js';
 export type { Keypair } from './keypairs.js';
 export { decodeDataHeader, encodeDataHeader, messageKind, type MessageKind } from './messages.js';
-export { Peer, type PeerActivity, type PeerConfig, type ProtocolAction } from './peer.js';
+export { Peer, type PeerActivity, type ProtocolPeerConfig, type ProtocolAction } from './peer.js';

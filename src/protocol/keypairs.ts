@@ -1,5 +1,6 @@
-// A session's keys as a handshake derives them. The core hands each keypair to the data plane
-// (an `installKeypair` action) and keeps nothing of it: the data plane owns the previous /
+// A session's keys as a handshake derives them: the one Keypair type of the TypeScript side. The
+// core hands each keypair to the data plane (an `installKeypair` action, which DataPlane.
+// installKeypair takes as it is) and keeps nothing of it: the data plane owns the previous /
 // current / next slots, the send counters, the replay windows and the data-driven rekey
 // triggers (native/keypair.h, native/datapath_send.cc and datapath_receive.cc, as the kernel's
 // noise.c, send.c and receive.c).
@@ -12,6 +13,6 @@ export interface Keypair {
   readonly sendKey: Uint8Array;
   readonly receiveKey: Uint8Array;
   readonly isInitiator: boolean;
-  /** Monotonic ms when the keypair was derived. */
+  /** When the keypair was derived: the core's clock, which is the data plane's monotonicMs(). */
   readonly createdAt: number;
 }

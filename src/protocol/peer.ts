@@ -6,7 +6,8 @@
 import { REKEY_TIMEOUT } from './constants.js';
 import { PeerCookie } from './cookie.js';
 import type { Crypto, Random } from './crypto.js';
-import { endpointEqual, type Endpoint } from './endpoint.js';
+import { endpointEqual } from './endpoint.js';
+import type { IpEndpoint } from '../config/endpoint.js';
 import type { IndexTable } from './index-table.js';
 import type { Keypair } from './keypairs.js';
 import { encodeInitiation, encodeResponse } from './messages.js';
@@ -16,7 +17,7 @@ import { secretCopy, secretZeros } from './secret-bytes.js';
 
 export type ProtocolAction =
   /** Send a handshake message (or cookie reply) over UDP. */
-  | { type: 'send'; peerId: number | undefined; endpoint: Endpoint; packet: Uint8Array }
+  | { type: 'send'; peerId: number | undefined; endpoint: IpEndpoint; packet: Uint8Array }
   /**
    * Hand a freshly derived keypair to the data plane, which rotates the peer's slots (kernel
    * add_new_keypair) and owns it from then on; the caller may wipe its copy of the keys.
@@ -35,17 +36,22 @@ export type ProtocolAction =
   /** Forget which local address the peer's packets leave from (the handshake is being retried). */
   | { type: 'clearEndpointSource'; peerId: number }
   /** The peer's endpoint changed (learnt from an authenticated handshake message). */
-  | { type: 'endpoint'; peerId: number; endpoint: Endpoint };
+  | { type: 'endpoint'; peerId: number; endpoint: IpEndpoint };
 
-export interface PeerConfig {
+export interface ProtocolPeerConfig {
   publicKey: Uint8Array;
   presharedKey?: Uint8Array;
-  endpoint?: Endpoint;
+  endpoint?: IpEndpoint;
   /** Seconds; 0 or absent disables it. */
   persistentKeepalive?: number;
 }
 
-/** Packet activity the data plane observed, in aggregate: the latest time (monotonic ms) of each kind; undefined or 0 = never. */
+/**
+ * Packet activity the data plane observed, in aggregate: times (monotonic ms) of the packets
+ * that decide the timers; undefined or 0 = none. Each is a real packet, so replaying them in time
+ * order is a true (shortened) history: the first-since ones make a timer count from the packet
+ * that armed it in the kernel, not from the latest.
+ */
 export interface PeerActivity {
   /** Last authenticated message sent (data or keepalive). */
   lastSent?: number;
@@ -55,6 +61,10 @@ export interface PeerActivity {
   lastReceived?: number;
   /** Last data message received that was not a keepalive. */
   lastDataReceived?: number;
+  /** First data message sent since the last authenticated receive. */
+  firstDataSentSinceReceive?: number;
+  /** First data message received since the last authenticated send. */
+  firstDataReceivedSinceSend?: number;
 }
 
 /** Shared device state every peer uses; owned by ProtocolCore. */
@@ -71,12 +81,19 @@ export class Peer {
   readonly handshake: Handshake;
   readonly cookie: PeerCookie;
   readonly timers: PeerTimers;
-  endpoint: Endpoint | undefined;
+  endpoint: IpEndpoint | undefined;
   /** Monotonic ms of the last handshake message we sent (initiations are limited to one per REKEY_TIMEOUT). */
   lastSentHandshake: number | undefined;
   /** Wall-clock ms of the last completed handshake (for `latest handshake`), undefined if none. */
   lastHandshakeWallMs: number | undefined;
-  private readonly seen: Required<PeerActivity> = { lastSent: -Infinity, lastDataSent: -Infinity, lastReceived: -Infinity, lastDataReceived: -Infinity };
+  private readonly seen: Required<PeerActivity> = {
+    lastSent: -Infinity,
+    lastDataSent: -Infinity,
+    lastReceived: -Infinity,
+    lastDataReceived: -Infinity,
+    firstDataSentSinceReceive: -Infinity,
+    firstDataReceivedSinceSend: -Infinity,
+  };
 
   constructor(
     readonly id: number,
@@ -95,7 +112,7 @@ export class Peer {
     this.handshake.presharedKey = key ? secretCopy(key) : secretZeros(32);
   }
 
-  setEndpoint(endpoint: Endpoint | undefined): void {
+  setEndpoint(endpoint: IpEndpoint | undefined): void {
     this.endpoint = endpoint;
   }
 
@@ -147,9 +164,13 @@ export class Peer {
     const dataSent = fresh('lastDataSent');
     const received = fresh('lastReceived');
     const dataReceived = fresh('lastDataReceived');
+    const firstDataSent = fresh('firstDataSentSinceReceive');
+    const firstDataReceived = fresh('firstDataReceivedSinceSend');
     if (received !== undefined && received !== dataReceived) events.push({ at: received, received: true, isData: false });
+    if (firstDataReceived !== undefined && firstDataReceived !== dataReceived) events.push({ at: firstDataReceived, received: true, isData: true });
     if (dataReceived !== undefined) events.push({ at: dataReceived, received: true, isData: true });
     if (sent !== undefined && sent !== dataSent) events.push({ at: sent, received: false, isData: false });
+    if (firstDataSent !== undefined && firstDataSent !== dataSent) events.push({ at: firstDataSent, received: false, isData: true });
     if (dataSent !== undefined) events.push({ at: dataSent, received: false, isData: true });
     // Stable sort: at equal times a reception comes before the send it may have caused.
     events.sort((a, b) => a.at - b.at);
@@ -190,7 +211,7 @@ export class Peer {
   }
 
   /** After consuming an initiation from this peer: answer it and derive the (unconfirmed) keypair. */
-  respond(source: Endpoint, now: number): ProtocolAction[] {
+  respond(source: IpEndpoint, now: number): ProtocolAction[] {
     const actions = this.learnEndpoint(source);
     const created = this.ctx.noise.createResponse(this.handshake, this.id);
     if (!created.ok) {
@@ -213,7 +234,7 @@ export class Peer {
   }
 
   /** After consuming a response from this peer: the session is usable at once. */
-  completeAsInitiator(source: Endpoint, now: number): ProtocolAction[] {
+  completeAsInitiator(source: IpEndpoint, now: number): ProtocolAction[] {
     const actions = this.learnEndpoint(source);
     const keypair = this.ctx.noise.beginSession(this.handshake, now);
     if (keypair) {
@@ -246,7 +267,7 @@ export class Peer {
     this.timers.anyAuthenticatedPacketTraversal(now);
   }
 
-  private learnEndpoint(source: Endpoint): ProtocolAction[] {
+  private learnEndpoint(source: IpEndpoint): ProtocolAction[] {
     if (endpointEqual(this.endpoint, source)) return [];
     this.endpoint = source;
     return [{ type: 'endpoint', peerId: this.id, endpoint: source }];

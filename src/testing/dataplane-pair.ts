@@ -3,7 +3,8 @@
 // are installed by hand, without a handshake: the data plane engine measured and tested alone.
 import { randomBytes } from 'node:crypto';
 import { AllowedIps } from '../native/allowedips.js';
-import { DataPlane, type DataPlaneEvent, type Keypair } from '../native/dataplane.js';
+import { DataPlane, monotonicMs, type DataPlaneEvent } from '../native/dataplane.js';
+import type { Keypair } from '../protocol/keypairs.js';
 import { Namespace, run, uniqueSuffix } from './netns.js';
 
 export interface DataPlaneEnd {
@@ -76,20 +77,23 @@ export async function createDataPlanePair(peer: number, mtu = 1420): Promise<Dat
 export function matchingKeypairs(initiatorIndex: number, responderIndex: number): { initiator: Keypair; responder: Keypair } {
   const initiatorToResponder = randomBytes(32);
   const responderToInitiator = randomBytes(32);
+  const createdAt = monotonicMs();
   return {
     initiator: {
       localIndex: initiatorIndex,
       remoteIndex: responderIndex,
       sendKey: initiatorToResponder,
       receiveKey: responderToInitiator,
-      initiator: true,
+      isInitiator: true,
+      createdAt,
     },
     responder: {
       localIndex: responderIndex,
       remoteIndex: initiatorIndex,
       sendKey: responderToInitiator,
       receiveKey: initiatorToResponder,
-      initiator: false,
+      isInitiator: false,
+      createdAt,
     },
   };
 }

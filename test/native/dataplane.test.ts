@@ -124,13 +124,16 @@ describe('DataPlane configuration', function () {
     assert.throws(() => dp.setEndpoint(5, '1.2.3.4', 1, '::1'), /same family/);
     assert.throws(() => dp.sendTo('::1', 1, new Uint8Array(1), 'nonsense'), RangeError);
     assert.throws(
-      () => dp.installKeypair(5, { localIndex: 1, remoteIndex: 2, sendKey: new Uint8Array(32), receiveKey: new Uint8Array(16), initiator: true }),
+      () => dp.installKeypair(5, { localIndex: 1, remoteIndex: 2, sendKey: new Uint8Array(32), receiveKey: new Uint8Array(16), isInitiator: true, createdAt: monotonicMs() }),
       RangeError,
     );
-    const keys = { localIndex: 1, remoteIndex: 2, sendKey: new Uint8Array(32), receiveKey: new Uint8Array(32), initiator: true };
-    assert.throws(() => dp.installKeypair(5, { ...keys, birthMs: monotonicMs() + 60_000 }), /past monotonicMs/);
-    assert.throws(() => dp.installKeypair(5, { ...keys, birthMs: Number.NaN }), RangeError);
+    const keys = { localIndex: 1, remoteIndex: 2, sendKey: new Uint8Array(32), receiveKey: new Uint8Array(32), isInitiator: true, createdAt: monotonicMs() };
+    assert.throws(() => dp.installKeypair(5, { ...keys, createdAt: monotonicMs() + 60_000 }), /past monotonicMs/);
+    assert.throws(() => dp.installKeypair(5, { ...keys, createdAt: Number.NaN }), RangeError);
     assert.throws(() => new DataPlane({ mtu: 1420, allowedIps: ips }, () => {}), TypeError);
+    for (const rekeyAfterMessages of [0, 1.5, 2 ** 53]) {
+      assert.throws(() => new DataPlane({ tunName: 'vgx', mtu: 1420, allowedIps: ips, rekeyAfterMessages }, () => {}), RangeError);
+    }
     assert.throws(() => new DataPlane({ tunName: 'x'.repeat(16), mtu: 1420, allowedIps: ips }, () => {}), RangeError);
     // The native side checks too, for callers that bypass the wrapper.
     const { DataPlane: Native } = loadNative();
@@ -141,8 +144,8 @@ describe('DataPlane configuration', function () {
   });
 
   it('rotates keypair slots exactly like the kernel (add_new_keypair, received_with_keypair)', () => {
-    const install = (localIndex: number, initiator: boolean) =>
-      dp.installKeypair(9, { localIndex, remoteIndex: localIndex + 1000, sendKey: randomBytes(32), receiveKey: randomBytes(32), initiator });
+    const install = (localIndex: number, isInitiator: boolean) =>
+      dp.installKeypair(9, { localIndex, remoteIndex: localIndex + 1000, sendKey: randomBytes(32), receiveKey: randomBytes(32), isInitiator, createdAt: monotonicMs() });
     dp.addPeer(9);
     assert.deepEqual(dp.keypairs(9), { previous: null, current: null, next: null });
     install(1, true);

@@ -9,12 +9,12 @@ import { createNativeCrypto } from '../../src/crypto/native-crypto.js';
 import { systemRandom } from '../../src/crypto/system-random.js';
 import type { Crypto } from '../../src/protocol/crypto.js';
 import { ProtocolCore } from '../../src/protocol/core.js';
-import type { Endpoint } from '../../src/protocol/endpoint.js';
+import type { IpEndpoint } from '../../src/config/endpoint.js';
 import type { Keypair } from '../../src/protocol/keypairs.js';
 import type { ProtocolAction } from '../../src/protocol/peer.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const endpointOf = (last: number): Endpoint => ({ address: { family: 4, bytes: Uint8Array.of(192, 0, 2, last) }, port: 51820 });
+const endpointOf = (last: number): IpEndpoint => ({ address: { family: 4, bytes: Uint8Array.of(192, 0, 2, last) }, port: 51820 });
 
 function sent(actions: ProtocolAction[]): Uint8Array[] {
   return actions.flatMap((a) => (a.type === 'send' ? [a.packet] : []));

@@ -3,14 +3,13 @@
 // connection; they arrive byte-identical (sha256), the receiver's kernel queued no segment out of
 // order, and the sender's saw no reordering.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { aeadPaths, type AeadPath } from '../../src/native/aead.js';
 import { createTunnelPair, daemonPid, VIAGUARDD_PATH, type Implementation, type TunnelPair } from '../../src/testing/tunnel-pair.js';
 import { requireTools } from '../../src/testing/require-tools.js';
-import type { Namespace } from '../../src/testing/netns.js';
 import { waitFor } from '../support/quick-harness.js';
+import { collect, difference, helperTicks, SENDER_REORDER_COUNTERS, tcpCounters, threadNames } from '../support/crypto-flow.js';
 
 const THREADS = 4;
 const BYTES = 64 * 1024 * 1024;
@@ -18,46 +17,6 @@ const manyWorkers = (path: AeadPath): Implementation => ({
   label: `viaguardd --threads ${THREADS} (${path})`,
   command: ['env', `VIAGUARD_AEAD=${path}`, process.execPath, VIAGUARDD_PATH, '--threads', String(THREADS)],
 });
-
-// Absolute values of the namespace's TCP counters (nstat -a: since the namespace was made).
-async function tcpCounters(ns: Namespace, names: string[]): Promise<Record<string, number>> {
-  const out = await ns.exec('nstat', ['-asz', ...names]);
-  const counters: Record<string, number> = {};
-  for (const name of names) {
-    const match = new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(out);
-    assert.ok(match, `nstat printed no ${name}: ${out}`);
-    counters[name] = Number(match[1]);
-  }
-  return counters;
-}
-
-function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - before[name]]));
-}
-
-function collect(child: ChildProcess): { stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return { stdout: () => out, stderr: () => err, exit: new Promise((resolve) => child.on('exit', resolve)) };
-}
-
-function threadNames(pid: number): string[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
-}
-
-// CPU ticks (user + system) the process's crypto helper threads have used.
-function helperTicks(pid: number): number {
-  let ticks = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'viaguard-crypto') continue;
-    // The fields after the parenthesised name: utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks;
-}
 
 for (const [n, path] of aeadPaths().entries()) {
   describe(`crypto workers keep a TCP flow in order, AEAD path ${path} (netns)`, function () {
@@ -87,7 +46,7 @@ for (const [n, path] of aeadPaths().entries()) {
       const receiverNames = ['TcpExtTCPOFOQueue'];
       // Not TcpRetransSegs: a busy machine makes tail-loss probes and timeouts that say nothing
       // about order; a reordered segment shows in the receiver's out-of-order queue.
-      const senderNames = ['TcpExtTCPSACKReorder', 'TcpExtTCPTSReorder', 'TcpExtTCPRenoReorder'];
+      const senderNames = SENDER_REORDER_COUNTERS;
       // The first packets wait for the handshake (staged): a session first, so none of that counts.
       await left.ns.exec('ping', ['-c', '1', '-W', '5', right.tunnel4]);
       const receiverBefore = await tcpCounters(right.ns, receiverNames);

@@ -313,10 +313,8 @@ describe('data plane end to end (netns)', function () {
       const now = monotonicMs();
       assert.ok(now > 200_000, 'the monotonic clock must be past 200 s');
       const keys = matchingKeypairs(index, index + 0x1000);
-      if (ages.initiator) keys.initiator.birthMs = now - ages.initiator;
-      if (ages.responder) keys.responder.birthMs = now - ages.responder;
-      dpB().installKeypair(PEER, keys.responder);
-      dpA().installKeypair(PEER, keys.initiator);
+      dpB().installKeypair(PEER, { ...keys.responder, createdAt: now - (ages.responder ?? 0) });
+      dpA().installKeypair(PEER, { ...keys.initiator, createdAt: now - (ages.initiator ?? 0) });
     };
 
     // Older than REKEY_AFTER_TIME: still used by the initiator, which asks for a new session.

@@ -15,7 +15,7 @@ import { createNativeCrypto } from '../../src/crypto/native-crypto.js';
 import { systemRandom } from '../../src/crypto/system-random.js';
 import type { Crypto } from '../../src/protocol/crypto.js';
 import { ProtocolCore } from '../../src/protocol/core.js';
-import type { Endpoint } from '../../src/protocol/endpoint.js';
+import type { IpEndpoint } from '../../src/config/endpoint.js';
 import { decodeDataHeader, encodeDataHeader, messageKind } from '../../src/protocol/messages.js';
 import type { ProtocolAction } from '../../src/protocol/peer.js';
 import { parseIp } from '../../src/net/ip.js';
@@ -137,7 +137,7 @@ class Node {
   private onMessage(packet: Uint8Array, address: string, port: number): void {
     const kind = messageKind(packet);
     if (!kind.ok) return;
-    const source: Endpoint = { address: parseIp(address) as Endpoint['address'], port };
+    const source: IpEndpoint = { address: parseIp(address) as IpEndpoint['address'], port };
     if (kind.kind !== 'data') {
       this.apply(this.device.receive(packet, source, now()).actions);
       return;
@@ -263,7 +263,7 @@ describe('protocol core against wireguard-go (netns, root)', function () {
     const psk = presharedKey ? ['preshared-key', join(dir, `psk-${tunnelIp}`)] : [];
     if (presharedKey) writeFileSync(psk[1], `${b64(presharedKey)}\n`, { mode: 0o600 });
     await run('ip', ['netns', 'exec', ns, 'wg', 'set', wgIf, 'peer', b64(publicKey), ...psk, 'allowed-ips', `${tunnelIp}/32`, 'endpoint', `${rootAddr}:${port}`]);
-    const endpoint = { address: parseIp(nsAddr) as Endpoint['address'], port: wgListenPort };
+    const endpoint = { address: parseIp(nsAddr) as IpEndpoint['address'], port: wgListenPort };
     node.apply(node.device.addPeer(1, { publicKey: wgPublic, endpoint, presharedKey }, now()).actions);
     return { node, publicKey };
   }

@@ -5,7 +5,7 @@ import { createNativeCrypto } from '../../../src/crypto/native-crypto.js';
 import type { Crypto, Random } from '../../../src/protocol/crypto.js';
 import { ProtocolCore } from '../../../src/protocol/core.js';
 import { formatEndpoint } from '../../../src/config/endpoint.js';
-import type { Endpoint } from '../../../src/protocol/endpoint.js';
+import type { IpEndpoint } from '../../../src/config/endpoint.js';
 import { decodeDataHeader, encodeDataHeader, messageKind } from '../../../src/protocol/messages.js';
 import type { ProtocolAction } from '../../../src/protocol/peer.js';
 import { parseIp } from '../../../src/net/ip.js';
@@ -37,7 +37,7 @@ export class Clock {
   wall = (): number => WALL_EPOCH + this.now + this.wallOffset;
 }
 
-export function endpoint(ip: string, port: number): Endpoint {
+export function endpoint(ip: string, port: number): IpEndpoint {
   const address = parseIp(ip);
   if (!address) throw new Error(`bad ip ${ip}`);
   return { address, port };
@@ -45,8 +45,8 @@ export function endpoint(ip: string, port: number): Endpoint {
 
 export interface Sent {
   at: number;
-  from: Endpoint;
-  to: Endpoint;
+  from: IpEndpoint;
+  to: IpEndpoint;
   packet: Uint8Array;
 }
 
@@ -63,7 +63,7 @@ export class SimNode {
 
   constructor(
     readonly name: string,
-    readonly address: Endpoint,
+    readonly address: IpEndpoint,
     readonly privateKey: Uint8Array,
     private readonly net: Network,
     private readonly crypto: Crypto,
@@ -139,7 +139,7 @@ export class SimNode {
     for (const p of queue) this.sendData(peerId, p);
   }
 
-  deliver(packet: Uint8Array, source: Endpoint): void {
+  deliver(packet: Uint8Array, source: IpEndpoint): void {
     const kind = messageKind(packet);
     if (kind.ok && kind.kind === 'data') {
       this.receiveData(packet);

@@ -302,4 +302,25 @@ describe('protocol lifecycle (two in-memory peers, fake clock)', () => {
     peerB.observe({ lastReceived: 4000 });
     assert.equal(peerB.timers.deadlines.has('newHandshake'), false, 'a keepalive received clears it');
   });
+
+  it('counts the keepalive and new-handshake timers from the first packet since the other direction, not the latest', async () => {
+    const { net, a, b } = await pair();
+    a.sendData(1, text('first'));
+    net.flush();
+    const peerB = b.device.peer(2);
+    assert.ok(peerB);
+    peerB.observe({ lastSent: 500 });
+    // Data received at 1000, 1400 and 1900 without a send between: the kernel armed the keepalive
+    // at the first, and must send another after it (need_another_keepalive).
+    net.clock.now = 2000;
+    peerB.observe({ lastReceived: 1900, lastDataReceived: 1900, firstDataReceivedSinceSend: 1000 });
+    assert.equal(peerB.timers.deadlines.get('sendKeepalive'), 1000 + KEEPALIVE_TIMEOUT);
+    assert.equal(peerB.timers.needAnotherKeepalive, true);
+    // Data sent at 2500 and 2900 without a receive between: the new-handshake timer counts from 2500.
+    net.clock.now = 3000;
+    peerB.observe({ lastSent: 2900, lastDataSent: 2900, firstDataSentSinceReceive: 2500 });
+    const deadline = peerB.timers.deadlines.get('newHandshake');
+    assert.ok(deadline !== undefined && deadline >= 2500 + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT && deadline < 2900 + KEEPALIVE_TIMEOUT + REKEY_TIMEOUT, `deadline ${deadline}`);
+    assert.equal(peerB.timers.deadlines.has('sendKeepalive'), false, 'the send at 2500 made the keepalive unnecessary');
+  });
 });
