@@ -180,13 +180,14 @@ bool ReplyTupleOf(const uint8_t* packet, size_t length, ConntrackTuple* out) {
   } else {
     return false;
   }
-  const uint8_t* l4 = packet + transport;
   if (HasPorts(t.protocol)) {
     if (length < transport + 4) return false;
+    const uint8_t* l4 = packet + transport;
     t.sourcePort = LoadBe16(l4 + 2);
     t.destinationPort = LoadBe16(l4);
   } else if (t.protocol == (t.family == Family::kIpv4 ? kIcmp : kIcmpv6)) {
     if (length < transport + 6) return false;
+    const uint8_t* l4 = packet + transport;
     int replyType = InvertedIcmpType(t.family, l4[0]);
     if (replyType < 0) return false;
     t.icmpType = static_cast<uint8_t>(replyType);

@@ -36,11 +36,11 @@ Ipv6UpperLayer FindIpv6UpperLayer(const uint8_t* packet, size_t length) {
       case 60:   // destination options
       case 51:   // authentication header (its length counts 4-byte words, minus 2)
       case 44: {  // fragment
-        const uint8_t* header = packet + upper.offset;
         if (upper.offset + 8 > length) {
           upper.complete = false;
           return upper;
         }
+        const uint8_t* header = packet + upper.offset;
         size_t size = upper.protocol == 44   ? 8
                       : upper.protocol == 51 ? (static_cast<size_t>(header[1]) + 2) * 4
                                              : (static_cast<size_t>(header[1]) + 1) * 8;
