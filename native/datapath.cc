@@ -54,6 +54,7 @@ DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
   crypto_ = std::make_unique<CryptoPool>(cryptoThreads);
   cryptoThreads_ = crypto_->Threads();
   rx_ = std::make_unique<RxContext>();
+  unreachable_ = std::make_unique<UnreachableSender>(*device_, counters_, ethernet_ ? kEthernetHeaderSize : 0);
   device_->SetMtu(mtu);
   deviceMac_.store(device_->HardwareAddress());
   if (device_->TcpOffload()) {
@@ -96,6 +97,7 @@ void DataPlane::Close() {
   if (txThread_.joinable()) txThread_.join();
   if (rxThread_.joinable()) rxThread_.join();
   crypto_.reset();
+  unreachable_.reset();
   for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) close(fd);
   sourceRoutes_.Close();
   {

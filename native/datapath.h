@@ -41,6 +41,7 @@
 #include "shared_allowed_ips.h"
 #include "source_verdicts.h"
 #include "udp.h"
+#include "unreachable_sender.h"
 
 namespace viaguard {
 
@@ -178,9 +179,9 @@ class DataPlane {
   void ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
                       size_t* packetLength);
   void AnswerNeighbour(const NeighbourQuery& query);
-  // Tells the sender of a packet the tunnel cannot carry, through the device (ICMP/ICMPv6
-  // destination unreachable, rate-limited). packet is the IP packet; on a TAP device its
-  // Ethernet header precedes it.
+  // Tells the sender of a packet the tunnel cannot carry (ICMP/ICMPv6 destination unreachable,
+  // rate-limited), through unreachable_ (the device, or the host stack after NAT). packet is
+  // the IP packet; on a TAP device its Ethernet header precedes it.
   void AnswerUnreachable(const uint8_t* packet, size_t length, uint64_t now);
   void Flood(TxContext& tx, const uint8_t* packet, size_t length, uint64_t now,
              std::vector<DataPlaneEvent>& events);
@@ -262,6 +263,7 @@ class DataPlane {
   LearntAddresses learnt_;
   SourceVerdicts verdicts_;
   TokenBucket unreachableBudget_{kUnreachablePerSecond, kUnreachableBurst};
+  std::unique_ptr<UnreachableSender> unreachable_;  // joined by Close, before the device closes
 
   mutable std::shared_mutex socketsMu_;  // I/O shares it; Bind/Close take it exclusively
   UdpSockets sockets_;

@@ -37,6 +37,8 @@ enum class Counter : size_t {
   kSourceLookups,                // `route` source check: verdicts asked of the control plane
   kUnreachableSent,              // ICMP/ICMPv6 destination unreachable written to the device
   kUnreachableRateLimited,       // unreachable answers withheld by the rate limit
+  kUnreachableSentFromHost,      // unreachable answers to a NATed packet, sent by the host stack
+  kUnreachableHostSendFailed,    // those the host stack refused (no route to the source...)
   kDataPacketsSent,              // data messages sent, keepalives included
   kDataPacketsReceived,          // authenticated data messages, keepalives included
   kHandshakeMessagesReceived,    // handshake messages past the mac1 check, and cookie replies
@@ -53,6 +55,7 @@ constexpr std::array<const char*, static_cast<size_t>(Counter::kCount)> kCounter
     "droppedBadFrame",       "droppedUnknownMac",      "droppedMulticast",
     "droppedSourcePending",  "droppedBadOffload",     "neighbourReplies",       "neighbourUnanswered",
     "sourceLookups",         "unreachableSent",        "unreachableRateLimited",
+    "unreachableSentFromHost", "unreachableHostSendFailed",
     "dataPacketsSent",
     "dataPacketsReceived",   "handshakeMessagesReceived",
 };

@@ -1,5 +1,6 @@
 // The transmit thread's answer to a packet the tunnel cannot carry: an ICMP/ICMPv6 destination
-// unreachable written back through the device (icmp_error.h), within a rate limit.
+// unreachable (icmp_error.h), within a rate limit, handed to the UnreachableSender, which asks
+// conntrack whether it goes back through the device or from the host stack.
 #include "datapath.h"
 #include "icmp_error.h"
 
@@ -14,6 +15,8 @@ void DataPlane::AnswerUnreachable(const uint8_t* packet, size_t length, uint64_t
     counters_.Add(Counter::kUnreachableRateLimited);
     return;
   }
+  if (unreachable_->Offer(answer, size)) return;
+  // The sender is behind: answer through the device at once, as for a packet without NAT.
   counters_.Add(device_->Write(answer, size) ? Counter::kUnreachableSent
                                              : Counter::kDroppedTunWriteFailed);
 }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "inet_checksum.h"
+#include "ip_packet.h"
+
 namespace viaguard {
 namespace {
 
@@ -90,33 +93,13 @@ bool IsIpv6Loopback(const uint8_t* a) {
   return a[15] == 1;
 }
 
-// Walks the extension headers after the fixed header. False when the packet must not be
-// answered: a fragment other than the first, or an ICMPv6 error (or one too short to tell).
+// False when the packet must not be answered: a fragment other than the first, or an ICMPv6
+// error (or one too short to tell).
 bool Ipv6Answerable(const uint8_t* packet, size_t total) {
-  uint8_t next = packet[6];
-  size_t offset = kIpv6HeaderSize;
-  for (;;) {
-    switch (next) {
-      case 0:    // hop-by-hop options
-      case 43:   // routing
-      case 60:   // destination options
-      case 51:   // authentication header (its length counts 4-byte words, minus 2)
-      case 44: {  // fragment
-        if (offset + 8 > total) return true;  // truncated chain: nothing more to learn
-        size_t size = next == 44   ? 8
-                      : next == 51 ? (static_cast<size_t>(packet[offset + 1]) + 2) * 4
-                                   : (static_cast<size_t>(packet[offset + 1]) + 1) * 8;
-        if (next == 44 && (Load16(packet + offset + 2) & 0xfff8) != 0) return false;
-        next = packet[offset];
-        offset += size;
-        continue;
-      }
-      case kNextHeaderIcmpv6:
-        return offset < total && (packet[offset] & kIcmpv6InformationalMask) != 0;
-      default:
-        return true;
-    }
-  }
+  Ipv6UpperLayer upper = FindIpv6UpperLayer(packet, total);
+  if (upper.laterFragment) return false;
+  if (!upper.complete || upper.protocol != kNextHeaderIcmpv6) return true;  // truncated: nothing more to learn
+  return upper.offset < total && (packet[upper.offset] & kIcmpv6InformationalMask) != 0;
 }
 
 size_t BuildIpv6(const uint8_t* packet, size_t length, uint8_t* out) {
@@ -160,6 +143,32 @@ size_t BuildUnreachable(const uint8_t* packet, size_t length, uint8_t* out) {
     default:
       return 0;
   }
+}
+
+size_t UnreachableQuoteOffset(const uint8_t* answer) {
+  return ((answer[0] >> 4) == 4 ? kIpv4HeaderSize : kIpv6HeaderSize) + kIcmpHeaderSize;
+}
+
+size_t BuildUnreachableForHost(const uint8_t* answer, size_t size, const uint8_t* sourceBeforeNat,
+                               uint8_t* out) {
+  if (size < kIpv4HeaderSize) return 0;
+  const bool v4 = (answer[0] >> 4) == 4;
+  const size_t quoteAt = UnreachableQuoteOffset(answer);
+  const size_t quoteHeader = v4 ? static_cast<size_t>(answer[quoteAt] & 0x0f) * 4 : kIpv6HeaderSize;
+  if (size < quoteAt + quoteHeader || quoteHeader < kIpv4HeaderSize) return 0;
+  const size_t icmpAt = quoteAt - kIcmpHeaderSize;
+  const size_t length = size - icmpAt;
+  std::memcpy(out, answer + icmpAt, length);
+  uint8_t* quote = out + kIcmpHeaderSize;
+  Store16(out + 2, 0);
+  if (v4) {
+    std::memcpy(quote + 12, sourceBeforeNat, 4);
+    FillIpv4HeaderChecksum(quote, quoteHeader);
+    Store16(out + 2, InternetChecksum(out, length));
+  } else {
+    std::memcpy(quote + 8, sourceBeforeNat, 16);
+  }
+  return length;
 }
 
 size_t BuildUnreachableFrame(const uint8_t* frame, size_t packetLength, uint8_t* out) {

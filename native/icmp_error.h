@@ -39,4 +39,17 @@ size_t BuildUnreachable(const uint8_t* packet, size_t length, uint8_t* out);
 // MAC the frame was sent to. out holds kMaxUnreachableFrame bytes.
 size_t BuildUnreachableFrame(const uint8_t* frame, size_t packetLength, uint8_t* out);
 
+// The same answer for the host stack, after NAT changed the offending packet's source (the
+// kernel's icmp_ndo_send / icmpv6_ndo_send): the ICMP/ICMPv6 message alone (the host's own IP
+// header goes in front, with the source its route back chooses), its quote's source put back to
+// sourceBeforeNat (4 or 16 bytes), the quoted IPv4 header's checksum recomputed for it. The ICMP
+// checksum is filled in; the ICMPv6 one is left 0 (a raw ICMPv6 socket computes it). answer is
+// what BuildUnreachable wrote (size bytes); out holds size bytes. Returns the message's length,
+// or 0 when answer is too short to be one.
+size_t BuildUnreachableForHost(const uint8_t* answer, size_t size, const uint8_t* sourceBeforeNat,
+                               uint8_t* out);
+
+// Where the quoted packet starts in an answer of BuildUnreachable (its IP and ICMP headers).
+size_t UnreachableQuoteOffset(const uint8_t* answer);
+
 }  // namespace viaguard

@@ -27,6 +27,34 @@ bool ParseIpHeader(const uint8_t* packet, size_t length, IpHeaderView* out) {
   }
 }
 
+Ipv6UpperLayer FindIpv6UpperLayer(const uint8_t* packet, size_t length) {
+  Ipv6UpperLayer upper{packet[6], 40, true, false};
+  for (;;) {
+    switch (upper.protocol) {
+      case 0:    // hop-by-hop options
+      case 43:   // routing
+      case 60:   // destination options
+      case 51:   // authentication header (its length counts 4-byte words, minus 2)
+      case 44: {  // fragment
+        if (upper.offset + 8 > length) {
+          upper.complete = false;
+          return upper;
+        }
+        const uint8_t* header = packet + upper.offset;
+        size_t size = upper.protocol == 44   ? 8
+                      : upper.protocol == 51 ? (static_cast<size_t>(header[1]) + 2) * 4
+                                             : (static_cast<size_t>(header[1]) + 1) * 8;
+        if (upper.protocol == 44 && (header[2] << 8 | (header[3] & 0xf8)) != 0) upper.laterFragment = true;
+        upper.protocol = header[0];
+        upper.offset += size;
+        continue;
+      }
+      default:
+        return upper;
+    }
+  }
+}
+
 size_t PaddedLength(size_t length, size_t mtu) {
   if (length > mtu) return length;
   size_t aligned = (length + kPaddingMultiple - 1) / kPaddingMultiple * kPaddingMultiple;

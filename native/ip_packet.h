@@ -20,6 +20,19 @@ struct IpHeaderView {
 // from the TUN device and decrypted packets are both checked with it.
 bool ParseIpHeader(const uint8_t* packet, size_t length, IpHeaderView* out);
 
+// Where an IPv6 packet's upper-layer header starts, past its extension headers (hop-by-hop,
+// routing, fragment, destination options, authentication header).
+struct Ipv6UpperLayer {
+  uint8_t protocol;    // the last Next Header value seen
+  size_t offset;       // where that header starts
+  bool complete;       // false: the chain runs past the bytes given (protocol is an extension's)
+  bool laterFragment;  // a fragment header with a non-zero offset was crossed
+};
+
+// Walks the extension headers of the IPv6 packet at packet within its first length bytes
+// (at least the 40-byte fixed header).
+Ipv6UpperLayer FindIpv6UpperLayer(const uint8_t* packet, size_t length);
+
 // The length to encrypt for a plaintext of length bytes: rounded up to a multiple of 16 but
 // never beyond mtu (kernel send.c calculate_skb_padding; packets above mtu are not padded).
 size_t PaddedLength(size_t length, size_t mtu);

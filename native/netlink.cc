@@ -29,13 +29,16 @@ int SetIntOption(int fd, int level, int name, int value) {
 
 RtnlSocket::~RtnlSocket() { Close(); }
 
-void RtnlSocket::Open(const std::vector<uint32_t>& groups, const std::string& netnsPath) {
+static_assert(RtnlSocket::kNetlinkRoute == NETLINK_ROUTE);
+
+void RtnlSocket::Open(const std::vector<uint32_t>& groups, const std::string& netnsPath,
+                      int protocol) {
   if (fd_ >= 0) ThrowErrno(EISCONN, "netlink socket already open");
-  int fd = RunInNetns(netnsPath, [] {
-    int s = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  int fd = RunInNetns(netnsPath, [protocol] {
+    int s = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
     return s < 0 ? -errno : s;
   });
-  if (fd < 0) ThrowErrno(-fd, "socket(AF_NETLINK, NETLINK_ROUTE)");
+  if (fd < 0) ThrowErrno(-fd, "socket(AF_NETLINK, protocol " + std::to_string(protocol) + ")");
 
   auto fail = [fd](const std::string& what) {
     int err = errno;

@@ -1,5 +1,6 @@
-// A NETLINK_ROUTE socket: non-blocking, close-on-exec, large receive buffer, extended acks,
-// optionally created inside another network namespace. Plain C++: the binding polls fd() and
+// A netlink socket (NETLINK_ROUTE unless another protocol is asked for, e.g. NETLINK_NETFILTER):
+// non-blocking, close-on-exec, large receive buffer, extended acks, optionally created inside
+// another network namespace. Plain C++: the binding polls fd() and
 // calls Receive() when it is readable.
 #pragma once
 
@@ -12,6 +13,8 @@ namespace viaguard {
 
 class RtnlSocket {
  public:
+  static constexpr int kNetlinkRoute = 0;  // NETLINK_ROUTE
+
   // What one Receive() call drained.
   struct Batch {
     std::vector<std::vector<uint8_t>> datagrams;
@@ -29,7 +32,8 @@ class RtnlSocket {
 
   // Opens the socket, joins the RTNLGRP_* multicast groups listed, inside `netnsPath` when not
   // empty. Throws std::system_error on failure.
-  void Open(const std::vector<uint32_t>& groups, const std::string& netnsPath);
+  void Open(const std::vector<uint32_t>& groups, const std::string& netnsPath,
+            int protocol = kNetlinkRoute);
   // Sends one datagram (one or more netlink messages) to the kernel. Throws std::system_error.
   void Send(const uint8_t* data, size_t length);
   // Reads up to maxDatagrams queued datagrams without blocking. Throws std::system_error on

@@ -1,11 +1,16 @@
 // Fuzz target: the IP header view every packet from the TUN device and every decrypted packet
 // goes through, and the padding rule applied before encryption. A parsed header must describe
-// bytes inside the buffer; the padded length must be the kernel's.
+// bytes inside the buffer; the padded length must be the kernel's. Also what the answer to an
+// unreachable packet reads of it: the conntrack reply tuple of the packet and of the answer's
+// quote, and the host stack's answer (quoted source replaced, quoted IPv4 header checksum valid).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 
+#include "conntrack.h"
+#include "icmp_error.h"
+#include "inet_checksum.h"
 #include "ip_packet.h"
 #include "protocol_constants.h"
 
@@ -34,6 +39,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Require(header.source >= p && header.source + addressSize <= p + minimum, "source outside the header");
     Require(header.destination >= p && header.destination + addressSize <= p + minimum,
             "destination outside the header");
+  }
+  ConntrackTuple tuple;
+  ReplyTupleOf(p, size, &tuple);
+  uint8_t answer[kMaxIcmpv6Error];
+  size_t answered = BuildUnreachable(p, size, answer);
+  if (answered > 0) {
+    const size_t quote = UnreachableQuoteOffset(answer);
+    Require(quote < answered, "an answer without a quote");
+    ReplyTupleOf(answer + quote, answered - quote, &tuple);
+    const uint8_t before[16] = {192, 0, 2, 1, 0x20, 0x01, 0x0d, 0xb8};
+    uint8_t host[kMaxIcmpv6Error];
+    size_t length = BuildUnreachableForHost(answer, answered, before, host);
+    Require(length == answered - (quote - 8), "the host's answer is not the ICMP message");
+    const bool v4 = answer[0] >> 4 == 4;
+    const uint8_t* quoted = host + 8;
+    Require(std::memcmp(quoted + (v4 ? 12 : 8), before, v4 ? 4 : 16) == 0, "quoted source not replaced");
+    if (v4) {
+      Require(ChecksumAdd(quoted, static_cast<size_t>(quoted[0] & 0x0f) * 4) == 0xffff, "quoted header checksum");
+      Require(ChecksumAdd(host, length) == 0xffff, "ICMP checksum");
+    }
   }
   // The input's first bytes double as a length and an MTU for the padding rule.
   if (size >= 4) {

@@ -20,6 +20,7 @@ export const DROP_REASONS: Record<string, string> = {
   droppedSendFailed: 'the UDP socket refused a datagram',
   droppedOverPathMtu: 'datagram larger than the path MTU (never fragmented; a routing loop?)',
   unreachableRateLimited: 'ICMP unreachable answers over the rate limit (not sent)',
+  unreachableHostSendFailed: 'ICMP unreachable answers to NATed packets the host stack refused to send',
 };
 
 export interface DropLog {

@@ -117,6 +117,8 @@ export const DATA_PLANE_COUNTERS = [
   'sourceLookups',
   'unreachableSent',
   'unreachableRateLimited',
+  'unreachableSentFromHost',
+  'unreachableHostSendFailed',
   'dataPacketsSent',
   'dataPacketsReceived',
   'handshakeMessagesReceived',

@@ -1,7 +1,7 @@
 // The kernel's WireGuard selftest (netns.sh), ported in test/support/kernel-selftest.ts, run
 // against viaguardd and, as a check of the harness, against Debian's wireguard-go: each check is
-// one test, in the original's order. wireguard-go is known to fail some checks, and viaguardd one
-// (VIAGUARDD_FAILURES: the ICMP error through NAT); those are
+// one test, in the original's order. wireguard-go is known to fail some checks (viaguardd none:
+// VIAGUARDD_FAILURES is empty); those are
 // listed below and asserted to fail, so a harness that could not see a failure would fail here.
 // Kernel-only checks (KERNEL_ONLY_CHECKS: the TUN's own byte counters, the /dev/kmsg object
 // log) are documented omissions and show as pending.
