@@ -6,11 +6,14 @@ import { until } from './selftest-world.js';
 export class PingStream {
   /** Arrival times of the replies, in ms since the epoch, in order. */
   readonly replies: number[] = [];
+  /** The ping process (`ip netns exec` execs it in place). */
+  readonly pid: number;
   private stderr = '';
 
   /** Starts `ping -i intervalMs/1000` from ns to destination; the namespace's destroy() stops it. */
   constructor(ns: Namespace, destination: string, intervalMs: number) {
     const child = ns.spawn('ping', ['-D', '-n', '-i', String(intervalMs / 1000), destination]);
+    this.pid = child.pid!;
     let pending = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       pending += chunk.toString();
@@ -32,11 +35,21 @@ export class PingStream {
 
   /** The longest time between consecutive replies from the last one before `from` to the first one after `to`. */
   longestGap(from: number, to: number): number {
+    return Math.max(...this.gaps(from, to));
+  }
+
+  /** The usual time between replies (the median gap) over the same span. */
+  medianGap(from: number, to: number): number {
+    const gaps = this.gaps(from, to).sort((a, b) => a - b);
+    return gaps[gaps.length >> 1];
+  }
+
+  private gaps(from: number, to: number): number[] {
     const first = Math.max(0, this.replies.findIndex((t) => t >= from) - 1);
     const last = this.replies.findIndex((t) => t > to);
     if (last < 0) throw new Error('no reply after the measured interval yet');
-    let gap = 0;
-    for (let i = first + 1; i <= last; i++) gap = Math.max(gap, this.replies[i] - this.replies[i - 1]);
-    return gap;
+    const gaps: number[] = [];
+    for (let i = first + 1; i <= last; i++) gaps.push(this.replies[i] - this.replies[i - 1]);
+    return gaps;
   }
 }
