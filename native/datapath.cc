@@ -131,6 +131,26 @@ uint16_t DataPlane::Bind(uint16_t port) {
 
 void DataPlane::UpdateSteering() {
   std::lock_guard steering(steeringMu_);
+  if (steeringHolds_ > 0) {
+    steeringDue_ = true;
+    return;
+  }
+  UpdateSteeringLocked();
+}
+
+void DataPlane::HoldSteering() {
+  std::lock_guard steering(steeringMu_);
+  ++steeringHolds_;
+}
+
+void DataPlane::ReleaseSteering() {
+  std::lock_guard steering(steeringMu_);
+  if (steeringHolds_ == 0 || --steeringHolds_ > 0 || !steeringDue_) return;
+  steeringDue_ = false;
+  UpdateSteeringLocked();
+}
+
+void DataPlane::UpdateSteeringLocked() {
   std::vector<Endpoint> endpoints;
   peers_.ForEach([&endpoints](Peer& peer) {
     std::lock_guard lock(peer.mu);

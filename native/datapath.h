@@ -125,6 +125,10 @@ class DataPlane {
 
   bool AddPeer(PeerId id);
   bool HasPeer(PeerId id) const { return peers_.Find(id) != nullptr; }
+  // A configuration change of many peers holds steering updates: the steering program is
+  // rebuilt and attached once, on the last release, instead of once per endpoint change.
+  void HoldSteering();
+  void ReleaseSteering();
   bool RemovePeer(PeerId id);  // also drops its keypairs, staged packets and AllowedIPs
   bool SetEndpoint(PeerId id, const Endpoint& endpoint);  // unset endpoint clears it
   // The endpoints of the peers that remember a local (source) address, for the control plane
@@ -170,7 +174,8 @@ class DataPlane {
   // Stops (or resumes) polling the strangers' sockets: their datagrams then wait, or the
   // kernel drops them, instead of taking the receive thread from the peers'.
   void ArmStrangers(bool armed);
-  // Tells the sockets every peer's endpoint (their datagrams are preferred).
+  // Tells the sockets every peer's endpoint (their datagrams are preferred); while held (see
+  // HoldSteering), only notes that an update is due.
   void UpdateSteering();
   void RunTxWork(TxContext& tx, std::vector<DataPlaneEvent>& events);
   bool TransmitFromDevice(TxContext& tx, std::vector<DataPlaneEvent>& events);
@@ -268,6 +273,9 @@ class DataPlane {
   mutable std::shared_mutex socketsMu_;  // I/O shares it; Bind/Close take it exclusively
   UdpSockets sockets_;
   std::mutex steeringMu_;  // one steering update at a time: the last one sees every endpoint
+  int steeringHolds_ = 0;  // guarded by steeringMu_
+  bool steeringDue_ = false;
+  void UpdateSteeringLocked();
 
   std::mutex mac1Mu_;
   bool hasMac1Key_ = false;

@@ -205,6 +205,8 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceMethod<&DataPlaneWrap::SetRouteMtus>("setRouteMtus"),
             InstanceMethod<&DataPlaneWrap::AddPeer>("addPeer"),
             InstanceMethod<&DataPlaneWrap::RemovePeer>("removePeer"),
+            InstanceMethod<&DataPlaneWrap::HoldSteering>("holdSteering"),
+            InstanceMethod<&DataPlaneWrap::ReleaseSteering>("releaseSteering"),
             InstanceMethod<&DataPlaneWrap::SetEndpoint>("setEndpoint"),
             InstanceMethod<&DataPlaneWrap::ClearEndpoint>("clearEndpoint"),
             InstanceMethod<&DataPlaneWrap::ClearEndpointSource>("clearEndpointSource"),
@@ -577,6 +579,10 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     PeerId id = PeerArg(info, 0);
     return Napi::Boolean::New(info.Env(), Open(info).RemovePeer(id));
   }
+
+  void HoldSteering(const Napi::CallbackInfo& info) { Open(info).HoldSteering(); }
+
+  void ReleaseSteering(const Napi::CallbackInfo& info) { Open(info).ReleaseSteering(); }
 
   // setEndpoint(peer, address, port, localAddress?)
   void SetEndpoint(const Napi::CallbackInfo& info) {

@@ -266,6 +266,11 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     return id !== undefined && !keysEqual(this.record(id).peer.publicKey, publicKey) ? id : undefined;
   }
 
+  /** Runs a change of many peers with the data plane's socket steering rebuilt once, at the end. */
+  changePeers<T>(change: () => T): T {
+    return this.dataPlane.withSteeringHeld(change);
+  }
+
   /** Adds a peer and returns its id; the key must not belong to a peer already. */
   addPeer(publicKey: Uint8Array): number {
     if (publicKey.length !== KEY_LENGTH) throw new RangeError(`a public key is ${KEY_LENGTH} bytes, got ${publicKey.length}`);

@@ -117,8 +117,10 @@ function applySet(device: DeviceEngine, tx: SetTransaction, log: Logger): void {
   if (tx.privateKey) device.setPrivateKey(tx.privateKey);
   if (tx.fwmark !== undefined) device.setFwmark(tx.fwmark);
   if (tx.sourceCheck) device.setSourceCheck(tx.sourceCheck);
-  if (tx.replacePeers) device.removeAllPeers();
-  for (const change of tx.peers) applyPeerChange(device, change, log);
+  device.changePeers(() => {
+    if (tx.replacePeers) device.removeAllPeers();
+    for (const change of tx.peers) applyPeerChange(device, change, log);
+  });
   if (tx.replacePeers || prefixCount(tx) >= BULK_PREFIXES) scheduleCompaction();
 }
 

@@ -376,6 +376,19 @@ export class DataPlane {
   }
 
   /**
+   * Runs change (typically many peers' endpoints and removals) with the sockets' steering
+   * program rebuilt once at the end instead of after every endpoint change.
+   */
+  withSteeringHeld<T>(change: () => T): T {
+    this.#native.holdSteering();
+    try {
+      return change();
+    } finally {
+      this.#native.releaseSteering();
+    }
+  }
+
+  /**
    * Where the peer's packets go. localAddress (e.g. from a handshake event) makes them leave
    * from that address of ours; the data plane then follows the peer's authenticated packets.
    */

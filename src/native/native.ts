@@ -135,6 +135,8 @@ export interface NativeDataPlane {
   setRouteMtus(packed: Uint8Array): void;
   addPeer(peer: number): void;
   removePeer(peer: number): boolean;
+  holdSteering(): void;
+  releaseSteering(): void;
   setEndpoint(peer: number, address: string, port: number, localAddress?: string): void;
   clearEndpoint(peer: number): void;
   clearEndpointSource(peer: number): void;

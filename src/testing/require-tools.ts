@@ -16,6 +16,7 @@ const PACKAGE_OF: Record<string, string> = {
   bird: 'bird2',
   socat: 'socat',
   nc: 'netcat-openbsd',
+  chrt: 'util-linux',
 };
 
 /** Throws one error naming every tool missing from PATH and the packages that bring them. */

@@ -32,11 +32,17 @@ export interface TunnelPairOptions {
   leftKnowsEndpoint?: boolean;
 }
 
+/**
+ * A fresh key pair in wg's base64. Encoded by the generation itself (DER; the raw key is the last
+ * 32 bytes): exporting the KeyObjects afterwards deadlocks Node 20 now and then (see
+ * src/crypto/js-crypto.ts), which hung a test generating 5,000 keys.
+ */
 export function wgKeyPair(): { privateKey: string; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const priv = privateKey.export({ format: 'jwk' }).d!;
-  const pub = publicKey.export({ format: 'jwk' }).x!;
-  return { privateKey: Buffer.from(priv, 'base64url').toString('base64'), publicKey: Buffer.from(pub, 'base64url').toString('base64') };
+  const { privateKey, publicKey } = generateKeyPairSync('x25519', {
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  });
+  return { privateKey: privateKey.subarray(-32).toString('base64'), publicKey: publicKey.subarray(-32).toString('base64') };
 }
 
 export interface TunnelEnd {
