@@ -39,6 +39,18 @@ describe('route mode: babeld on three nodes in a line, one viaguard interface ea
     }
   }
 
+  // babeld installs a route as soon as it hears one; the hops' neighbour entries (ARP/NDP, which
+  // route mode answers) may still be resolving then, so the path is awaited before it is measured.
+  async function waitForPath(node: Node, family: '-4' | '-6', source: string, destination: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!(await node.ns.exec('ping', [family, '-c', '1', '-W', '1', '-I', source, destination]).then(() => true, () => false))) {
+      if (Date.now() > deadline) {
+        const state = await Promise.all(nodes.map(async (n) => `node ${n.n}:\n${await n.ns.exec('ip', ['neigh', 'show', 'dev', n.ifname])}${await n.ns.exec('wg', ['show', n.ifname, 'latest-handshakes'])}`));
+        throw new Error(`node ${node.n}: no reply from ${destination} within 20 s of its route\n${state.join('\n')}`);
+      }
+    }
+  }
+
   before(async () => {
     requireRoot();
     requireTools('babeld', 'wireguard-go', 'wg', 'ping');
@@ -100,6 +112,8 @@ describe('route mode: babeld on three nodes in a line, one viaguard interface ea
     await waitForRoute(c, '-4', '10.200.0.1');
     await waitForRoute(c, '-6', 'fd20::1');
 
+    await waitForPath(a, '-4', '10.200.0.1', '10.200.0.3');
+    await waitForPath(a, '-6', 'fd20::1', 'fd20::3');
     const bBefore = Number((await b.ns.exec('wg', ['show', b.ifname, 'transfer'])).split('\n').filter(Boolean).reduce((sum, l) => sum + Number(l.split('\t')[2]), 0));
     await a.ns.exec('ping', ['-c', '3', '-i', '0.2', '-W', '5', '-I', '10.200.0.1', '10.200.0.3']);
     await a.ns.exec('ping', ['-6', '-c', '3', '-i', '0.2', '-W', '5', '-I', 'fd20::1', 'fd20::3']);
