@@ -24,12 +24,13 @@ export function difference(after: Record<string, number>, before: Record<string,
   return Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - before[name]]));
 }
 
+/** The child's output, and its exit code once its output is all read ('close': at 'exit' it may still be in the pipe). */
 export function collect(child: ChildProcess): { stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return { stdout: () => out, stderr: () => err, exit: new Promise((resolve) => child.on('exit', resolve)) };
+  return { stdout: () => out, stderr: () => err, exit: new Promise((resolve) => child.on('close', resolve)) };
 }
 
 export function threadNames(pid: number): string[] {
