@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { monotonicMs, type DataPlane, type DataPlaneCounters, type DataPlaneEvent, type PeerStats } from '../../src/native/dataplane.js';
 import { createDataPlanePair, matchingKeypairs, type DataPlanePair } from '../../src/testing/dataplane-pair.js';
+import type { Keypair } from '../../src/protocol/keypairs.js';
 import { requireTools } from '../../src/testing/require-tools.js';
 import { parsePrefix, type IpPrefix } from '../../src/net/ip.js';
 
@@ -57,17 +58,20 @@ function sealData(receiver: number, counter: bigint, key: Uint8Array, plaintext:
 }
 
 /**
- * The process's open descriptors, less pipes: those are the stdio of the commands the tests run,
- * which node closes in its own time (a slow sanitizer build showed one still open at the end).
+ * The process's open descriptors (number → what it is), less pipes: those are the stdio of the
+ * commands the tests run, which node closes in its own time.
  */
-function openFdsButPipes(): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
+function openFdsButPipes(): Map<string, string> {
+  const fds = new Map<string, string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      return !readlinkSync(`/proc/self/fd/${fd}`).startsWith('pipe:');
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (!target.startsWith('pipe:')) fds.set(fd, target);
     } catch {
-      return false; // closed while we looked
+      // closed while we looked
     }
-  }).length;
+  }
+  return fds;
 }
 
 describe('data plane end to end (netns)', function () {
@@ -75,12 +79,14 @@ describe('data plane end to end (netns)', function () {
   const PEER = 7;
   const INDEX_A = 0x1234;
   const INDEX_B = 0xabcd0001;
-  const { initiator: keypairA, responder: keypairB } = matchingKeypairs(INDEX_A, INDEX_B);
-  const keyAtoB = keypairA.sendKey;
+  // Made in before(): a keypair is born when made, and one made when the file loads may be past
+  // REJECT_AFTER_TIME by the time a long suite reaches these tests.
+  let keypairA: Keypair;
+  let keypairB: Keypair;
   const mac1Key = randomBytes(32);
 
   let pair: DataPlanePair | undefined;
-  let fdsBefore = 0;
+  let fdsBefore = new Map<string, string>();
   let nsA = '';
   let nsB = '';
   let addrB = '';
@@ -105,6 +111,7 @@ describe('data plane end to end (netns)', function () {
     assert.equal(process.getuid?.(), 0, 'netns tests run as root');
     requireTools('ip', 'ping', 'iperf3', 'python3', 'ss');
     fdsBefore = openFdsButPipes();
+    ({ initiator: keypairA, responder: keypairB } = matchingKeypairs(INDEX_A, INDEX_B));
     pair = await createDataPlanePair(PEER);
     const { left, right } = pair;
     [nsA, nsB] = [left.ns.name, right.ns.name];
@@ -226,9 +233,9 @@ describe('data plane end to end (netns)', function () {
     const badMac = Buffer.from(initiation);
     const { blake2s } = await import('@noble/hashes/blake2.js');
     initiation.set(blake2s(initiation.subarray(0, 116), { key: mac1Key, dkLen: 16 }), 116);
-    const unknownIndex = sealData(0xdeadbeef, 1n, keyAtoB, Buffer.alloc(0));
+    const unknownIndex = sealData(0xdeadbeef, 1n, keypairA.sendKey, Buffer.alloc(0));
     // A fresh counter, so the forgery is judged by its tag and not by the replay window.
-    const forged = Buffer.from(sealData(INDEX_B, 1n << 62n, keyAtoB, Buffer.alloc(0)));
+    const forged = Buffer.from(sealData(INDEX_B, 1n << 62n, keypairA.sendKey, Buffer.alloc(0)));
     forged[20] ^= 1;
     // What cannot be a WireGuard message never reaches the data plane: the socket filter drops it in the kernel.
     const expected = { kernel: 0, badMac1: 0, unknownIndex: 0, auth: 0, replayed: 0 };
@@ -250,7 +257,7 @@ describe('data plane end to end (netns)', function () {
       await send(forged);
       expected.auth++;
       // Counters 0..99 were all used by the staged flush: replays, well authenticated.
-      await send(sealData(INDEX_B, BigInt(round), keyAtoB, Buffer.alloc(0)));
+      await send(sealData(INDEX_B, BigInt(round), keypairA.sendKey, Buffer.alloc(0)));
       expected.replayed++;
     }
     await send(initiation);
@@ -420,6 +427,7 @@ describe('data plane end to end (netns)', function () {
     assert.equal(threadTicks('viaguard-tx').threads, 0);
     assert.equal(threadTicks('viaguard-rx').threads, 0);
     assert.throws(() => dpA().bind(0), /closed/);
-    assert.ok(openFdsButPipes() <= fdsBefore, 'a descriptor of the data plane stayed open');
+    const opened = [...openFdsButPipes()].filter(([fd, target]) => fdsBefore.get(fd) !== target);
+    assert.deepEqual(opened, [], 'descriptors opened since the data planes were made are still open');
   });
 });
