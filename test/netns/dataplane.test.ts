@@ -58,15 +58,15 @@ function sealData(receiver: number, counter: bigint, key: Uint8Array, plaintext:
 }
 
 /**
- * The process's open descriptors (number → what it is), less pipes: those are the stdio of the
- * commands the tests run, which node closes in its own time.
+ * The process's open descriptors (number → what it is), less pipes and /dev/null: those are the
+ * stdio of the commands the tests run, which node opens and closes in its own time.
  */
 function openFdsButPipes(): Map<string, string> {
   const fds = new Map<string, string>();
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
       const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (!target.startsWith('pipe:')) fds.set(fd, target);
+      if (!target.startsWith('pipe:') && target !== '/dev/null') fds.set(fd, target);
     } catch {
       // closed while we looked
     }
