@@ -8,7 +8,7 @@
 // after. viaguardd and Debian's wireguard-go in the same run.
 // Usage: npm run bench:flood [-- --seconds 5 --rate 400000 --only viaguardd]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { Namespace, connect } from '../src/testing/netns.js';
 import { UapiClient } from '../src/uapi/client.js';
 import { createTunnelPair, daemonPid, residentBytes, viaguardd, wireguardGo, type Implementation, type TunnelPair } from '../src/testing/tunnel-pair.js';
+import { cpuTicks, TICKS_PER_SECOND } from '../src/testing/proc-stat.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,10 +63,7 @@ async function iperf(pair: TunnelPair): Promise<number> {
 }
 
 /** CPU seconds the process has used (user + system). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+const cpuSeconds = (pid: number) => cpuTicks(`/proc/${pid}/stat`) / TICKS_PER_SECOND;
 
 interface FloodResult {
   mbps: number;

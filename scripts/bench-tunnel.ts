@@ -4,9 +4,9 @@
 // CPU seconds per GiB carried, to judge scaling on bigger machines); and the idle viaguardd's
 // resident memory and CPU.
 // Usage: npm run bench:tunnel [-- --seconds 5 --rounds 3 --only wireguard-go]
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createTunnelPair, daemonPid, residentBytes, viaguardd, wireguardGo, type Implementation, type TunnelPair } from '../src/testing/tunnel-pair.js';
+import { cpuTicks } from '../src/testing/proc-stat.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,11 +19,6 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const impls = [wireguardGo, viaguardd].filter((i) => !values.only || i.label === values.only);
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime, after the comm field
-}
-
 interface Run {
   mbps: number;
   cores: number; // both daemons' CPU seconds per second of the run
@@ -32,7 +27,7 @@ interface Run {
 
 async function iperf(pair: TunnelPair, streams: number): Promise<Run> {
   const pids = [await daemonPid(pair.left), await daemonPid(pair.right)];
-  const ticks = () => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
+  const ticks = () => pids.reduce((sum, pid) => sum + cpuTicks(`/proc/${pid}/stat`), 0);
   const server = pair.right.ns.spawn('iperf3', ['-s', '-1', '-B', pair.right.tunnel4]);
   await new Promise((r) => setTimeout(r, 300));
   const before = ticks();
@@ -50,10 +45,10 @@ async function iperf(pair: TunnelPair, streams: number): Promise<Run> {
 
 async function idleFigures(pair: TunnelPair): Promise<{ rssMiB: number; idleCpuPercent: number }> {
   const pid = await daemonPid(pair.left);
-  const before = cpuTicks(pid);
+  const before = cpuTicks(`/proc/${pid}/stat`);
   const idleSeconds = 10; // CPU time is counted in 10 ms ticks: a long window resolves 0.1%
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-  const ticks = cpuTicks(pid) - before;
+  const ticks = cpuTicks(`/proc/${pid}/stat`) - before;
   return { rssMiB: residentBytes(pid) / 2 ** 20, idleCpuPercent: (ticks / 100 / idleSeconds) * 100 };
 }
 

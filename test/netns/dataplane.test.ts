@@ -12,6 +12,7 @@ import { createDataPlanePair, matchingKeypairs, type DataPlanePair } from '../..
 import type { Keypair } from '../../src/protocol/keypairs.js';
 import { requireTools } from '../../src/testing/require-tools.js';
 import { parsePrefix, type IpPrefix } from '../../src/net/ip.js';
+import { cpuTicks } from '../../src/testing/proc-stat.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,8 +36,7 @@ function threadTicks(name: string): { threads: number; ticks: number } {
   for (const tid of readdirSync('/proc/self/task')) {
     try {
       if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== name) continue;
-      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks += cpuTicks(`/proc/self/task/${tid}/stat`);
       threads++;
     } catch {
       // the thread exited while we looked
@@ -404,11 +404,10 @@ describe('data plane end to end (netns)', function () {
     const start = threadTicks('viaguard-tx').ticks + threadTicks('viaguard-rx').ticks;
     assert.equal(threadTicks('viaguard-tx').threads, 2);
     assert.equal(threadTicks('viaguard-rx').threads, 2);
-    const selfStart = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    const selfStart = cpuTicks('/proc/self/stat');
     await sleep(3000);
     const end = threadTicks('viaguard-tx').ticks + threadTicks('viaguard-rx').ticks;
-    const selfEnd = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-    const processTicks = Number(selfEnd[11]) + Number(selfEnd[12]) - Number(selfStart[11]) - Number(selfStart[12]);
+    const processTicks = cpuTicks('/proc/self/stat') - selfStart;
     console.log(`      idle over 3 s: data plane threads ${end - start} ticks, whole process ${processTicks} ticks (100/s)`);
     assert.ok(end - start <= 1, `data plane threads used ${end - start} ticks while idle`);
   });

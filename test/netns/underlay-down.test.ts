@@ -2,31 +2,19 @@
 // retrying handshakes at REKEY_TIMEOUT without spinning (its sends fail or go nowhere), and once
 // the link is back the traffic flows again and a fresh handshake completes within seconds.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { requireTools } from '../../src/testing/require-tools.js';
 import { createTunnelPair, daemonPid, viaguardd, type TunnelEnd, type TunnelPair } from '../../src/testing/tunnel-pair.js';
 import { PingStream } from '../support/ping-stream.js';
 import { requireRoot } from '../support/run.js';
 import { until } from '../support/selftest-world.js';
+import { cpuTicks, isAlive, TICKS_PER_SECOND } from '../../src/testing/proc-stat.js';
 
 const DOWN_MS = 30_000;
 /** REKEY_TIMEOUT (5 s) plus its jitter and a busy machine's slack. */
 const RECOVERY_MS = 10_000;
 
 /** CPU time (user + system) a process has used, in ms. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const cpuMs = (pid: number) => (cpuTicks(`/proc/${pid}/stat`) * 1000) / TICKS_PER_SECOND;
 
 async function latestHandshake(end: TunnelEnd): Promise<number> {
   return Number((await end.ns.exec('wg', ['show', end.ifname, 'latest-handshakes'])).trim().split('\t')[1]);
@@ -83,7 +71,7 @@ describe('viaguardd and an underlay link down for 30 s', function () {
         `traffic back ${Math.round(replyAt - upAt)} ms and a new handshake seen ${handshakeAt - upAt} ms after the link came up`,
     );
 
-    assert.ok(pids.every(alive), 'both daemons are still running');
+    assert.ok(pids.every(isAlive), 'both daemons are still running');
     // Kernel timers: no reply for KEEPALIVE + REKEY_TIMEOUT (15 s), then a retry every 5 s.
     assert.ok(initiationsDown >= 2, `${initiationsDown} handshake initiations while down`);
     for (const ms of cpuDown) assert.ok(ms < DOWN_MS * 0.1, `a daemon used ${ms} ms of CPU in ${DOWN_MS} ms down`);

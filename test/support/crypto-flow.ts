@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Namespace } from '../../src/testing/netns.js';
+import { cpuTicks } from '../../src/testing/proc-stat.js';
 
 /** The sender's kernel counts a segment it thought lost that arrived after all (real reordering, not loss). */
 export const SENDER_REORDER_COUNTERS = ['TcpExtTCPSACKReorder', 'TcpExtTCPTSReorder', 'TcpExtTCPRenoReorder'];
@@ -42,9 +43,7 @@ export function helperTicks(pid: number): number {
   let ticks = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'viaguard-crypto') continue;
-    // The fields after the parenthesised name: utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    ticks += cpuTicks(`/proc/${pid}/task/${tid}/stat`);
   }
   return ticks;
 }

@@ -14,21 +14,13 @@ import { join } from 'node:path';
 import { Namespace } from '../../src/testing/netns.js';
 import type { Implementation } from '../../src/testing/tunnel-pair.js';
 import { run, type RunResult } from './run.js';
+import { isAlive } from '../../src/testing/proc-stat.js';
 
 export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -141,7 +133,7 @@ export class SelftestWorld {
   async delWg(i: number, name: string): Promise<void> {
     const daemon = this.daemonAt(i, name);
     await this.ip(i, 'link', 'del', name);
-    await until(`${this.impl.label} serving ${name} exits after its interface was deleted`, () => !alive(daemon.pid));
+    await until(`${this.impl.label} serving ${name} exits after its interface was deleted`, () => !isAlive(daemon.pid));
     this.daemons.splice(this.daemons.indexOf(daemon), 1);
   }
 

@@ -1,0 +1,23 @@
+// What /proc says of a process or thread, for tests and benchmarks: CPU time used, and whether
+// it is still there.
+import { readFileSync } from 'node:fs';
+
+/** The kernel's USER_HZ: the unit of the tick counts in /proc stat files. */
+export const TICKS_PER_SECOND = 100;
+
+/** CPU ticks (user + system) of a stat file: /proc/PID/stat, or /proc/PID/task/TID/stat for a thread. */
+export function cpuTicks(statFile: string): number {
+  // The fields after the parenthesised name: utime and stime are the 12th and 13th.
+  const fields = readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
