@@ -41,7 +41,7 @@ void Watch(int epoll, int fd, EpollTag tag) {
 
 DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
                    std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify,
-                   size_t cryptoThreads)
+                   size_t cryptoThreads, size_t queues)
     : device_(std::move(device)),
       name_(device_->Name()),
       offloads_(device_->OffloadDescription()),
@@ -54,33 +54,40 @@ DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
   crypto_ = std::make_unique<CryptoPool>(cryptoThreads);
   cryptoThreads_ = crypto_->Threads();
   rx_ = std::make_unique<RxContext>();
-  unreachable_ = std::make_unique<UnreachableSender>(*device_, counters_, ethernet_ ? kEthernetHeaderSize : 0);
+  const size_t linkHeader = ethernet_ ? kEthernetHeaderSize : 0;
+  unreachable_ = std::make_unique<UnreachableSender>(*device_, counters_, linkHeader);
+  queues_ = std::make_unique<DeviceQueues>(*device_, queues, linkHeader);
   device_->SetMtu(mtu);
   deviceMac_.store(device_->HardwareAddress());
   if (device_->TcpOffload()) {
-    deviceWriter_ = std::make_unique<DeviceWriter>(*device_, counters_);
+    deviceWriter_ = std::make_unique<DeviceWriter>(*queues_, counters_);
     coalescer_ = std::make_unique<GroCoalescer>(ethernet_ ? kEthernetHeaderSize : 0, true,
                                                 device_->UdpOffload(), deviceWriter_.get());
   }
   try {
     stopFd_ = MakeEventFd();
     txWakeFd_ = MakeEventFd();
-    txEpoll_ = MakeEpoll();
     rxEpoll_ = MakeEpoll();
-    Watch(txEpoll_, device_->PollFd(), kTagDevice);
-    Watch(txEpoll_, txWakeFd_, kTagTxWake);
-    Watch(txEpoll_, stopFd_, kTagStop);
+    for (size_t q = 0; q < queues_->Count(); ++q) {
+      txEpolls_.push_back(MakeEpoll());
+      Watch(txEpolls_[q], queues_->At(q).PollFd(), kTagDevice);
+      Watch(txEpolls_[q], stopFd_, kTagStop);
+    }
+    Watch(txEpolls_[0], txWakeFd_, kTagTxWake);
     Watch(rxEpoll_, stopFd_, kTagStop);
     sourceRoutes_.Open();
   } catch (...) {
-    for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) {
+    for (int fd : {stopFd_, txWakeFd_, rxEpoll_}) {
       if (fd >= 0) close(fd);
     }
+    for (int fd : txEpolls_) close(fd);
     sourceRoutes_.Close();
     throw;
   }
   try {
-    txThread_ = std::thread(&DataPlane::TransmitLoop, this);
+    for (size_t q = 0; q < queues_->Count(); ++q) {
+      txThreads_.emplace_back(&DataPlane::TransmitLoop, this, q);
+    }
     rxThread_ = std::thread(&DataPlane::ReceiveLoop, this);
   } catch (...) {
     Close();  // joins whichever thread did start
@@ -94,16 +101,22 @@ void DataPlane::Close() {
   if (closed_) return;
   closed_ = true;
   Wake(stopFd_);
-  if (txThread_.joinable()) txThread_.join();
+  for (std::thread& thread : txThreads_) {
+    if (thread.joinable()) thread.join();
+  }
   if (rxThread_.joinable()) rxThread_.join();
   crypto_.reset();
   unreachable_.reset();
-  for (int fd : {stopFd_, txWakeFd_, txEpoll_, rxEpoll_}) close(fd);
+  for (int fd : {stopFd_, txWakeFd_, rxEpoll_}) close(fd);
+  for (int fd : txEpolls_) close(fd);
   sourceRoutes_.Close();
   {
     std::unique_lock lock(socketsMu_);
     sockets_.Close();
   }
+  coalescer_.reset();
+  deviceWriter_.reset();
+  queues_.reset();
   device_.reset();
 }
 

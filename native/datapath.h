@@ -1,5 +1,6 @@
-// The data plane engine: a transmit thread (TUN -> AllowedIPs -> peer -> encrypt -> UDP) and a
-// receive thread (UDP -> mac1 check / decrypt -> source check -> TUN), both blocking in
+// The data plane engine: transmit threads (TUN -> AllowedIPs -> peer -> encrypt -> UDP), one
+// per queue of a multi-queue device, each reading the flows the kernel hands its queue, and a
+// receive thread (UDP -> mac1 check / decrypt -> source check -> TUN), all blocking in
 // epoll_wait when idle. On a TAP device (route mode) the transmit thread reads Ethernet frames
 // instead: the destination MAC names the peer (the kernel's routing chose it through ARP/NDP,
 // which the transmit thread answers itself), link-local multicast goes to every peer, and the
@@ -26,6 +27,7 @@
 #include "crypto_pool.h"
 #include "datapath_counters.h"
 #include "datapath_event.h"
+#include "device_queues.h"
 #include "gro_coalesce.h"
 #include "ip_device.h"
 #include "ip_packet.h"
@@ -71,13 +73,14 @@ struct KeypairSlotIndices {
 
 class DataPlane {
  public:
-  // Takes the device, sets its MTU and starts both threads. allowedIps is the table the
+  // Takes the device, opens up to queues - 1 more queues of it (see DeviceQueues), sets its MTU
+  // and starts a transmit thread per queue and the receive thread. allowedIps is the table the
   // control plane edits (it takes the lock exclusively to write). notify is called from a data
   // plane thread when events arrive while none are waiting; the owner then calls TakeEvents.
   // cryptoThreads (>= 1, the I/O threads included) seal and open each batch together.
   DataPlane(std::unique_ptr<IpDevice> device, int mtu,
            std::shared_ptr<SharedAllowedIps> allowedIps, std::function<void()> notify,
-           size_t cryptoThreads);
+           size_t cryptoThreads, size_t queues = 1);
   ~DataPlane();
   DataPlane(const DataPlane&) = delete;
   DataPlane& operator=(const DataPlane&) = delete;
@@ -89,6 +92,8 @@ class DataPlane {
   const std::string& Name() const { return name_; }
   // The threads that share each batch's crypto (1: the I/O thread alone).
   size_t CryptoThreads() const { return cryptoThreads_; }
+  // The device queues, each read by its own transmit thread.
+  size_t Queues() const { return queues_->Count(); }
   uint16_t Bind(uint16_t port);
   uint16_t Port() const;
   void SetFwmark(uint32_t mark);
@@ -166,7 +171,9 @@ class DataPlane {
   struct TxContext;
   enum class TxWork : uint8_t { kFlushStaged, kKeepalive };
 
-  void TransmitLoop();
+  // The transmit thread of queue q; q 0 also runs the control plane's TxWork and reports the
+  // device's end.
+  void TransmitLoop(size_t q);
   void ReceiveLoop();
   // Reads one batch from the socket behind tag and handles it; returns the datagrams read.
   size_t ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memory,
@@ -178,7 +185,8 @@ class DataPlane {
   // HoldSteering), only notes that an update is due.
   void UpdateSteering();
   void RunTxWork(TxContext& tx, std::vector<DataPlaneEvent>& events);
-  bool TransmitFromDevice(TxContext& tx, std::vector<DataPlaneEvent>& events);
+  // False when the device has gone (queue 0 then posts kClosed).
+  bool TransmitFromDevice(size_t q, TxContext& tx, std::vector<DataPlaneEvent>& events);
   // Route mode: decides each frame's peer by its destination MAC (flood: every peer), answers
   // ARP/NDP, and leaves packetLength[i] the IP packet's length.
   void ClassifyFrames(PacketSlot* frames, size_t count, PeerId* owners, bool* flood,
@@ -242,6 +250,7 @@ class DataPlane {
   void Wake(int eventFd);
 
   std::unique_ptr<IpDevice> device_;
+  std::unique_ptr<DeviceQueues> queues_;  // device_ first; closed before it
   std::string name_;
   std::string offloads_;
   // The receive thread's writes, joined into super-packets when the device takes TSO.
@@ -294,12 +303,12 @@ class DataPlane {
 
   Counters counters_;
 
-  int stopFd_ = -1;    // eventfd: both threads wake and exit when it is readable
-  int txWakeFd_ = -1;  // eventfd: transmit work queued
-  int txEpoll_ = -1;
+  int stopFd_ = -1;    // eventfd: every thread wakes and exits when it is readable
+  int txWakeFd_ = -1;  // eventfd: transmit work queued (for queue 0's thread)
+  std::vector<int> txEpolls_;  // one per queue
   int rxEpoll_ = -1;
   bool closed_ = false;
-  std::thread txThread_;
+  std::vector<std::thread> txThreads_;  // one per queue
   std::thread rxThread_;
 };
 

@@ -26,19 +26,19 @@ enum EpollTag : uint32_t {
   kTagDevice, kTagIpv4, kTagIpv6, kTagStrangers4, kTagStrangers6, kTagTxWake, kTagStop
 };
 
-// Writes what the receive thread's coalescer hands over to the device; a refused write is
-// counted.
+// Writes what the receive thread's coalescer hands over to the device, each flow to its queue;
+// a refused write is counted.
 class DataPlane::DeviceWriter final : public PacketSink {
  public:
-  DeviceWriter(IpDevice& device, Counters& counters) : device_(device), counters_(counters) {}
+  DeviceWriter(DeviceQueues& queues, Counters& counters) : queues_(queues), counters_(counters) {}
   void WritePacket(const VirtioNetHeader& header, const uint8_t* packet, size_t length) override {
-    if (!device_.WriteOffloaded(header, packet, length)) {
+    if (!queues_.ForPacket(packet, length).WriteOffloaded(header, packet, length)) {
       counters_.Add(Counter::kDroppedTunWriteFailed);
     }
   }
 
  private:
-  IpDevice& device_;
+  DeviceQueues& queues_;
   Counters& counters_;
 };
 

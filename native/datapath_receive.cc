@@ -371,7 +371,7 @@ void DataPlane::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, ui
   }
   if (coalescer_) {
     coalescer_->Add(out, outLength);  // written (or counted as refused) at the batch's end
-  } else if (!device_->Write(out, outLength)) {
+  } else if (!queues_->ForPacket(out, outLength).Write(out, outLength)) {
     counters_.Add(Counter::kDroppedTunWriteFailed);
     return;
   }
@@ -468,7 +468,7 @@ void DataPlane::SettleSources(const std::vector<SourceVerdict>& verdicts) {
       continue;
     }
     for (const std::vector<uint8_t>& bytes : held) {
-      if (!device_->Write(bytes.data(), bytes.size())) {
+      if (!queues_->ForPacket(bytes.data(), bytes.size()).Write(bytes.data(), bytes.size())) {
         counters_.Add(Counter::kDroppedTunWriteFailed);
         continue;
       }

@@ -109,19 +109,20 @@ void DataPlane::QueueTxWork(PeerId id, TxWork work) {
   Wake(txWakeFd_);
 }
 
-void DataPlane::TransmitLoop() {
-  pthread_setname_np(pthread_self(), "viaguard-tx");
+void DataPlane::TransmitLoop(size_t q) {
+  pthread_setname_np(pthread_self(), ("viaguard-tx" + (q == 0 ? std::string() : std::to_string(q))).c_str());
   auto tx = std::make_unique<TxContext>();
   std::vector<DataPlaneEvent> events;
+  IpDevice& device = queues_->At(q);
   bool deviceOpen = true;
   for (;;) {
     epoll_event ready[4];
-    int n = epoll_wait(txEpoll_, ready, 4, -1);
+    int n = epoll_wait(txEpolls_[q], ready, 4, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
       return;
     }
-    bool device = false;
+    bool readable = false;
     bool work = false;
     for (int i = 0; i < n; ++i) {
       switch (ready[i].data.u32) {
@@ -132,24 +133,24 @@ void DataPlane::TransmitLoop() {
           work = true;
           break;
         case kTagDevice:
-          device = true;
+          readable = true;
           break;
       }
     }
     if (work) RunTxWork(*tx, events);
     // A super-packet cut into more packets than one batch holds goes on at once.
-    while (device && deviceOpen) {
-      if (!TransmitFromDevice(*tx, events)) {
+    while (readable && deviceOpen) {
+      if (!TransmitFromDevice(q, *tx, events)) {
         deviceOpen = false;
-        epoll_ctl(txEpoll_, EPOLL_CTL_DEL, device_->PollFd(), nullptr);
+        epoll_ctl(txEpolls_[q], EPOLL_CTL_DEL, device.PollFd(), nullptr);
       }
-      device = device_->Pending();
+      readable = device.Pending();
     }
     Post(events);
   }
 }
 
-bool DataPlane::TransmitFromDevice(TxContext& tx, std::vector<DataPlaneEvent>& events) {
+bool DataPlane::TransmitFromDevice(size_t q, TxContext& tx, std::vector<DataPlaneEvent>& events) {
   // A frame is read 14 bytes early so that its IP packet lands where Transmit wants it.
   const size_t link = ethernet_ ? kEthernetHeaderSize : 0;
   PacketSlot packets[kBatch];
@@ -159,7 +160,7 @@ bool DataPlane::TransmitFromDevice(TxContext& tx, std::vector<DataPlaneEvent>& e
   size_t filled = 0;
   size_t refused = 0;
   std::string reason;
-  IpDevice::ReadResult result = device_->ReadBatch(packets, kBatch, &filled, &refused, &reason);
+  IpDevice::ReadResult result = queues_->At(q).ReadBatch(packets, kBatch, &filled, &refused, &reason);
   tx.sourceGeneration = sourceRoutes_.Generation();
   if (refused > 0) counters_.Add(Counter::kDroppedBadOffload, refused);
   uint64_t now = MonotonicNs();
@@ -208,6 +209,7 @@ bool DataPlane::TransmitFromDevice(TxContext& tx, std::vector<DataPlaneEvent>& e
   }
   FlushTx(tx);
   if (result == IpDevice::ReadResult::kClosed) {
+    if (q != 0) return false;  // every queue ends with the device: one event tells it
     DataPlaneEvent e(DataPlaneEvent::Type::kClosed);
     e.reason = reason;
     events.push_back(std::move(e));

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "virtio_net_header.h"
@@ -31,6 +32,10 @@ class IpDevice {
   // An fd of the network namespace the interface lives in now (it may have been moved since it
   // was created) and its name there; -errno when that cannot be told (EBADFD: it was deleted).
   virtual int OpenNetns(std::string* currentName) const = 0;
+  // Another queue of the same interface (a multi-queue TUN/TAP): its own descriptor, from which
+  // the kernel hands a share of the flows, each flow to one queue; null when the interface has
+  // one queue only. Throws std::system_error when the kernel refuses.
+  virtual std::unique_ptr<IpDevice> OpenQueue() const = 0;
 
   enum class ReadResult { kOk, kClosed };
   // Fills up to count slots without blocking; *filled says how many. A GSO super-packet

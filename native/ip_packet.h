@@ -33,6 +33,11 @@ struct Ipv6UpperLayer {
 // (at least the 40-byte fixed header).
 Ipv6UpperLayer FindIpv6UpperLayer(const uint8_t* packet, size_t length);
 
+// A hash of the packet's flow (addresses, protocol, TCP/UDP ports) that is the same for both
+// directions of it: which device queue a flow's packets are written to, so that the kernel
+// hands us its packets the other way on that queue too. 0 for what is no IP packet.
+uint32_t SymmetricFlowHash(const uint8_t* packet, size_t length);
+
 // The length to encrypt for a plaintext of length bytes: rounded up to a multiple of 16 but
 // never beyond mtu (kernel send.c calculate_skb_padding; packets above mtu are not padded).
 size_t PaddedLength(size_t length, size_t mtu);

@@ -45,22 +45,45 @@ constexpr OffloadChoice kOffloadChoices[] = {
 
 }  // namespace
 
+namespace {
+
+// Attaches a new descriptor to the interface name (creating it if absent) with flags; the fd or
+// -errno.
+int AttachTunFd(const std::string& name, short flags) {
+  int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return -errno;
+  ifreq ifr{};
+  ifr.ifr_flags = flags;
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    return -err;
+  }
+  return fd;
+}
+
+}  // namespace
+
 int CreateTunFd(const std::string& name, std::string* actual, DeviceKind kind) {
   if (name.size() >= IFNAMSIZ) {
     throw std::system_error(ENAMETOOLONG, std::generic_category(),
                             "interface name '" + name + "' is longer than 15 bytes");
   }
-  int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) ThrowErrno("open /dev/net/tun");
+  const short flags = static_cast<short>((kind == DeviceKind::kTap ? IFF_TAP : IFF_TUN) |
+                                         IFF_NO_PI | IFF_VNET_HDR);
+  int fd = AttachTunFd(name, static_cast<short>(flags | IFF_MULTI_QUEUE));
+  // EINVAL: an existing interface of that name has one queue (or other flags); attach as it is.
+  if (fd == -EINVAL) fd = AttachTunFd(name, flags);
+  if (fd < 0) {
+    throw std::system_error(-fd, std::generic_category(),
+                            std::string(kind == DeviceKind::kTap ? "TUNSETIFF (TAP) " : "TUNSETIFF ") + name);
+  }
   ifreq ifr{};
-  ifr.ifr_flags = static_cast<short>((kind == DeviceKind::kTap ? IFF_TAP : IFF_TUN) | IFF_NO_PI |
-                                     IFF_VNET_HDR);
-  std::memcpy(ifr.ifr_name, name.data(), name.size());
-  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+  if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
     int err = errno;
     close(fd);
-    throw std::system_error(err, std::generic_category(),
-                            std::string(kind == DeviceKind::kTap ? "TUNSETIFF (TAP) " : "TUNSETIFF ") + name);
+    throw std::system_error(err, std::generic_category(), "TUNGETIFF " + name);
   }
   *actual = std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
   return fd;
@@ -77,6 +100,7 @@ Tun::Tun(int fd) : fd_(fd) {
                             "the fd is not an IFF_TUN or IFF_TAP device with IFF_NO_PI");
   }
   kind_ = type == IFF_TAP ? DeviceKind::kTap : DeviceKind::kTun;
+  flags_ = ifr.ifr_flags;
   name_ = std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
   int flags = fcntl(fd_, F_GETFL);
   if (flags < 0 || fcntl(fd_, F_SETFL, flags | O_NONBLOCK) < 0 ||
@@ -116,6 +140,32 @@ int Tun::OpenNetns(std::string* currentName) const {
   *currentName = std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
   int nsFd = ioctl(fd_, TUNGETDEVNETNS);
   return nsFd < 0 ? -errno : nsFd;
+}
+
+std::unique_ptr<IpDevice> Tun::OpenQueue() const {
+  if (!(flags_ & IFF_MULTI_QUEUE)) return nullptr;
+  // The interface is looked up by name in the namespace of the descriptor's opener: open it
+  // where the interface is now.
+  std::string name;
+  int nsFd = OpenNetns(&name);
+  if (nsFd == -ENOTTY || nsFd == -EINVAL) {
+    name = name_;
+    nsFd = -1;
+  } else if (nsFd < 0) {
+    throw std::system_error(-nsFd, std::generic_category(), "another queue of " + name_);
+  }
+  const short flags = static_cast<short>(flags_ & (IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+                                                   IFF_MULTI_QUEUE));
+  auto attach = [&name, flags] { return AttachTunFd(name, flags); };
+  int fd = nsFd < 0 ? attach() : RunInNetnsFd(nsFd, attach);
+  if (nsFd >= 0) close(nsFd);
+  if (fd < 0) throw std::system_error(-fd, std::generic_category(), "TUNSETIFF (another queue) " + name);
+  try {
+    return std::make_unique<Tun>(fd);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
 }
 
 int Tun::ControlSocket(std::string* currentName, const char* purpose) const {

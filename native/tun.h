@@ -15,8 +15,9 @@ namespace viaguard {
 enum class DeviceKind { kTun, kTap };
 
 // Opens /dev/net/tun and creates (or attaches to) the interface named name ("" lets the kernel
-// choose). Returns the fd (O_CLOEXEC, non-blocking) and stores the kernel's name in *actual.
-// Throws std::system_error on failure.
+// choose), multi-queue (IFF_MULTI_QUEUE) unless it exists with one queue. Returns the fd
+// (O_CLOEXEC, non-blocking) and stores the kernel's name in *actual. Throws std::system_error on
+// failure.
 int CreateTunFd(const std::string& name, std::string* actual, DeviceKind kind = DeviceKind::kTun);
 
 class Tun final : public IpDevice {
@@ -36,6 +37,7 @@ class Tun final : public IpDevice {
   bool Ethernet() const override { return kind_ == DeviceKind::kTap; }
   uint64_t HardwareAddress() const override;
   int OpenNetns(std::string* currentName) const override;
+  std::unique_ptr<IpDevice> OpenQueue() const override;
   ReadResult ReadBatch(PacketSlot* slots, size_t count, size_t* filled, size_t* refused,
                        std::string* reason) override;
   bool Pending() const override { return pendingNext_ < pendingPlan_.segments; }
@@ -56,6 +58,7 @@ class Tun final : public IpDevice {
   int fd_;
   std::string name_;
   DeviceKind kind_ = DeviceKind::kTun;
+  short flags_ = 0;  // TUNGETIFF's: the kind, IFF_NO_PI, IFF_VNET_HDR, IFF_MULTI_QUEUE
   bool vnetHeader_ = false;  // every read and write starts with a virtio_net_hdr
   bool tcpOffload_ = false, udpOffload_ = false;
   std::string offloads_ = "none (no IFF_VNET_HDR)";

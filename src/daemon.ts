@@ -26,6 +26,8 @@ export interface DaemonOptions {
   peerSelection?: PeerSelection;
   /** Crypto workers (default: one per CPU the process may use). */
   threads?: number;
+  /** Packet queues (see DataPlaneOptions.queues). */
+  queues?: number;
   /** Test knob (see DataPlaneOptions.rekeyAfterMessages). */
   rekeyAfterMessages?: number;
   log: Logger;
@@ -52,6 +54,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     tunFd: options.tunFd,
     peerSelection: options.peerSelection,
     threads: options.threads,
+    queues: options.queues,
     rekeyAfterMessages: options.rekeyAfterMessages,
     log,
   });
@@ -109,6 +112,6 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   server.on('socketRemoved', () => stop('UAPI socket removed'));
   server.on('requestFailed', (error) => log.error(`UAPI request failed: ${error.message}`));
   server.on('error', (error) => stop(`UAPI socket failed: ${error.message}`));
-  log.verbose(`interface ${device.ifname} (peer selection ${device.peerSelection}) up, UDP port ${device.listenPort}, UAPI ${server.path}, offloads ${device.offloads}, crypto threads ${device.cryptoThreads}`);
+  log.verbose(`interface ${device.ifname} (peer selection ${device.peerSelection}) up, UDP port ${device.listenPort}, UAPI ${server.path}, offloads ${device.offloads}, crypto threads ${device.cryptoThreads}, queues ${device.queues}`);
   return { device, stopped, stop };
 }

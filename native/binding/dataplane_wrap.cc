@@ -150,6 +150,19 @@ Napi::Object EventObject(Napi::Env env, const DataPlaneEvent& e) {
   return o;
 }
 
+// options[name]: an integer in 1..max, or fallback when absent.
+size_t CountOption(const Napi::Object& options, const char* name, size_t fallback, size_t max) {
+  Napi::Value value = options.Get(name);
+  if (value.IsUndefined()) return fallback;
+  double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : 0;
+  if (!std::isfinite(number) || std::trunc(number) != number || number < 1 ||
+      number > static_cast<double>(max)) {
+    throw Napi::RangeError::New(options.Env(), std::string("options.") + name +
+                                                   " must be an integer in 1.." + std::to_string(max));
+  }
+  return static_cast<size_t>(number);
+}
+
 // createTun(name) -> { fd, name }: for a daemon's parent, which hands the fd to its child.
 Napi::Value CreateTun(const Napi::CallbackInfo& info) {
   std::string name = StringArg(info, 0, "name");
@@ -187,6 +200,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
             InstanceAccessor<&DataPlaneWrap::Ethernet>("ethernet"),
             InstanceAccessor<&DataPlaneWrap::Offloads>("offloads"),
             InstanceAccessor<&DataPlaneWrap::CryptoThreads>("cryptoThreads"),
+            InstanceAccessor<&DataPlaneWrap::Queues>("queues"),
             InstanceMethod<&DataPlaneWrap::HardwareAddress>("hardwareAddress"),
             InstanceMethod<&DataPlaneWrap::DeviceNamespace>("deviceNamespace"),
             InstanceMethod<&DataPlaneWrap::SetPeerMac>("setPeerMac"),
@@ -243,16 +257,8 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     if (!std::isfinite(mtu) || std::trunc(mtu) != mtu || mtu < 576 || mtu > 65535) {
       throw Napi::RangeError::New(env, "options.mtu must be an integer in 576..65535");
     }
-    size_t threads = CryptoPool::UsableCpus();
-    Napi::Value threadsValue = options.Get("threads");
-    if (!threadsValue.IsUndefined()) {
-      double value = threadsValue.IsNumber() ? threadsValue.As<Napi::Number>().DoubleValue() : 0;
-      if (!std::isfinite(value) || std::trunc(value) != value || value < 1 || value > kMaxCryptoThreads) {
-        throw Napi::RangeError::New(env, "options.threads must be an integer in 1.." +
-                                             std::to_string(kMaxCryptoThreads));
-      }
-      threads = static_cast<size_t>(value);
-    }
+    const size_t threads = CountOption(options, "threads", CryptoPool::UsableCpus(), kMaxCryptoThreads);
+    const size_t queues = CountOption(options, "queues", DefaultDeviceQueues(), kMaxDeviceQueues);
     Napi::Value tunName = options.Get("tunName");
     Napi::Value tunFd = options.Get("tunFd");
     if (tunName.IsUndefined() == tunFd.IsUndefined()) {
@@ -310,7 +316,7 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
     };
     try {
       dataPath_ = std::make_shared<DataPlane>(std::move(device), static_cast<int>(mtu),
-                                             std::move(allowedIps), notify, threads);
+                                             std::move(allowedIps), notify, threads, queues);
     } catch (const std::system_error& e) {
       tsfn_.Release();
       throw SystemError(env, e);
@@ -416,6 +422,9 @@ class DataPlaneWrap : public Napi::ObjectWrap<DataPlaneWrap> {
 
   Napi::Value CryptoThreads(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(dataPath_->CryptoThreads()));
+  }
+  Napi::Value Queues(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(dataPath_->Queues()));
   }
 
   Napi::Value Offloads(const Napi::CallbackInfo& info) {

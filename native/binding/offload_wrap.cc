@@ -1,5 +1,6 @@
 // gsoSplit and groCoalesce: the TUN offloads' pure halves (native/gso_split.h,
-// native/gro_coalesce.h) for tests, which feed them hand-built and hostile packets. A
+// native/gro_coalesce.h), and symmetricFlowHash, which picks a flow's device queue
+// (native/ip_packet.h), for tests, which feed them hand-built and hostile packets. A
 // virtio_net_hdr travels as its 10 bytes in the host's byte order, as the device has it.
 #include <cstring>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "ethernet.h"
 #include "gro_coalesce.h"
 #include "gso_split.h"
+#include "ip_packet.h"
 
 namespace viaguard::binding {
 
@@ -118,11 +120,17 @@ Napi::Value GroCoalesce(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value SymmetricFlowHashOf(const Napi::CallbackInfo& info) {
+  ByteView packet = BytesArg(info, 0, "packet");
+  return Napi::Number::New(info.Env(), SymmetricFlowHash(packet.data, packet.size));
+}
+
 }  // namespace
 
 void InitOffload(Napi::Env env, Napi::Object exports) {
   exports.Set("gsoSplit", Napi::Function::New<GsoSplit>(env, "gsoSplit"));
   exports.Set("groCoalesce", Napi::Function::New<GroCoalesce>(env, "groCoalesce"));
+  exports.Set("symmetricFlowHash", Napi::Function::New<SymmetricFlowHashOf>(env, "symmetricFlowHash"));
 }
 
 }  // namespace viaguard::binding

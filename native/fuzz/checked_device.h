@@ -36,6 +36,7 @@ class CheckedDevice : public IpDevice {
   bool Ethernet() const override { return ethernet_; }
   uint64_t HardwareAddress() const override { return mac_; }
   int OpenNetns(std::string*) const override { return -ENOTTY; }  // as a kernel that cannot tell
+  std::unique_ptr<IpDevice> OpenQueue() const override { return nullptr; }
 
   ReadResult ReadBatch(PacketSlot*, size_t, size_t* filled, size_t* refused, std::string*) override {
     *filled = 0;

@@ -5,7 +5,7 @@ import type { Manual } from './manual.js';
 export const VIAGUARDD_MANUAL: Manual = {
   name: 'viaguardd',
   summary: 'userspace WireGuard daemon where Linux routing can pick the peer',
-  synopsis: ['viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] [--threads N] IFACE', 'viaguardd --help | --version'],
+  synopsis: ['viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] [--threads N] [--queues N] IFACE', 'viaguardd --help | --version'],
   description: [
     'viaguardd creates the interface IFACE (a TUN device, or a TAP device in route mode) and serves the WireGuard cross-platform userspace API on /var/run/wireguard/IFACE.sock, so wg(8), wg-quick(8) and viaguard(8) configure it as they do wireguard-go: WG_QUICK_USERSPACE_IMPLEMENTATION=viaguardd wg-quick up wg0 works unchanged.',
     'It daemonizes unless told otherwise, and the launching process returns only once the device and the socket exist (exit status 0) or setup failed (exit status 1, one line on stderr). It exits cleanly, removing its socket, on SIGINT or SIGTERM, when the interface is deleted (ip link delete IFACE) and when its socket file is deleted.',
@@ -16,6 +16,7 @@ export const VIAGUARDD_MANUAL: Manual = {
     { flags: '-f, --foreground', text: 'Stay in the foreground (as WG_PROCESS_FOREGROUND=1).' },
     { flags: '--peer-selection allowed-ips|route', text: 'How the outgoing peer is chosen: by AllowedIPs as every WireGuard (the default), or by the kernel\'s routing decision (a TAP interface). Overrides VIAGUARD_PEER_SELECTION.' },
     { flags: '--threads N', text: 'How many threads seal and open each batch of packets (1 to 256), the transmit and receive threads included; each peer\'s packets keep their order. The default is one per CPU the process may run on. Overrides VIAGUARD_THREADS.' },
+    { flags: '--queues N', text: 'How many queues the TUN/TAP device gets (1 to 256), each read by its own transmit thread; the kernel keeps each flow on one queue, so a flow\'s packets keep their order. The default is one per four CPUs the process may run on. A device handed over by WG_TUN_FD without multi-queue has one. Overrides VIAGUARD_QUEUES.' },
     { flags: '-h, --help', text: 'Print this help and exit.' },
     { flags: '-v, --version', text: 'Print the version and exit.' },
   ],
@@ -23,6 +24,7 @@ export const VIAGUARDD_MANUAL: Manual = {
     { name: 'WG_PROCESS_FOREGROUND=1', text: 'Stay in the foreground.' },
     { name: 'VIAGUARD_PEER_SELECTION=allowed-ips|route', text: 'The peer selection, for starters such as wg-quick that pass only the interface name.' },
     { name: 'VIAGUARD_THREADS=N', text: 'The crypto threads, as --threads.' },
+    { name: 'VIAGUARD_QUEUES=N', text: 'The packet queues, as --queues.' },
     { name: 'VIAGUARD_AEAD=openssl|ipsec-mb', text: 'The ChaCha20-Poly1305 implementation: OpenSSL\'s EVP, or Intel\'s ipsec-mb where it is built in. The default is the faster one on this CPU (ipsec-mb where it runs its AVX-512 code); a path not available here fails at start.' },
     { name: 'VIAGUARD_TEST_REKEY_AFTER_MESSAGES=N', text: 'For tests only, never in production: renew each session after N messages sent with it instead of 2^60 (REKEY_AFTER_MESSAGES), so rekeying under traffic can be tested in seconds. Logged at start.' },
     { name: 'LOG_LEVEL=verbose|debug|error|silent', text: 'What goes to stderr, one line per event; the daemonized process keeps stdout and stderr only when LOG_LEVEL is set.' },

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] [--threads N] IFACE
+// viaguardd [-f|--foreground] [--peer-selection allowed-ips|route] [--threads N] [--queues N] IFACE
 // The wireguard-go contract (so WG_QUICK_USERSPACE_IMPLEMENTATION=viaguardd wg-quick up works):
 // daemonizes unless -f or WG_PROCESS_FOREGROUND=1, and the launching process returns only once
 // the TUN device and the UAPI socket exist (exit 0) or setup failed (exit 1, one clear line).
@@ -11,7 +11,7 @@ import { createLogger, parseLogLevel, type Logger } from '../log.js';
 // wg-quick starts the daemon with the interface name only: the environment carries the choice.
 import { PEER_SELECTION_ENV } from '../quick/daemon.js';
 import { runDaemon } from '../daemon.js';
-import { MAX_THREADS } from '../native/dataplane.js';
+import { MAX_QUEUES, MAX_THREADS } from '../native/dataplane.js';
 import { checkInterfaceName } from '../uapi/socket-path.js';
 import { helpText } from './manual.js';
 import { VIAGUARDD_MANUAL } from './viaguardd-manual.js';
@@ -19,6 +19,8 @@ import { VIAGUARDD_MANUAL } from './viaguardd-manual.js';
 const USAGE = `usage: ${VIAGUARDD_MANUAL.synopsis[0]} (see viaguardd --help)`;
 // The crypto workers when --threads is absent (default: one per CPU the process may use).
 const THREADS_ENV = 'VIAGUARD_THREADS';
+// The packet queues when --queues is absent (default: one per four CPUs).
+const QUEUES_ENV = 'VIAGUARD_QUEUES';
 // Test knob: rekey after this many messages per session instead of 2^60 (DataPlaneOptions.rekeyAfterMessages).
 const TEST_REKEY_AFTER_MESSAGES_ENV = 'VIAGUARD_TEST_REKEY_AFTER_MESSAGES';
 // The daemonized child reports readiness ("ok") or the setup error on this inherited pipe.
@@ -29,13 +31,16 @@ interface Options {
   ifname: string;
   peerSelection: PeerSelection;
   threads: number | undefined;
+  queues: number | undefined;
   rekeyAfterMessages: number | undefined;
 }
 
-function checkThreads(value: string, from: string): number | string {
+function checkCount(value: string, from: string, what: string, max: number): number | string {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  return n >= 1 && n <= MAX_THREADS ? n : `${from}: expected a number of threads in 1..${MAX_THREADS}, got ${JSON.stringify(value)}`;
+  return n >= 1 && n <= max ? n : `${from}: expected a number of ${what} in 1..${max}, got ${JSON.stringify(value)}`;
 }
+const checkThreads = (value: string, from: string) => checkCount(value, from, 'threads', MAX_THREADS);
+const checkQueues = (value: string, from: string) => checkCount(value, from, 'queues', MAX_QUEUES);
 
 function checkRekeyAfterMessages(value: string): number | string {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -57,6 +62,8 @@ function parseCommandLine(argv: string[]): Options | string {
   let peerSelection = fromEnv === undefined || fromEnv === '' ? 'allowed-ips' : checkPeerSelection(fromEnv, PEER_SELECTION_ENV);
   const threadsEnv = process.env[THREADS_ENV];
   let threads: number | string | undefined = threadsEnv === undefined || threadsEnv === '' ? undefined : checkThreads(threadsEnv, THREADS_ENV);
+  const queuesEnv = process.env[QUEUES_ENV];
+  let queues: number | string | undefined = queuesEnv === undefined || queuesEnv === '' ? undefined : checkQueues(queuesEnv, QUEUES_ENV);
   const rekeyEnv = process.env[TEST_REKEY_AFTER_MESSAGES_ENV];
   const rekeyAfterMessages = rekeyEnv === undefined || rekeyEnv === '' ? undefined : checkRekeyAfterMessages(rekeyEnv);
   const names: string[] = [];
@@ -71,15 +78,20 @@ function parseCommandLine(argv: string[]): Options | string {
       if (i + 1 >= argv.length) return `--threads needs a value\n${USAGE}`;
       threads = checkThreads(argv[++i], '--threads');
     } else if (arg.startsWith('--threads=')) threads = checkThreads(arg.slice('--threads='.length), '--threads');
+    else if (arg === '--queues') {
+      if (i + 1 >= argv.length) return `--queues needs a value\n${USAGE}`;
+      queues = checkQueues(argv[++i], '--queues');
+    } else if (arg.startsWith('--queues=')) queues = checkQueues(arg.slice('--queues='.length), '--queues');
     else if (arg.startsWith('-')) return `unknown option ${arg}\n${USAGE}`;
     else names.push(arg);
   }
   if (peerSelection !== 'allowed-ips' && peerSelection !== 'route') return peerSelection;
   if (typeof threads === 'string') return threads;
+  if (typeof queues === 'string') return queues;
   if (typeof rekeyAfterMessages === 'string') return rekeyAfterMessages;
   if (names.length !== 1) return USAGE;
   try {
-    return { foreground, ifname: checkInterfaceName(names[0]), peerSelection, threads, rekeyAfterMessages };
+    return { foreground, ifname: checkInterfaceName(names[0]), peerSelection, threads, queues, rekeyAfterMessages };
   } catch (error) {
     return (error as Error).message;
   }
@@ -153,6 +165,7 @@ async function main(): Promise<number> {
       uapiFd: inheritedFd('WG_UAPI_FD'),
       peerSelection: parsed.peerSelection,
       threads: parsed.threads,
+      queues: parsed.queues,
       rekeyAfterMessages: parsed.rekeyAfterMessages,
       log,
     });

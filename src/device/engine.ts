@@ -38,6 +38,8 @@ export interface DeviceEngineOptions {
   mtu?: number;
   /** Crypto workers (see DataPlaneOptions.threads). */
   threads?: number;
+  /** Packet queues (see DataPlaneOptions.queues). */
+  queues?: number;
   /** Test knob (see DataPlaneOptions.rekeyAfterMessages). */
   rekeyAfterMessages?: number;
   /**
@@ -129,7 +131,7 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
     }
     const tunName = options.tunFd === undefined ? options.ifname : undefined;
     const dataPlane = new DataPlane(
-      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, threads: options.threads, rekeyAfterMessages: options.rekeyAfterMessages, allowedIps },
+      { tunName, tunFd: options.tunFd, tap: tunName !== undefined && peerSelection === 'route', mtu: options.mtu ?? DEFAULT_MTU, threads: options.threads, queues: options.queues, rekeyAfterMessages: options.rekeyAfterMessages, allowedIps },
       (events) => deliver(events),
     );
     if (dataPlane.ethernet !== (peerSelection === 'route')) {
@@ -158,6 +160,11 @@ export class DeviceEngine extends EventEmitter<DeviceEventMap> {
   /** The threads that seal and open each batch (see DataPlane.cryptoThreads). */
   get cryptoThreads(): number {
     return this.dataPlane.cryptoThreads;
+  }
+
+  /** The packet queues, each with its transmit thread (see DataPlane.queues). */
+  get queues(): number {
+    return this.dataPlane.queues;
   }
 
   /** The TUN/TAP offloads the kernel granted (see DataPlane.offloads). */

@@ -42,6 +42,8 @@ export type SourceCheckMode = (typeof SOURCE_CHECK_MODES)[number];
 
 /** The most crypto workers a data plane takes (native/crypto_pool.h). */
 export const MAX_THREADS = 256;
+/** The most packet queues a data plane opens (the kernel's MAX_TAP_QUEUES, native/device_queues.h). */
+export const MAX_QUEUES = 256;
 
 export interface DataPlaneOptions {
   /** Create (or attach to) the TUN interface of this name... */
@@ -53,6 +55,12 @@ export interface DataPlaneOptions {
   mtu: number;
   /** Crypto workers (1..MAX_THREADS), the I/O threads included; default one per CPU the process may use. */
   threads?: number;
+  /**
+   * Packet queues (1..MAX_QUEUES): the TUN/TAP device's queues, each read by its own transmit
+   * thread (the kernel keeps each flow on one queue); default one per four CPUs the process may
+   * use. An adopted single-queue fd has one.
+   */
+  queues?: number;
   /** The AllowedIPs table the data plane routes by; edit it through this object. */
   allowedIps: AllowedIps;
   /**
@@ -223,9 +231,10 @@ export class DataPlane {
     if (options.tap && !hasName) throw new TypeError('options.tap goes with tunName (an adopted fd keeps its kind)');
     const mtu = checkMtu(options.mtu);
     const threads = options.threads === undefined ? undefined : checkInteger(options.threads, 'options.threads', 1, MAX_THREADS);
+    const queues = options.queues === undefined ? undefined : checkInteger(options.queues, 'options.queues', 1, MAX_QUEUES);
     const device = hasName
-      ? { tunName: checkInterfaceName(options.tunName), tap: options.tap ?? false, mtu, threads }
-      : { tunFd: checkInteger(options.tunFd, 'options.tunFd', 0, 2 ** 30), mtu, threads };
+      ? { tunName: checkInterfaceName(options.tunName), tap: options.tap ?? false, mtu, threads, queues }
+      : { tunFd: checkInteger(options.tunFd, 'options.tunFd', 0, 2 ** 30), mtu, threads, queues };
     const rekeyAfterMessages = options.rekeyAfterMessages === undefined ? undefined : checkInteger(options.rekeyAfterMessages, 'options.rekeyAfterMessages', 1, Number.MAX_SAFE_INTEGER);
     this.#native = new (loadNative().DataPlane)(device, options.allowedIps.native, onEvents);
     if (rekeyAfterMessages !== undefined) this.#native.setRekeyAfterMessages(rekeyAfterMessages);
@@ -249,6 +258,11 @@ export class DataPlane {
   /** The threads that seal and open each batch, the I/O threads included. */
   get cryptoThreads(): number {
     return this.#native.cryptoThreads;
+  }
+
+  /** The device's packet queues, each read by its own transmit thread (see DataPlaneOptions.queues). */
+  get queues(): number {
+    return this.#native.queues;
   }
 
   /** The TAP's MAC as the kernel has it now (re-read, so `ip link set address` is followed); null on TUN. */

@@ -114,6 +114,7 @@ export interface NativeDataPlane {
   readonly offloads: string;
   /** The threads that seal and open each batch, the I/O threads included. */
   readonly cryptoThreads: number;
+  readonly queues: number;
   /** The TAP's MAC as the kernel has it now; null on TUN. */
   hardwareAddress(): Uint8Array | null;
   /** An fd (ours to close) of the namespace the interface lives in now, and its name there; throws EBADFD once deleted. */
@@ -172,6 +173,7 @@ export interface NativeDataPlaneOptions {
   mtu: number;
   /** Crypto workers, the I/O threads included (default: one per CPU the process may use). */
   threads?: number;
+  queues?: number;
 }
 
 /** An Error from a failed system call: `code` is the errno name ("ENOENT"), `errno` its number. */
@@ -263,6 +265,8 @@ export interface NativeAddon {
     tcp: boolean,
     udp: boolean,
   ): Array<{ header: Uint8Array; packet: Uint8Array }>;
+  /** native/ip_packet.h: the same 32 bits for both directions of an IP packet's flow (0: no IP packet). */
+  symmetricFlowHash(packet: Uint8Array): number;
   /** native/icmp_error.h: the destination-unreachable answer to an IP packet, null when none may be sent. */
   unreachableFor(packet: Uint8Array): Uint8Array | null;
   /** The same for a TAP frame (Ethernet header, then the packet), framed back to its sender. */

@@ -102,7 +102,12 @@ export async function createTunnelPair(leftImpl: Implementation, rightImpl: Impl
 export async function daemonPid(end: TunnelEnd): Promise<number> {
   const pids = await end.ns.exec('ip', ['netns', 'pids', end.ns.name]).catch(() => '');
   for (const pid of pids.split(/\s+/).filter(Boolean)) {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone since the listing (the listing's own `ip`, among others)
+    }
     if (argv.includes(end.ifname)) return Number(pid);
   }
   throw new Error(`no ${end.impl.label} process for ${end.ifname} in ${end.ns.name}`);

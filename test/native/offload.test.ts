@@ -517,3 +517,41 @@ describe('GRO coalescing (native/gro_coalesce.h)', () => {
     assert.ok(writesTotal < sentTotal * 0.6, `${writesTotal} writes for ${sentTotal} packets: joins happen`);
   });
 });
+
+describe('symmetricFlowHash (a flow\'s device queue)', () => {
+  const reverse = (f: Flow): Flow => ({ v6: f.v6, src: f.dst, dst: f.src, sport: f.dport, dport: f.sport });
+  const hash = (p: Uint8Array) => native.symmetricFlowHash(p);
+
+  it('is the same both ways of a TCP or UDP flow, IPv4 and IPv6', () => {
+    for (const flow of [flowA, flowB, flow6]) {
+      for (const protocol of [TCP, UDP]) {
+        const there = hash(packet(flow, random(prng(1), 100), { protocol }));
+        assert.notEqual(there, 0);
+        assert.equal(hash(packet(reverse(flow), random(prng(2), 10), { protocol })), there);
+      }
+    }
+  });
+
+  it('spreads flows that differ only in a port over the queues', () => {
+    const queues = [0, 0, 0, 0];
+    const seen = new Set<number>();
+    for (let i = 0; i < 256; i++) {
+      const h = hash(packet({ ...flowA, sport: 40000 + i }, new Uint8Array(0)));
+      seen.add(h);
+      queues[Math.floor((h * 4) / 2 ** 32)]++;
+    }
+    assert.equal(seen.size, 256, 'every flow its own hash');
+    for (const count of queues) assert.ok(count >= 32, `queues got ${queues.join(', ')} of 256 flows`);
+  });
+
+  it('hashes a later fragment by addresses and protocol, and what is no IP packet as 0', () => {
+    const first = packet(flowA, new Uint8Array(16));
+    const later = first.slice();
+    new DataView(later.buffer).setUint16(6, 0x0010); // offset 128 bytes: the "ports" are payload
+    later.fill(0xab, 20);
+    const noPorts = packet({ ...flowA, sport: 0, dport: 0 }, new Uint8Array(16));
+    assert.equal(hash(later), hash(noPorts));
+    assert.equal(hash(Uint8Array.of(0x50, 1, 2, 3)), 0);
+    assert.equal(hash(first.subarray(0, 19)), 0);
+  });
+});
