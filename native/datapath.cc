@@ -53,42 +53,47 @@ DataPlane::DataPlane(std::unique_ptr<IpDevice> device, int mtu,
   AvailableAeadPaths();
   crypto_ = std::make_unique<CryptoPool>(cryptoThreads);
   cryptoThreads_ = crypto_->Threads();
-  rx_ = std::make_unique<RxContext>();
   const size_t linkHeader = ethernet_ ? kEthernetHeaderSize : 0;
   unreachable_ = std::make_unique<UnreachableSender>(*device_, counters_, linkHeader);
   queues_ = std::make_unique<DeviceQueues>(*device_, queues, linkHeader);
   device_->SetMtu(mtu);
   deviceMac_.store(device_->HardwareAddress());
-  if (device_->TcpOffload()) {
-    deviceWriter_ = std::make_unique<DeviceWriter>(*queues_, counters_);
-    coalescer_ = std::make_unique<GroCoalescer>(ethernet_ ? kEthernetHeaderSize : 0, true,
-                                                device_->UdpOffload(), deviceWriter_.get());
+  if (device_->TcpOffload()) deviceWriter_ = std::make_unique<DeviceWriter>(*queues_, counters_);
+  for (size_t lane = 0; lane < queues_->Count(); ++lane) {
+    auto rx = std::make_unique<RxContext>();
+    if (deviceWriter_) {
+      rx->coalescer = std::make_unique<GroCoalescer>(linkHeader, true, device_->UdpOffload(),
+                                                     deviceWriter_.get());
+    }
+    rxLanes_.push_back(std::move(rx));
   }
+  sockets_.SetLanes(queues_->Count());
   try {
     stopFd_ = MakeEventFd();
     txWakeFd_ = MakeEventFd();
-    rxEpoll_ = MakeEpoll();
     for (size_t q = 0; q < queues_->Count(); ++q) {
       txEpolls_.push_back(MakeEpoll());
       Watch(txEpolls_[q], queues_->At(q).PollFd(), kTagDevice);
       Watch(txEpolls_[q], stopFd_, kTagStop);
+      rxEpolls_.push_back(MakeEpoll());
+      Watch(rxEpolls_[q], stopFd_, kTagStop);
     }
     Watch(txEpolls_[0], txWakeFd_, kTagTxWake);
-    Watch(rxEpoll_, stopFd_, kTagStop);
     sourceRoutes_.Open();
   } catch (...) {
-    for (int fd : {stopFd_, txWakeFd_, rxEpoll_}) {
+    for (int fd : {stopFd_, txWakeFd_}) {
       if (fd >= 0) close(fd);
     }
     for (int fd : txEpolls_) close(fd);
+    for (int fd : rxEpolls_) close(fd);
     sourceRoutes_.Close();
     throw;
   }
   try {
     for (size_t q = 0; q < queues_->Count(); ++q) {
       txThreads_.emplace_back(&DataPlane::TransmitLoop, this, q);
+      rxThreads_.emplace_back(&DataPlane::ReceiveLoop, this, q);
     }
-    rxThread_ = std::thread(&DataPlane::ReceiveLoop, this);
   } catch (...) {
     Close();  // joins whichever thread did start
     throw;
@@ -101,20 +106,22 @@ void DataPlane::Close() {
   if (closed_) return;
   closed_ = true;
   Wake(stopFd_);
-  for (std::thread& thread : txThreads_) {
-    if (thread.joinable()) thread.join();
+  for (std::vector<std::thread>* threads : {&txThreads_, &rxThreads_}) {
+    for (std::thread& thread : *threads) {
+      if (thread.joinable()) thread.join();
+    }
   }
-  if (rxThread_.joinable()) rxThread_.join();
   crypto_.reset();
   unreachable_.reset();
-  for (int fd : {stopFd_, txWakeFd_, rxEpoll_}) close(fd);
+  for (int fd : {stopFd_, txWakeFd_}) close(fd);
   for (int fd : txEpolls_) close(fd);
+  for (int fd : rxEpolls_) close(fd);
   sourceRoutes_.Close();
   {
     std::unique_lock lock(socketsMu_);
     sockets_.Close();
   }
-  coalescer_.reset();
+  rxLanes_.clear();
   deviceWriter_.reset();
   queues_.reset();
   device_.reset();
@@ -132,11 +139,13 @@ uint16_t DataPlane::Bind(uint16_t port) {
   std::unique_lock lock(socketsMu_);
   if (sockets_.IsOpen() && port != 0 && port == sockets_.Port()) return port;
   uint16_t bound = sockets_.Bind(port);
-  // The previous sockets are closed, which removes them from the epoll set.
-  if (sockets_.Fd4() >= 0) Watch(rxEpoll_, sockets_.Fd4(), kTagIpv4);
-  if (sockets_.Fd6() >= 0) Watch(rxEpoll_, sockets_.Fd6(), kTagIpv6);
-  if (sockets_.StrangerFd4() >= 0) Watch(rxEpoll_, sockets_.StrangerFd4(), kTagStrangers4);
-  if (sockets_.StrangerFd6() >= 0) Watch(rxEpoll_, sockets_.StrangerFd6(), kTagStrangers6);
+  // The previous sockets are closed, which removes them from the epoll sets.
+  for (size_t lane = 0; lane < rxEpolls_.size(); ++lane) {
+    if (sockets_.LaneFd4(lane) >= 0) Watch(rxEpolls_[lane], sockets_.LaneFd4(lane), kTagIpv4);
+    if (sockets_.LaneFd6(lane) >= 0) Watch(rxEpolls_[lane], sockets_.LaneFd6(lane), kTagIpv6);
+  }
+  if (sockets_.StrangerFd4() >= 0) Watch(rxEpolls_[0], sockets_.StrangerFd4(), kTagStrangers4);
+  if (sockets_.StrangerFd6() >= 0) Watch(rxEpolls_[0], sockets_.StrangerFd6(), kTagStrangers6);
   lock.unlock();
   UpdateSteering();
   return bound;

@@ -1,6 +1,7 @@
 // The data plane engine: transmit threads (TUN -> AllowedIPs -> peer -> encrypt -> UDP), one
-// per queue of a multi-queue device, each reading the flows the kernel hands its queue, and a
-// receive thread (UDP -> mac1 check / decrypt -> source check -> TUN), all blocking in
+// per queue of a multi-queue device, each reading the flows the kernel hands its queue, and as
+// many receive threads (UDP -> mac1 check / decrypt -> source check -> TUN), each reading its
+// lane's sockets (a peer's datagrams always to one lane, see UdpSockets), all blocking in
 // epoll_wait when idle. On a TAP device (route mode) the transmit thread reads Ethernet frames
 // instead: the destination MAC names the peer (the kernel's routing chose it through ARP/NDP,
 // which the transmit thread answers itself), link-local multicast goes to every peer, and the
@@ -74,7 +75,7 @@ struct KeypairSlotIndices {
 class DataPlane {
  public:
   // Takes the device, opens up to queues - 1 more queues of it (see DeviceQueues), sets its MTU
-  // and starts a transmit thread per queue and the receive thread. allowedIps is the table the
+  // and starts a transmit thread per queue and as many receive threads (lanes). allowedIps is the table the
   // control plane edits (it takes the lock exclusively to write). notify is called from a data
   // plane thread when events arrive while none are waiting; the owner then calls TakeEvents.
   // cryptoThreads (>= 1, the I/O threads included) seal and open each batch together.
@@ -92,7 +93,7 @@ class DataPlane {
   const std::string& Name() const { return name_; }
   // The threads that share each batch's crypto (1: the I/O thread alone).
   size_t CryptoThreads() const { return cryptoThreads_; }
-  // The device queues, each read by its own transmit thread.
+  // The device queues, each read by its own transmit thread; as many receive lanes.
   size_t Queues() const { return queues_->Count(); }
   uint16_t Bind(uint16_t port);
   uint16_t Port() const;
@@ -174,9 +175,10 @@ class DataPlane {
   // The transmit thread of queue q; q 0 also runs the control plane's TxWork and reports the
   // device's end.
   void TransmitLoop(size_t q);
-  void ReceiveLoop();
-  // Reads one batch from the socket behind tag and handles it; returns the datagrams read.
-  size_t ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memory,
+  // The receive thread of lane; lane 0 also reads the strangers' sockets.
+  void ReceiveLoop(size_t lane);
+  // Reads one batch from lane's socket behind tag and handles it; returns the datagrams read.
+  size_t ReadAndReceive(size_t lane, uint32_t tag, Datagram* datagrams, uint8_t* memory,
                         std::vector<DataPlaneEvent>& events);
   // Stops (or resumes) polling the strangers' sockets: their datagrams then wait, or the
   // kernel drops them, instead of taking the receive thread from the peers'.
@@ -216,24 +218,26 @@ class DataPlane {
   void Stage(Peer& peer, const uint8_t* packet, size_t length);
   void RequestHandshake(Peer& peer, uint64_t now, std::vector<DataPlaneEvent>& events);
   struct RxContext;
-  void ReceiveBatch(Datagram* datagrams, size_t count, std::vector<DataPlaneEvent>& events);
+  void ReceiveBatch(RxContext& rx, Datagram* datagrams, size_t count,
+                    std::vector<DataPlaneEvent>& events);
   // The batch's segments in rx, in three steps: checks before decryption in order, decryption
   // on the crypto pool, then the rest of each message's handling in order.
   void ReceiveSegments(RxContext& rx, uint64_t now, std::vector<DataPlaneEvent>& events);
   static void OpenRx(void* context, size_t begin, size_t end);  // a CryptoPool task
   // Every message but a data message long enough to open: handshakes, garbage.
-  void ReceiveDatagram(Datagram& datagram, uint64_t now, std::vector<DataPlaneEvent>& events);
+  void ReceiveDatagram(RxContext& rx, Datagram& datagram, uint64_t now,
+                       std::vector<DataPlaneEvent>& events);
   // A data message's checks before decryption: its keypair into entry and its AEAD job into
   // open, or false (counted).
   bool PrepareData(Datagram& datagram, uint64_t now, PeerTable::IndexEntry& entry,
                    AeadPacket& open);
-  // After decryption (opened: whether it authenticated): the replay window, roaming, session
-  // confirmation, then its packet to ConsumeData.
-  void AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entry, bool opened,
-                  uint64_t now, std::vector<DataPlaneEvent>& events);
+  // After decryption (opened: whether it authenticated), with the keypair's receiveMu held: the
+  // replay window, roaming, session confirmation, then its packet to ConsumeData.
+  void AcceptData(RxContext& rx, Datagram& datagram, const PeerTable::IndexEntry& entry,
+                  bool opened, uint64_t now, std::vector<DataPlaneEvent>& events);
   // A decrypted packet (plainLength bytes at payload, with room for an Ethernet header before
-  // it): source check, then the write to the device.
-  void ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
+  // it): source check, then the write to the device (through rx's coalescer when it has one).
+  void ConsumeData(RxContext& rx, Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
                    std::vector<DataPlaneEvent>& events);
   bool VerifyMac1(const uint8_t* message, size_t length);
   enum class SourceResult { kAccept, kDrop, kHeld };
@@ -253,13 +257,13 @@ class DataPlane {
   std::unique_ptr<DeviceQueues> queues_;  // device_ first; closed before it
   std::string name_;
   std::string offloads_;
-  // The receive thread's writes, joined into super-packets when the device takes TSO.
+  // Where the receive threads' coalescers write super-packets (when the device takes TSO).
   class DeviceWriter;
   std::unique_ptr<DeviceWriter> deviceWriter_;
-  std::unique_ptr<GroCoalescer> coalescer_;
   std::unique_ptr<CryptoPool> crypto_;  // joined by Close
   size_t cryptoThreads_;
-  std::unique_ptr<RxContext> rx_;  // the receive thread's (or ReceiveBatch caller's) segments
+  // Each receive lane's batch state (lane 0's is also ReceiveBatch's).
+  std::vector<std::unique_ptr<RxContext>> rxLanes_;
   std::function<void()> notify_;
   std::atomic<int> mtu_;
   RouteMtuTable routeMtus_;
@@ -296,8 +300,7 @@ class DataPlane {
   std::mutex eventsMu_;
   std::vector<DataPlaneEvent> events_;
   std::atomic<size_t> queuedHandshakes_{0};  // handshake events in events_ (written under eventsMu_)
-  // Receive thread only: handshake events of the batch not yet posted, and their admission.
-  size_t unpostedHandshakes_ = 0;
+  std::mutex handshakeLimiterMu_;  // every lane admits handshakes
   HandshakeRatelimiter handshakeLimiter_;
   bool notifyPending_ = false;
 
@@ -306,10 +309,10 @@ class DataPlane {
   int stopFd_ = -1;    // eventfd: every thread wakes and exits when it is readable
   int txWakeFd_ = -1;  // eventfd: transmit work queued (for queue 0's thread)
   std::vector<int> txEpolls_;  // one per queue
-  int rxEpoll_ = -1;
+  std::vector<int> rxEpolls_;  // one per lane
   bool closed_ = false;
   std::vector<std::thread> txThreads_;  // one per queue
-  std::thread rxThread_;
+  std::vector<std::thread> rxThreads_;  // one per lane
 };
 
 }  // namespace viaguard

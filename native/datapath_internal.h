@@ -60,13 +60,16 @@ struct DataPlane::TxContext {
   uint8_t* Slot(size_t i) { return memory.get() + i * kTxSlotSize; }
 };
 
-// The receive side's segments (UDP GRO batches cut apart) waiting to be opened together.
+// A receive lane's state: its segments (UDP GRO batches cut apart) waiting to be opened
+// together, its coalescer, and its handshake events not yet posted.
 struct DataPlane::RxContext {
   Datagram segments[kBatch];
   PeerTable::IndexEntry entries[kBatch];  // a keypair for each data message to open
   AeadPacket opens[kBatch];
   uint8_t opened[kBatch];
   size_t size = 0;
+  std::unique_ptr<GroCoalescer> coalescer;  // when the device takes TSO
+  size_t unpostedHandshakes = 0;
 };
 
 }  // namespace viaguard

@@ -29,8 +29,9 @@ uint64_t Load64(const uint8_t* p) {
 
 }  // namespace
 
-void DataPlane::ReceiveLoop() {
-  pthread_setname_np(pthread_self(), "viaguard-rx");
+void DataPlane::ReceiveLoop(size_t lane) {
+  pthread_setname_np(pthread_self(), ("viaguard-rx" + (lane == 0 ? std::string() : std::to_string(lane))).c_str());
+  RxContext& rx = *rxLanes_[lane];
   std::unique_ptr<uint8_t[]> memory(new uint8_t[kBatch * kRxSlotSize]);
   Datagram datagrams[kBatch];
   std::vector<DataPlaneEvent> events;
@@ -49,7 +50,7 @@ void DataPlane::ReceiveLoop() {
       }
     }
     epoll_event ready[5];
-    int n = epoll_wait(rxEpoll_, ready, 5, timeout);
+    int n = epoll_wait(rxEpolls_[lane], ready, 5, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return;
@@ -58,7 +59,7 @@ void DataPlane::ReceiveLoop() {
     for (int i = 0; i < n; ++i) {
       uint32_t tag = ready[i].data.u32;
       if (tag == kTagStop) return;
-      if (tag != kTagStrangers4 && tag != kTagStrangers6) ReadAndReceive(tag, datagrams, memory.get(), events);
+      if (tag != kTagStrangers4 && tag != kTagStrangers6) ReadAndReceive(lane, tag, datagrams, memory.get(), events);
     }
     for (int i = 0; i < n; ++i) {
       uint32_t tag = ready[i].data.u32;
@@ -69,7 +70,7 @@ void DataPlane::ReceiveLoop() {
           windowStart = now;
           strangersRead = 0;
         }
-        strangersRead += ReadAndReceive(tag, datagrams, memory.get(), events);
+        strangersRead += ReadAndReceive(lane, tag, datagrams, memory.get(), events);
         if (strangersRead >= kStrangerDatagramsPerWindow) {
           ArmStrangers(false);
           strangersPaused = true;
@@ -77,15 +78,16 @@ void DataPlane::ReceiveLoop() {
       }
     }
     Post(events);
-    unpostedHandshakes_ = 0;
+    rx.unpostedHandshakes = 0;
   }
 }
 
 void DataPlane::ReceiveBatch(Datagram* datagrams, size_t count) {
   std::vector<DataPlaneEvent> events;
-  ReceiveBatch(datagrams, count, events);
+  RxContext& rx = *rxLanes_[0];
+  ReceiveBatch(rx, datagrams, count, events);
   Post(events);
-  unpostedHandshakes_ = 0;
+  rx.unpostedHandshakes = 0;
 }
 
 void DataPlane::ArmStrangers(bool armed) {
@@ -96,11 +98,11 @@ void DataPlane::ArmStrangers(bool armed) {
     epoll_event ev{};
     ev.events = armed ? static_cast<uint32_t>(EPOLLIN) : 0u;
     ev.data.u32 = tag;
-    epoll_ctl(rxEpoll_, EPOLL_CTL_MOD, fd, &ev);
+    epoll_ctl(rxEpolls_[0], EPOLL_CTL_MOD, fd, &ev);
   }
 }
 
-size_t DataPlane::ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* memory,
+size_t DataPlane::ReadAndReceive(size_t lane, uint32_t tag, Datagram* datagrams, uint8_t* memory,
                                 std::vector<DataPlaneEvent>& events) {
   for (size_t j = 0; j < kBatch; ++j) {
     datagrams[j] = {memory + j * kRxSlotSize, kRxSlotSize, 0, Endpoint{}};
@@ -110,22 +112,21 @@ size_t DataPlane::ReadAndReceive(uint32_t tag, Datagram* datagrams, uint8_t* mem
     std::shared_lock lock(socketsMu_);
     int fd = -1;
     switch (tag) {
-      case kTagIpv4: fd = sockets_.Fd4(); break;
-      case kTagIpv6: fd = sockets_.Fd6(); break;
+      case kTagIpv4: fd = sockets_.LaneFd4(lane); break;
+      case kTagIpv6: fd = sockets_.LaneFd6(lane); break;
       case kTagStrangers4: fd = sockets_.StrangerFd4(); break;
       case kTagStrangers6: fd = sockets_.StrangerFd6(); break;
     }
     // After a rebind the event may name a closed socket: the new one has nothing yet.
     count = fd < 0 ? 0 : sockets_.Receive(fd, datagrams, kBatch);
   }
-  ReceiveBatch(datagrams, count, events);
+  ReceiveBatch(*rxLanes_[lane], datagrams, count, events);
   return count;
 }
 
-void DataPlane::ReceiveBatch(Datagram* datagrams, size_t count,
+void DataPlane::ReceiveBatch(RxContext& rx, Datagram* datagrams, size_t count,
                             std::vector<DataPlaneEvent>& events) {
   uint64_t now = MonotonicNs();
-  RxContext& rx = *rx_;
   auto add = [&](const Datagram& segment) {
     rx.segments[rx.size++] = segment;
     if (rx.size == kBatch) ReceiveSegments(rx, now, events);
@@ -143,7 +144,7 @@ void DataPlane::ReceiveBatch(Datagram* datagrams, size_t count,
   }
   ReceiveSegments(rx, now, events);
   // The next receive reuses the buffers the coalescer points into.
-  if (coalescer_) coalescer_->Flush();
+  if (rx.coalescer) rx.coalescer->Flush();
 }
 
 namespace {
@@ -162,15 +163,26 @@ void DataPlane::ReceiveSegments(RxContext& rx, uint64_t now, std::vector<DataPla
     }
   }
   crypto_->Run(rx.size, &DataPlane::OpenRx, &rx);
+  // A peer's datagrams come through one lane, but not always the same one (a stranger's socket
+  // until its endpoint is known, another lane after it roams): each keypair's receive state is
+  // locked, once per run of its messages.
+  std::unique_lock<std::mutex> receiving;
+  const Keypair* locked = nullptr;
   for (size_t i = 0; i < rx.size; ++i) {
     Datagram& d = rx.segments[i];
     if (rx.entries[i].keypair) {
-      AcceptData(d, rx.entries[i], rx.opened[i] != 0, now, events);
-      rx.entries[i] = {};
+      if (rx.entries[i].keypair.get() != locked) {
+        if (receiving) receiving.unlock();
+        receiving = std::unique_lock(rx.entries[i].keypair->receiveMu);
+        locked = rx.entries[i].keypair.get();
+      }
+      AcceptData(rx, d, rx.entries[i], rx.opened[i] != 0, now, events);
     } else if (!IsDataMessage(d)) {
-      ReceiveDatagram(d, now, events);
+      ReceiveDatagram(rx, d, now, events);
     }
   }
+  if (receiving) receiving.unlock();
+  for (size_t i = 0; i < rx.size; ++i) rx.entries[i] = {};
   rx.size = 0;
 }
 
@@ -186,7 +198,7 @@ void DataPlane::OpenRx(void* context, size_t begin, size_t end) {
   }
 }
 
-void DataPlane::ReceiveDatagram(Datagram& datagram, uint64_t now,
+void DataPlane::ReceiveDatagram(RxContext& rx, Datagram& datagram, uint64_t now,
                                std::vector<DataPlaneEvent>& events) {
   const uint8_t* p = datagram.data;
   size_t length = datagram.length;
@@ -219,10 +231,15 @@ void DataPlane::ReceiveDatagram(Datagram& datagram, uint64_t now,
     return;
   }
   // Before the MAC: under load a flooding source costs one lookup.
-  size_t queued = queuedHandshakes_.load(std::memory_order_relaxed) + unpostedHandshakes_;
-  if (!handshakeLimiter_.Allow(datagram.peer, queued, now)) {
-    counters_.Add(Counter::kDroppedHandshakeRateLimited);
-    return;
+  size_t queued = queuedHandshakes_.load(std::memory_order_relaxed) + rx.unpostedHandshakes;
+  bool underLoad;
+  {
+    std::lock_guard lock(handshakeLimiterMu_);
+    if (!handshakeLimiter_.Allow(datagram.peer, queued, now)) {
+      counters_.Add(Counter::kDroppedHandshakeRateLimited);
+      return;
+    }
+    underLoad = handshakeLimiter_.UnderLoad(now);
   }
   if (type != kMessageHandshakeCookie && !VerifyMac1(p, length)) {
     counters_.Add(Counter::kDroppedBadMac1);
@@ -232,9 +249,9 @@ void DataPlane::ReceiveDatagram(Datagram& datagram, uint64_t now,
   DataPlaneEvent e(DataPlaneEvent::Type::kHandshake);
   e.endpoint = datagram.peer;
   e.message.assign(p, p + length);
-  e.underLoad = handshakeLimiter_.UnderLoad(now);
+  e.underLoad = underLoad;
   events.push_back(std::move(e));
-  ++unpostedHandshakes_;
+  ++rx.unpostedHandshakes;
 }
 
 bool DataPlane::VerifyMac1(const uint8_t* message, size_t length) {
@@ -274,8 +291,8 @@ bool DataPlane::PrepareData(Datagram& datagram, uint64_t now, PeerTable::IndexEn
   return true;
 }
 
-void DataPlane::AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entry, bool opened,
-                          uint64_t now, std::vector<DataPlaneEvent>& events) {
+void DataPlane::AcceptData(RxContext& rx, Datagram& datagram, const PeerTable::IndexEntry& entry,
+                          bool opened, uint64_t now, std::vector<DataPlaneEvent>& events) {
   size_t length = datagram.length;
   uint8_t* payload = datagram.data + kDataHeaderSize;
   Keypair& keypair = *entry.keypair;
@@ -289,10 +306,7 @@ void DataPlane::AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entr
     counters_.Add(Counter::kDroppedReplayed);
     return;
   }
-  if (!keypair.receivedAny || counter > keypair.greatestReceived) {
-    keypair.greatestReceived = counter;
-    keypair.receivedAny = true;
-  }
+  keypair.NoteReceived(counter);
   counters_.Add(Counter::kDataPacketsReceived);
   peer.rxBytes.fetch_add(length, std::memory_order_relaxed);
 
@@ -341,11 +355,11 @@ void DataPlane::AcceptData(Datagram& datagram, const PeerTable::IndexEntry& entr
 
   size_t plainLength = length - kDataMinimumSize;
   if (plainLength == 0) return;  // keepalive
-  ConsumeData(peer, payload, plainLength, now, events);
+  ConsumeData(rx, peer, payload, plainLength, now, events);
 }
 
-void DataPlane::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, uint64_t now,
-                           std::vector<DataPlaneEvent>& events) {
+void DataPlane::ConsumeData(RxContext& rx, Peer& peer, uint8_t* payload, size_t plainLength,
+                           uint64_t now, std::vector<DataPlaneEvent>& events) {
   IpHeaderView header;
   if (!ParseIpHeader(payload, plainLength, &header)) {
     counters_.Add(Counter::kDroppedBadInnerHeader);
@@ -369,8 +383,8 @@ void DataPlane::ConsumeData(Peer& peer, uint8_t* payload, size_t plainLength, ui
     case SourceResult::kAccept:
       break;
   }
-  if (coalescer_) {
-    coalescer_->Add(out, outLength);  // written (or counted as refused) at the batch's end
+  if (rx.coalescer) {
+    rx.coalescer->Add(out, outLength);  // written (or counted as refused) at the batch's end
   } else if (!queues_->ForPacket(out, outLength).Write(out, outLength)) {
     counters_.Add(Counter::kDroppedTunWriteFailed);
     return;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "aead.h"
@@ -33,15 +34,20 @@ class Keypair {
 
   ChaChaPoly sender;    // used by the transmit thread and its crypto pool
   ChaChaPoly receiver;  // used by the receive thread and its crypto pool
-  ReplayWindow replay;  // receive thread only
-  // The newest counter the window accepted (receive thread only): lets packets too old for the
-  // window be dropped before paying for decryption.
-  uint64_t greatestReceived = 0;
-  bool receivedAny = false;
+  // The receive threads' state of this session: held over each run of its messages.
+  std::mutex receiveMu;
+  ReplayWindow replay;  // guarded by receiveMu
 
+  // An accepted counter (receiveMu held): the newest one lets packets too old for the window
+  // be dropped before paying for decryption (TooOld, read without the lock: a hint only, the
+  // window decides).
+  void NoteReceived(uint64_t counter) {
+    uint64_t newest = greatestReceivedPlusOne_.load(std::memory_order_relaxed);
+    if (counter + 1 > newest) greatestReceivedPlusOne_.store(counter + 1, std::memory_order_relaxed);
+  }
   bool TooOld(uint64_t counter) const {
-    return receivedAny && counter < greatestReceived &&
-           greatestReceived - counter > ReplayWindow::kWindowSize;
+    uint64_t newest = greatestReceivedPlusOne_.load(std::memory_order_relaxed);
+    return newest != 0 && counter + 1 < newest && newest - 1 - counter > ReplayWindow::kWindowSize;
   }
   std::atomic<uint64_t> sendCounter{0};
 
@@ -50,6 +56,9 @@ class Keypair {
   bool CanSend(uint64_t nowNs) const {
     return !Expired(nowNs) && sendCounter.load(std::memory_order_relaxed) < kRejectAfterMessages;
   }
+
+ private:
+  std::atomic<uint64_t> greatestReceivedPlusOne_{0};  // 0: nothing received yet
 };
 
 using KeypairPtr = std::shared_ptr<Keypair>;

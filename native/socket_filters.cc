@@ -102,7 +102,14 @@ std::vector<sock_filter> WireGuardMessageFilter() {
   return a.Finish();
 }
 
-std::vector<sock_filter> SteeringProgram(int family, const std::vector<Endpoint>& endpoints) {
+unsigned KnownLane(const Endpoint& endpoint, unsigned lanes) {
+  uint32_t sum = 0;  // wraps as the program's 32-bit ALU does
+  for (uint32_t word : Words(endpoint)) sum += word;
+  return sum % lanes;
+}
+
+std::vector<sock_filter> SteeringProgram(int family, const std::vector<Endpoint>& endpoints,
+                                         unsigned lanes) {
   // Loads relative to SKF_NET_OFF read the IP header. IPv4: the source at 12, the UDP header
   // after IHL words. IPv6: the source at 8, the UDP header at 40 (a datagram with extension
   // headers compares a wrong port and is treated as a stranger's: served, not preferred).
@@ -121,11 +128,22 @@ std::vector<sock_filter> SteeringProgram(int family, const std::vector<Endpoint>
   }
   p.push_back(BPF_STMT(BPF_ST, slot));
   // Per endpoint: for each word, load it and skip to the next endpoint when it differs; all
-  // equal: return the known socket.
+  // equal: return its lane.
   const size_t perEndpoint = 2 * (slot + 1) + 1;
   size_t matching = 0;
   for (const Endpoint& e : endpoints) matching += e.IsSet() && e.IsV6() == v6;
-  if (p.size() + matching * perEndpoint + 1 > BPF_MAXINSNS) return {BPF_STMT(BPF_RET | BPF_K, kKnownSocket)};
+  if (p.size() + matching * perEndpoint + 1 > BPF_MAXINSNS) {
+    // Too many to tell apart: every source is served as a peer, in the lane KnownLane names
+    // (the sum of the loaded words, modulo lanes).
+    p.push_back(BPF_STMT(BPF_LD | BPF_MEM, 0));
+    for (uint32_t i = 1; i <= slot; ++i) {
+      p.push_back(BPF_STMT(BPF_LDX | BPF_MEM, i));
+      p.push_back(BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0));
+    }
+    p.push_back(BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, lanes));
+    p.push_back(BPF_STMT(BPF_RET | BPF_A, 0));
+    return p;
+  }
   for (const Endpoint& e : endpoints) {
     if (!e.IsSet() || e.IsV6() != v6) continue;
     std::vector<uint32_t> words = Words(e);
@@ -134,9 +152,9 @@ std::vector<sock_filter> SteeringProgram(int family, const std::vector<Endpoint>
       p.push_back(BPF_STMT(BPF_LD | BPF_MEM, static_cast<uint32_t>(i)));
       p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, words[i], 0, static_cast<uint8_t>(left)));
     }
-    p.push_back(BPF_STMT(BPF_RET | BPF_K, kKnownSocket));
+    p.push_back(BPF_STMT(BPF_RET | BPF_K, KnownLane(e, lanes)));
   }
-  p.push_back(BPF_STMT(BPF_RET | BPF_K, kStrangerSocket));
+  p.push_back(BPF_STMT(BPF_RET | BPF_K, StrangerSocket(lanes)));
   return p;
 }
 

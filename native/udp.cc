@@ -97,39 +97,6 @@ fail:
   return -err;
 }
 
-struct FamilySockets {
-  int known = -1;
-  int stranger = -1;  // -1: known receives everything
-};
-
-// Binds family's sockets on *port (0 picks one). The group is formed only on a port that a
-// plain socket could take a moment before, so that SO_REUSEPORT never lets us join another
-// process's sockets (nor lets a later plain bind, as wireguard-go's, share ours). Returns
-// -errno in known on failure.
-FamilySockets ListenFamily(int family, uint16_t* port, uint32_t fwmark) {
-  FamilySockets out;
-  int probe = Listen(family, port, fwmark, false);
-  if (probe < 0) {
-    out.known = probe;
-    return out;
-  }
-  close(probe);
-  uint16_t bound = *port;
-  out.known = Listen(family, &bound, fwmark, true);
-  if (out.known < 0) return out;
-  out.stranger = Listen(family, &bound, fwmark, true);
-  // The steering program starts with no known endpoint; without it both would share by hash.
-  if (out.stranger >= 0 &&
-      !Attach(out.known, SO_ATTACH_REUSEPORT_CBPF, SteeringProgram(family, {}))) {
-    close(out.stranger);
-    out.stranger = -1;
-  }
-  for (int fd : {out.known, out.stranger}) {
-    if (fd >= 0) Attach(fd, SO_ATTACH_FILTER, WireGuardMessageFilter());  // best effort
-  }
-  return out;
-}
-
 uint64_t SocketDrops(int fd) {
   if (fd < 0) return 0;
   uint32_t info[SK_MEMINFO_VARS] = {};
@@ -223,65 +190,111 @@ void Refuse(Datagram& datagram, int error) {
 
 }  // namespace
 
+void UdpSockets::FamilySockets::Close() {
+  for (int fd : lanes) close(fd);
+  if (stranger >= 0) close(stranger);
+  lanes.clear();
+  stranger = -1;
+}
+
+// Binds family's sockets on *port (0 picks one); *error is the errno when none could be. The
+// group is formed only on a port that a plain socket could take a moment before, so that
+// SO_REUSEPORT never lets us join another process's sockets (nor lets a later plain bind, as
+// wireguard-go's, share ours).
+UdpSockets::FamilySockets UdpSockets::ListenFamily(int family, uint16_t* port, uint32_t fwmark,
+                                                   size_t lanes, int* error) {
+  FamilySockets out;
+  int probe = Listen(family, port, fwmark, false);
+  if (probe < 0) {
+    *error = -probe;
+    return out;
+  }
+  close(probe);
+  uint16_t bound = *port;
+  for (size_t i = 0; i <= lanes; ++i) {
+    int fd = Listen(family, &bound, fwmark, true);
+    if (fd < 0) {
+      *error = -fd;
+      out.Close();
+      return out;
+    }
+    if (i < lanes) out.lanes.push_back(fd);
+    else out.stranger = fd;
+  }
+  // The steering program starts with no known endpoint; without it all would share by hash.
+  if (!Attach(out.lanes[0], SO_ATTACH_REUSEPORT_CBPF, SteeringProgram(family, {}, static_cast<unsigned>(lanes)))) {
+    close(out.stranger);
+    out.stranger = -1;
+  }
+  for (int fd : out.lanes) Attach(fd, SO_ATTACH_FILTER, WireGuardMessageFilter());  // best effort
+  if (out.stranger >= 0) Attach(out.stranger, SO_ATTACH_FILTER, WireGuardMessageFilter());
+  return out;
+}
+
 uint16_t UdpSockets::Bind(uint16_t requested) {
   // Same retry policy as wireguard-go's StdNetBind.Open: with port 0 the IPv4 socket picks a
   // port, and if IPv6 cannot have that one, try again (at most 100 times).
   for (int tries = 0;; ++tries) {
     uint16_t port = requested;
-    FamilySockets v4 = ListenFamily(AF_INET, &port, fwmark_);
-    if (v4.known < 0 && v4.known != -EAFNOSUPPORT) {
-      throw std::system_error(-v4.known, std::generic_category(),
+    int error4 = 0;
+    int error6 = 0;
+    FamilySockets v4 = ListenFamily(AF_INET, &port, fwmark_, lanes_, &error4);
+    if (error4 != 0 && error4 != EAFNOSUPPORT) {
+      throw std::system_error(error4, std::generic_category(),
                               "bind UDP IPv4 port " + std::to_string(requested));
     }
-    FamilySockets v6 = ListenFamily(AF_INET6, &port, fwmark_);
-    auto closeV4 = [&v4]() {
-      for (int fd : {v4.known, v4.stranger}) {
-        if (fd >= 0) close(fd);
-      }
-    };
-    if (v6.known == -EADDRINUSE && requested == 0 && tries < 100) {
-      closeV4();
+    FamilySockets v6 = ListenFamily(AF_INET6, &port, fwmark_, lanes_, &error6);
+    if (error6 == EADDRINUSE && requested == 0 && tries < 100) {
+      v4.Close();
       continue;
     }
-    if (v6.known < 0 && v6.known != -EAFNOSUPPORT) {
-      closeV4();
-      throw std::system_error(-v6.known, std::generic_category(),
+    if (error6 != 0 && error6 != EAFNOSUPPORT) {
+      v4.Close();
+      throw std::system_error(error6, std::generic_category(),
                               "bind UDP IPv6 port " + std::to_string(port));
     }
-    if (v4.known < 0 && v6.known < 0) {
+    if (v4.lanes.empty() && v6.lanes.empty()) {
       throw std::system_error(EAFNOSUPPORT, std::generic_category(), "no IPv4 nor IPv6 UDP");
     }
     Close();
-    fd4_ = v4.known < 0 ? -1 : v4.known;
-    fd6_ = v6.known < 0 ? -1 : v6.known;
-    stranger4_ = v4.stranger;
-    stranger6_ = v6.stranger;
+    v4_ = std::move(v4);
+    v6_ = std::move(v6);
     port_ = port;
     return port;
   }
 }
 
 void UdpSockets::Close() {
-  for (int fd : {fd4_, fd6_, stranger4_, stranger6_}) {
-    if (fd >= 0) close(fd);
-  }
-  fd4_ = fd6_ = stranger4_ = stranger6_ = -1;
+  v4_.Close();
+  v6_.Close();
   port_ = 0;
 }
 
 void UdpSockets::SetFwmark(uint32_t mark) {
-  for (int fd : {fd4_, fd6_, stranger4_, stranger6_}) ApplyFwmark(fd, mark);
+  for (const FamilySockets* family : {&v4_, &v6_}) {
+    for (int fd : family->lanes) ApplyFwmark(fd, mark);
+    ApplyFwmark(family->stranger, mark);
+  }
   fwmark_ = mark;
 }
 
 void UdpSockets::SetKnownEndpoints(const std::vector<Endpoint>& endpoints) const {
   // Replacing a group's program is atomic for the kernel: no datagram goes unsteered.
-  if (stranger4_ >= 0) Attach(fd4_, SO_ATTACH_REUSEPORT_CBPF, SteeringProgram(AF_INET, endpoints));
-  if (stranger6_ >= 0) Attach(fd6_, SO_ATTACH_REUSEPORT_CBPF, SteeringProgram(AF_INET6, endpoints));
+  for (auto [family, sockets] : {std::pair<int, const FamilySockets*>{AF_INET, &v4_},
+                                 std::pair<int, const FamilySockets*>{AF_INET6, &v6_}}) {
+    if (sockets->stranger < 0) continue;
+    Attach(sockets->lanes[0], SO_ATTACH_REUSEPORT_CBPF,
+           SteeringProgram(family, endpoints, static_cast<unsigned>(sockets->lanes.size())));
+  }
 }
 
 uint64_t UdpSockets::KernelDrops() const {
-  return SocketDrops(fd4_) + SocketDrops(fd6_) + SocketDrops(stranger4_) + SocketDrops(stranger6_);
+  uint64_t drops = 0;
+  for (const FamilySockets* family : {&v4_, &v6_}) {
+    for (int fd : family->lanes) drops += SocketDrops(fd);
+    drops += SocketDrops(family->stranger);
+  }
+  return drops;
 }
 
 size_t UdpSockets::Send(Datagram* datagrams, size_t count, int flags) const {
@@ -291,7 +304,7 @@ size_t UdpSockets::Send(Datagram* datagrams, size_t count, int flags) const {
     bool v6 = datagrams[start].peer.IsV6();
     size_t end = start + 1;
     while (end < count && end - start < kMaxBatch && datagrams[end].peer.IsV6() == v6) ++end;
-    sent += SendFamily(v6 ? fd6_ : fd4_, datagrams + start, end - start, flags,
+    sent += SendFamily(v6 ? LaneFd6(0) : LaneFd4(0), datagrams + start, end - start, flags,
                        gso_.load(std::memory_order_relaxed));
     start = end;
   }

@@ -1,9 +1,11 @@
 // The device's UDP sockets: IPv4 and IPv6 (IPV6_V6ONLY) on the same port, as wireguard-go's
 // conn.StdNetBind opens them. Sending and receiving move batches of datagrams with
-// sendmmsg/recvmmsg. Each family has two receiving sockets in one SO_REUSEPORT group: a BPF
-// program steers the known endpoints' datagrams (SetKnownEndpoints) to the first and strangers'
-// to the second, and a socket filter drops what cannot be a WireGuard message in the kernel
-// (socket_filters.h). Where the kernel refuses either, one socket per family does it all.
+// sendmmsg/recvmmsg. Each family has a receiving socket per lane (each read by its own receive
+// thread) and one for strangers in one SO_REUSEPORT group: a BPF program steers each known
+// endpoint's datagrams (SetKnownEndpoints) to its lane's socket and strangers' to the last, and
+// a socket filter drops what cannot be a WireGuard message in the kernel (socket_filters.h).
+// Where the kernel refuses the program, the lanes' sockets share everything by the kernel's
+// flow hash (a flow still to one socket).
 // The kernel never fragments what they send (don't-fragment, as IP_PMTUDISC_DO /
 // IPV6_DONTFRAG): a datagram beyond the path MTU is refused with EMSGSIZE, so a tunnel whose own
 // packets are routed back into it dies out instead of looping on fragments.
@@ -39,6 +41,9 @@ class UdpSockets {
   static constexpr int kBufferBytes = 7 << 20;  // wireguard-go's socket buffer size
 
   UdpSockets() = default;
+  // How many lanes the next Bind opens (1..); the current sockets keep theirs.
+  void SetLanes(size_t lanes) { lanes_ = lanes; }
+  size_t Lanes() const { return lanes_; }
   ~UdpSockets() { Close(); }
   UdpSockets(const UdpSockets&) = delete;
   UdpSockets& operator=(const UdpSockets&) = delete;
@@ -51,18 +56,19 @@ class UdpSockets {
   // Applies SO_MARK to the open sockets and to later binds (0 clears it).
   void SetFwmark(uint32_t mark);
 
-  int Fd4() const { return fd4_; }
-  int Fd6() const { return fd6_; }
-  // The strangers' sockets; -1 when the family has one socket only.
-  int StrangerFd4() const { return stranger4_; }
-  int StrangerFd6() const { return stranger6_; }
-  // Datagrams from these endpoints go to Fd4/Fd6, all others to the strangers' sockets.
+  // The family's socket of a lane (0..Lanes()-1), or -1; Send goes through lane 0's.
+  int LaneFd4(size_t lane) const { return lane < v4_.lanes.size() ? v4_.lanes[lane] : -1; }
+  int LaneFd6(size_t lane) const { return lane < v6_.lanes.size() ? v6_.lanes[lane] : -1; }
+  // The strangers' sockets; -1 when the kernel refused the steering program.
+  int StrangerFd4() const { return v4_.stranger; }
+  int StrangerFd6() const { return v6_.stranger; }
+  // Datagrams from these endpoints go to their lanes' sockets, all others to the strangers'.
   void SetKnownEndpoints(const std::vector<Endpoint>& endpoints) const;
   // Datagrams the kernel dropped at our sockets since they were bound: not WireGuard messages
   // (the filter), or no room in a receive buffer.
   uint64_t KernelDrops() const;
   uint16_t Port() const { return port_; }
-  bool IsOpen() const { return fd4_ >= 0 || fd6_ >= 0; }
+  bool IsOpen() const { return !v4_.lanes.empty() || !v6_.lanes.empty(); }
 
   // Sends count datagrams (any mix of families); flags are sendmmsg flags (MSG_DONTWAIT for
   // callers that must not block). Returns how many the kernel accepted; the length of each
@@ -77,10 +83,17 @@ class UdpSockets {
   size_t SendFamily(int fd, Datagram* datagrams, size_t count, int flags, bool gso) const;
 
   mutable std::atomic<bool> gso_{true};
-  int fd4_ = -1;
-  int fd6_ = -1;
-  int stranger4_ = -1;
-  int stranger6_ = -1;
+  struct FamilySockets {
+    std::vector<int> lanes;  // empty: the family is not open
+    int stranger = -1;
+    void Close();
+  };
+  static FamilySockets ListenFamily(int family, uint16_t* port, uint32_t fwmark, size_t lanes,
+                                    int* error);
+
+  size_t lanes_ = 1;
+  FamilySockets v4_;
+  FamilySockets v6_;
   uint16_t port_ = 0;
   uint32_t fwmark_ = 0;
 };
