@@ -4,10 +4,10 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <cstring>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -17,7 +17,6 @@
 namespace viaguard {
 namespace {
 
-constexpr int kQueryTimeoutMs = 200;
 constexpr uint8_t kIcmp = 1, kTcp = 6, kUdp = 17, kDccp = 33, kIcmpv6 = 58, kSctp = 132,
                   kUdpLite = 136;
 
@@ -217,39 +216,29 @@ bool Conntrack::SourceBeforeNat(const ConntrackTuple& reply, uint8_t* sourceBefo
   header.nlmsg_len = static_cast<uint32_t>(message.size());
   std::memcpy(message.data(), &header, sizeof header);
   try {
-    socket_.Send(message.data(), message.size());
-    for (;;) {
-      pollfd ready{socket_.fd(), POLLIN, 0};
-      if (poll(&ready, 1, kQueryTimeoutMs) <= 0) return false;
-      for (const std::vector<uint8_t>& datagram : socket_.Receive(8).datagrams) {
-        const auto* answer = reinterpret_cast<const nlmsghdr*>(datagram.data());
-        size_t left = datagram.size();
-        for (; NLMSG_OK(answer, left); answer = NLMSG_NEXT(answer, left)) {
-          if (answer->nlmsg_seq != header.nlmsg_seq) continue;
-          if (answer->nlmsg_type == NLMSG_ERROR) return false;  // ENOENT: no entry
-          if (answer->nlmsg_type != (NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW)) continue;
-          if (answer->nlmsg_len < NLMSG_LENGTH(sizeof(nfgenmsg))) return false;
-          ConntrackTuple original, replyTuple;
-          uint32_t status = 0;
-          ForEachAttribute(static_cast<const uint8_t*>(NLMSG_DATA(answer)) + NLMSG_ALIGN(sizeof(nfgenmsg)),
-                           answer->nlmsg_len - NLMSG_LENGTH(sizeof(nfgenmsg)),
-                           [&](uint16_t type, const uint8_t* payload, size_t size) {
-                             if (type == CTA_TUPLE_ORIG) original = ParseTuple(reply.family, payload, size);
-                             if (type == CTA_TUPLE_REPLY) replyTuple = ParseTuple(reply.family, payload, size);
-                             if (type == CTA_STATUS && size == 4) status = LoadBe32(payload);
-                           });
-          if ((status & IPS_NAT_MASK) == 0) return false;
-          // The tuple the packet's replies match tells its direction; the other one is the
-          // packet as it came in.
-          const ConntrackTuple* arrived = replyTuple == reply ? &original
-                                          : original == reply ? &replyTuple
-                                                              : nullptr;
-          if (arrived == nullptr || std::memcmp(arrived->source, reply.destination, 16) == 0) return false;
-          std::memcpy(sourceBeforeNat, arrived->source, reply.family == Family::kIpv4 ? 4 : 16);
-          return true;
-        }
-      }
-    }
+    return socket_.Ask(message, [&](const nlmsghdr& answer) -> std::optional<bool> {
+      if (answer.nlmsg_type == NLMSG_ERROR) return false;  // ENOENT: no entry
+      if (answer.nlmsg_type != (NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_NEW)) return std::nullopt;
+      if (answer.nlmsg_len < NLMSG_LENGTH(sizeof(nfgenmsg))) return false;
+      ConntrackTuple original, replyTuple;
+      uint32_t status = 0;
+      ForEachAttribute(static_cast<const uint8_t*>(NLMSG_DATA(&answer)) + NLMSG_ALIGN(sizeof(nfgenmsg)),
+                       answer.nlmsg_len - NLMSG_LENGTH(sizeof(nfgenmsg)),
+                       [&](uint16_t type, const uint8_t* payload, size_t size) {
+                         if (type == CTA_TUPLE_ORIG) original = ParseTuple(reply.family, payload, size);
+                         if (type == CTA_TUPLE_REPLY) replyTuple = ParseTuple(reply.family, payload, size);
+                         if (type == CTA_STATUS && size == 4) status = LoadBe32(payload);
+                       });
+      if ((status & IPS_NAT_MASK) == 0) return false;
+      // The tuple the packet's replies match tells its direction; the other one is the
+      // packet as it came in.
+      const ConntrackTuple* arrived = replyTuple == reply ? &original
+                                      : original == reply ? &replyTuple
+                                                          : nullptr;
+      if (arrived == nullptr || std::memcmp(arrived->source, reply.destination, 16) == 0) return false;
+      std::memcpy(sourceBeforeNat, arrived->source, reply.family == Family::kIpv4 ? 4 : 16);
+      return true;
+    }).value_or(false);
   } catch (const std::system_error&) {
     return false;
   }

@@ -1,10 +1,12 @@
 #include "netlink.h"
 
 #include <linux/netlink.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include "netns.h"
@@ -109,6 +111,27 @@ RtnlSocket::Batch RtnlSocket::Receive(size_t maxDatagrams) {
     batch.datagrams.emplace_back(buffer_.begin(), buffer_.begin() + size);
   }
   return batch;
+}
+
+std::optional<bool> RtnlSocket::Ask(
+    const std::vector<uint8_t>& request,
+    const std::function<std::optional<bool>(const nlmsghdr&)>& answer) {
+  nlmsghdr header;
+  if (request.size() < sizeof header) ThrowErrno(EINVAL, "netlink request shorter than its header");
+  std::memcpy(&header, request.data(), sizeof header);
+  Send(request.data(), request.size());
+  for (;;) {
+    pollfd ready{fd_, POLLIN, 0};
+    if (poll(&ready, 1, kAnswerTimeoutMs) <= 0) return std::nullopt;
+    for (const std::vector<uint8_t>& datagram : Receive(8).datagrams) {
+      const auto* message = reinterpret_cast<const nlmsghdr*>(datagram.data());
+      size_t left = datagram.size();
+      for (; NLMSG_OK(message, left); message = NLMSG_NEXT(message, left)) {
+        if (message->nlmsg_seq != header.nlmsg_seq) continue;
+        if (std::optional<bool> verdict = answer(*message)) return verdict;
+      }
+    }
+  }
 }
 
 void RtnlSocket::Close() {

@@ -1,19 +1,25 @@
 // A netlink socket (NETLINK_ROUTE unless another protocol is asked for, e.g. NETLINK_NETFILTER):
 // non-blocking, close-on-exec, large receive buffer, extended acks, optionally created inside
 // another network namespace. Plain C++: the binding polls fd() and
-// calls Receive() when it is readable.
+// calls Receive() when it is readable; Ask() is one request and its answer, waiting for it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
+
+struct nlmsghdr;
 
 namespace viaguard {
 
 class RtnlSocket {
  public:
   static constexpr int kNetlinkRoute = 0;  // NETLINK_ROUTE
+  // How long Ask() waits for the kernel to say something more about its request.
+  static constexpr int kAnswerTimeoutMs = 200;
 
   // What one Receive() call drained.
   struct Batch {
@@ -39,6 +45,12 @@ class RtnlSocket {
   // Reads up to maxDatagrams queued datagrams without blocking. Throws std::system_error on
   // errors other than EAGAIN/ENOBUFS.
   Batch Receive(size_t maxDatagrams);
+  // Sends one request (a whole netlink message; its nlmsg_seq names the answers) and hands each
+  // message carrying that sequence number to `answer` until it returns a verdict (nullopt: not
+  // the answer, read on). nullopt when a wait of kAnswerTimeoutMs passes with nothing to read.
+  // Throws std::system_error as Send and Receive do.
+  std::optional<bool> Ask(const std::vector<uint8_t>& request,
+                          const std::function<std::optional<bool>(const nlmsghdr&)>& answer);
   void Close();
 
   int fd() const { return fd_; }

@@ -2,15 +2,14 @@
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <poll.h>
 
 #include <cstring>
+#include <optional>
+#include <system_error>
 #include <vector>
 
 namespace viaguard {
 namespace {
-
-constexpr int kQueryTimeoutMs = 200;
 
 void PutAttribute(std::vector<uint8_t>& message, uint16_t type, const void* data, size_t length) {
   rtattr attribute{};
@@ -77,33 +76,23 @@ bool SourceRouteCheck::StillRouted(const Endpoint& e, uint32_t mark) {
   header.nlmsg_len = static_cast<uint32_t>(message.size());
   std::memcpy(message.data(), &header, sizeof(header));
   try {
-    queries_.Send(message.data(), message.size());
-    for (;;) {
-      pollfd ready{queries_.fd(), POLLIN, 0};
-      if (poll(&ready, 1, kQueryTimeoutMs) <= 0) return true;
-      for (const std::vector<uint8_t>& datagram : queries_.Receive(8).datagrams) {
-        const auto* reply = reinterpret_cast<const nlmsghdr*>(datagram.data());
-        size_t left = datagram.size();
-        for (; NLMSG_OK(reply, left); reply = NLMSG_NEXT(reply, left)) {
-          if (reply->nlmsg_seq != header.nlmsg_seq) continue;
-          if (reply->nlmsg_type == NLMSG_ERROR) {
-            const auto* error = static_cast<const nlmsgerr*>(NLMSG_DATA(reply));
-            return error->error == 0;
-          }
-          if (reply->nlmsg_type != RTM_NEWROUTE) continue;
-          if (e.localIfindex == 0) return true;
-          const auto* found = static_cast<const rtmsg*>(NLMSG_DATA(reply));
-          int attributesLeft = static_cast<int>(RTM_PAYLOAD(reply));
-          for (const rtattr* a = RTM_RTA(found); RTA_OK(a, attributesLeft); a = RTA_NEXT(a, attributesLeft)) {
-            if (a->rta_type != RTA_OIF || RTA_PAYLOAD(a) < sizeof(uint32_t)) continue;
-            uint32_t oif;
-            std::memcpy(&oif, RTA_DATA(a), sizeof(oif));
-            return oif == e.localIfindex;
-          }
-          return true;
-        }
+    return queries_.Ask(message, [&](const nlmsghdr& reply) -> std::optional<bool> {
+      if (reply.nlmsg_type == NLMSG_ERROR) {
+        const auto* error = static_cast<const nlmsgerr*>(NLMSG_DATA(&reply));
+        return error->error == 0;
       }
-    }
+      if (reply.nlmsg_type != RTM_NEWROUTE) return std::nullopt;
+      if (e.localIfindex == 0) return true;
+      const auto* found = static_cast<const rtmsg*>(NLMSG_DATA(&reply));
+      int attributesLeft = static_cast<int>(RTM_PAYLOAD(&reply));
+      for (const rtattr* a = RTM_RTA(found); RTA_OK(a, attributesLeft); a = RTA_NEXT(a, attributesLeft)) {
+        if (a->rta_type != RTA_OIF || RTA_PAYLOAD(a) < sizeof(uint32_t)) continue;
+        uint32_t oif;
+        std::memcpy(&oif, RTA_DATA(a), sizeof(oif));
+        return oif == e.localIfindex;
+      }
+      return true;
+    }).value_or(true);
   } catch (const std::system_error&) {
     return true;
   }

@@ -76,7 +76,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       },
     });
     routes = watchRoutes(device, log, link.home, link.index);
-    server = await UapiServer.listen(ifname, createUapiHandler(device, log), { fd: options.uapiFd, socketDir: options.socketDir });
+    server = await UapiServer.listen(ifname, createUapiHandler(device, log), { fd: options.uapiFd, socketDir: options.socketDir, log });
   } catch (error) {
     routes?.close();
     link?.close();

@@ -13,6 +13,7 @@ import { chmod, link, lstat, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import type { Logger } from '../log.js';
 import { UAPI_ERRNO, UapiError } from './errors.js';
 import { LineSplitter, MAX_LINE_BYTES, OVERLONG } from './line-splitter.js';
 import { SetRequestParser, type SetTransaction } from './set-request.js';
@@ -36,6 +37,8 @@ export interface UapiServerOptions {
   socketDir?: string;
   /** An inherited listening socket (WG_UAPI_FD) already bound at the socket path. */
   fd?: number;
+  /** Told (once) when the socket file cannot be watched and is polled instead. */
+  log?: Logger;
 }
 
 export interface UapiServerEvents {
@@ -57,6 +60,7 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
   private identity: { dev: number; ino: number } | undefined;
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
+  private removalReported = false;
   private closed = false;
 
   private constructor(
@@ -79,7 +83,7 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
     if (!stats.isSocket()) throw new Error(`${uapi.path} is not a socket`);
     uapi.identity = { dev: stats.dev, ino: stats.ino };
     uapi.server.on('error', (error) => uapi.emit('error', error));
-    uapi.watchSocketFile();
+    uapi.watchSocketFile(options.log);
     return uapi;
   }
 
@@ -158,8 +162,7 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.watcher?.close();
-    clearInterval(this.poller);
+    this.stopWatching();
     const ours = await this.socketIsOurs();
     for (const socket of this.connections) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -178,24 +181,40 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
     }
   }
 
-  // inotify on the directory reacts at once; the poll covers filesystems where it does not.
-  private watchSocketFile(): void {
+  /**
+   * inotify on the directory notices at once and costs nothing while idle. Only where it cannot
+   * be set up (no inotify, limits reached) or fails later is the file checked every POLL_MS.
+   */
+  private watchSocketFile(log: Logger | undefined): void {
+    const dir = dirname(this.path);
     const check = () => {
       void this.socketIsOurs().then((ours) => {
-        if (ours || this.closed || !this.poller) return;
-        this.watcher?.close();
-        clearInterval(this.poller);
-        this.poller = undefined;
+        if (ours || this.closed || this.removalReported) return;
+        this.removalReported = true;
+        this.stopWatching();
         this.emit('socketRemoved');
       });
     };
+    const fallBack = (error: Error) => {
+      this.stopWatching();
+      if (this.closed || this.removalReported) return;
+      log?.error(`UAPI: cannot watch ${dir} for the removal of ${this.path} (${error.message}); checking it every ${POLL_MS} ms instead`);
+      this.poller = setInterval(check, POLL_MS).unref();
+      check();
+    };
     try {
-      this.watcher = watch(dirname(this.path), { persistent: false }, check);
-      this.watcher.on('error', () => this.watcher?.close());
-    } catch {
-      this.watcher = undefined;
+      this.watcher = watch(dir, { persistent: false }, check);
+      this.watcher.on('error', fallBack);
+    } catch (error) {
+      fallBack(error as Error);
     }
-    this.poller = setInterval(check, POLL_MS).unref();
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    clearInterval(this.poller);
+    this.poller = undefined;
   }
 
   /** Runs `task` after every earlier request of every connection (wireguard-go's ipcMutex). */

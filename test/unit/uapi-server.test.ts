@@ -1,5 +1,6 @@
 // The UAPI server and client over real unix sockets in a private directory (no root needed):
-// framing, errors, socket file life cycle, descriptor inheritance.
+// framing, errors, socket file life cycle (the inotify fallback needs user namespaces),
+// descriptor inheritance.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +15,7 @@ import { UapiClient } from '../../src/uapi/client.js';
 import { UAPI_ERRNO, UapiError } from '../../src/uapi/errors.js';
 import { UapiServer, type UapiHandler } from '../../src/uapi/server.js';
 import type { SetTransaction } from '../../src/uapi/set-request.js';
+import { isAlive, voluntaryContextSwitches } from '../../src/testing/proc-stat.js';
 import { UapiModel } from '../support/uapi-model.js';
 
 const K1 = 'e84b5a6d2717c1003a13b431570353dbaca9146cf150c5f8575680feba52027a';
@@ -43,18 +45,24 @@ async function open(path: string): Promise<Socket> {
   return socket;
 }
 
-/** Runs a node script; resolves with its first stdout line. */
-async function runScript(dir: string, name: string, source: string): Promise<{ line: string; exited: Promise<number | null> }> {
+/** Runs a node script (by default as `node file`); resolves with its first stdout line. */
+async function runScript(
+  dir: string,
+  name: string,
+  source: string,
+  command: (file: string) => [string, ...string[]] = (file) => [process.execPath, file],
+): Promise<{ line: string; exited: Promise<number | null>; pid: number }> {
   const file = join(dir, name);
   writeFileSync(file, source);
-  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [program, ...args] = command(file);
+  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   let out = '';
   while (!out.includes('\n')) {
     const [chunk] = (await Promise.race([once(child.stdout, 'data'), exited.then(() => [Buffer.from(`exited\n`)])])) as [Buffer];
     out += chunk.toString();
   }
-  return { line: out.split('\n')[0], exited };
+  return { line: out.split('\n')[0], exited, pid: child.pid! };
 }
 
 describe('uapi/server and client', () => {
@@ -208,6 +216,49 @@ describe('uapi/server and client', () => {
     await server.close();
     assert.equal(existsSync(path), false);
     server = undefined;
+  });
+
+  it('sleeps while the socket file can be watched; where inotify is unavailable, says why once and checks the file every second', async function () {
+    this.timeout(20_000);
+    const socketDir = join(dir, 'wireguard');
+    // Exits 0 when its socket file is removed. V8's memory reducer (a few GCs on the main thread
+    // after start-up) is off, so an idle main thread has nothing to wake up for.
+    const serve = (name: string) => `import { UapiServer } from ${JSON.stringify(SERVER_MODULE)};
+const logged = [];
+const server = await UapiServer.listen(${JSON.stringify(name)}, { get: () => [], set: async () => {} }, { socketDir: ${JSON.stringify(socketDir)}, log: { verbose: () => {}, error: (m) => logged.push(m) } });
+server.on('socketRemoved', () => process.exit(0));
+console.log('ready ' + JSON.stringify(logged));
+`;
+    const node = (file: string): [string, ...string[]] => [process.execPath, '--no-memory-reducer', file];
+    // A user namespace of its own, where no inotify watch may be added (the limit is per namespace).
+    const withoutInotify = (file: string): [string, ...string[]] => [
+      'unshare', '--user', '--map-root-user', 'sh', '-c', 'echo 0 > /proc/sys/user/max_inotify_watches && exec "$0" "$@"', ...node(file),
+    ];
+    const started: number[] = [];
+    try {
+      const watching = await runScript(dir, 'watching.mjs', serve('watch0'), node);
+      started.push(watching.pid);
+      const polling = await runScript(dir, 'polling.mjs', serve('poll0'), withoutInotify);
+      started.push(polling.pid);
+      assert.equal(watching.line, 'ready []');
+      assert.match(polling.line, /^ready \[/);
+      const messages = JSON.parse(polling.line.slice('ready '.length)) as string[];
+      assert.equal(messages.length, 1, polling.line);
+      assert.match(messages[0], /^UAPI: cannot watch .*wireguard for the removal of .*poll0\.sock \(ENOSPC: .*\); checking it every 1000 ms instead$/);
+
+      const wakeUps = () => [watching.pid, polling.pid].map((pid) => voluntaryContextSwitches(`/proc/${pid}/status`));
+      const before = wakeUps();
+      await new Promise((r) => setTimeout(r, 3000));
+      const [watchingWakeUps, pollingWakeUps] = wakeUps().map((count, i) => count - before[i]);
+      assert.ok(watchingWakeUps <= 1, `the watching server's main thread woke ${watchingWakeUps} times in 3 s`);
+      assert.ok(pollingWakeUps >= 2, `the polling server's main thread woke only ${pollingWakeUps} times in 3 s`);
+
+      unlinkSync(join(socketDir, 'watch0.sock'));
+      unlinkSync(join(socketDir, 'poll0.sock'));
+      assert.deepEqual(await Promise.all([watching.exited, polling.exited]), [0, 0]);
+    } finally {
+      for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('serves on an inherited descriptor, as a re-executed daemon does', async function () {
