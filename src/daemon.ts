@@ -84,7 +84,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     throw error;
   }
 
-  const drops = logDrops(device, log);
+  // Its timer would wake an idle daemon every 10 s to read counters for lines nobody sees.
+  const drops = log.verboseEnabled === false ? undefined : logDrops(device, log);
   const sources = watchSourceAddresses(device, log);
   let finish: (reason: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => (finish = resolve));
@@ -98,7 +99,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     process.off('SIGTERM', onSignal);
     link?.close();
     routes?.close();
-    drops.close();
+    drops?.close();
     sources.close();
     device.close(reason);
     void (server?.close() ?? Promise.resolve()).finally(() => finish(reason));

@@ -4,6 +4,8 @@ export type LogLevel = 'verbose' | 'error' | 'silent';
 export interface Logger {
   verbose(message: string): void;
   error(message: string): void;
+  /** False when verbose lines go nowhere: work done only to phrase them can be skipped. */
+  readonly verboseEnabled?: boolean;
 }
 
 export function parseLogLevel(value: string | undefined): LogLevel {
@@ -21,6 +23,7 @@ export function parseLogLevel(value: string | undefined): LogLevel {
 export function createLogger(tag: string, level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
   const line = (kind: string, message: string) => `${new Date().toISOString()} ${kind} (${tag}) ${message}\n`;
   return {
+    verboseEnabled: level === 'verbose',
     verbose: (message) => {
       if (level === 'verbose') write(line('DEBUG', message));
     },
