@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   viaguard::binding::InitOffload(env, exports);
   viaguard::binding::InitIcmpError(env, exports);
   viaguard::binding::InitProtocolConstants(env, exports);
+  viaguard::binding::InitSocketFilters(env, exports);
   return exports;
 }
 

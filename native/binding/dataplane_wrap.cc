@@ -23,33 +23,12 @@ namespace {
 
 double NsToMs(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 
-double IntegerArg(const Napi::CallbackInfo& info, size_t i, const char* name, double min,
-                  double max) {
-  if (i >= info.Length() || !info[i].IsNumber()) {
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
-  }
-  double d = info[i].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || std::trunc(d) != d || d < min || d > max) {
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in " +
-                                                std::to_string(static_cast<uint64_t>(min)) + ".." +
-                                                std::to_string(static_cast<uint64_t>(max)));
-  }
-  return d;
-}
-
 PeerId PeerArg(const Napi::CallbackInfo& info, size_t i) {
   return static_cast<PeerId>(IntegerArg(info, i, "peer", 1, 0xffffffffu));
 }
 
 uint32_t U32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return static_cast<uint32_t>(IntegerArg(info, i, name, 0, 0xffffffffu));
-}
-
-std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (i >= info.Length() || !info[i].IsString()) {
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a string");
-  }
-  return info[i].As<Napi::String>().Utf8Value();
 }
 
 bool BoolArg(const Napi::CallbackInfo& info, size_t i, const char* name) {

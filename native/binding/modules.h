@@ -16,5 +16,6 @@ void InitHandshakeCrypto(Napi::Env env, Napi::Object exports);
 void InitOffload(Napi::Env env, Napi::Object exports);
 void InitIcmpError(Napi::Env env, Napi::Object exports);
 void InitProtocolConstants(Napi::Env env, Napi::Object exports);
+void InitSocketFilters(Napi::Env env, Napi::Object exports);
 
 }  // namespace viaguard::binding

@@ -4,6 +4,7 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -19,6 +20,28 @@ inline Napi::Error SystemError(Napi::Env env, const std::system_error& e) {
   error.Set("errno", Napi::Number::New(env, err));
   error.Set("code", Napi::String::New(env, uv_err_name(-err)));
   return error;
+}
+
+// An integer number in min..max.
+inline double IntegerArg(const Napi::CallbackInfo& info, size_t i, const char* name, double min,
+                         double max) {
+  if (i >= info.Length() || !info[i].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  }
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::trunc(d) != d || d < min || d > max) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in " +
+                                                std::to_string(static_cast<uint64_t>(min)) + ".." +
+                                                std::to_string(static_cast<uint64_t>(max)));
+  }
+  return d;
+}
+
+inline std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || !info[i].IsString()) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a string");
+  }
+  return info[i].As<Napi::String>().Utf8Value();
 }
 
 struct ByteView {

@@ -265,6 +265,10 @@ export interface NativeAddon {
     tcp: boolean,
     udp: boolean,
   ): Array<{ header: Uint8Array; packet: Uint8Array }>;
+  /** native/socket_filters.h, for tests: the SO_REUSEPORT steering program as [code, jt, jf, k] instructions. */
+  steeringProgram(family: 4 | 6, endpoints: Array<[address: string, port: number]>, lanes: number): Array<[number, number, number, number]>;
+  /** The receive lane (0..lanes-1) the steering gives a known endpoint. */
+  knownLane(address: string, port: number, lanes: number): number;
   /** native/ip_packet.h: the same 32 bits for both directions of an IP packet's flow (0: no IP packet). */
   symmetricFlowHash(packet: Uint8Array): number;
   /** native/icmp_error.h: the destination-unreachable answer to an IP packet, null when none may be sent. */
