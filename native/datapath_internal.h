@@ -70,6 +70,7 @@ struct DataPlane::RxContext {
   size_t size = 0;
   std::unique_ptr<GroCoalescer> coalescer;  // when the device takes TSO
   size_t unpostedHandshakes = 0;
+  uint64_t received = 0;  // authenticated data messages of the batch, counted at its end
 };
 
 }  // namespace viaguard

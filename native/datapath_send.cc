@@ -342,21 +342,39 @@ void DataPlane::FlushTx(TxContext& tx) {
     std::shared_lock lock(socketsMu_);
     sockets_.Send(tx.datagrams, tx.size, 0);
   }
+  // Shared counters and a peer's statistics are written once per batch and per run of the
+  // peer's messages, not per packet: transmit threads on many cores would share their lines.
   uint64_t now = MonotonicNs();
-  for (size_t i = 0; i < tx.size; ++i) {
-    if (tx.datagrams[i].length == 0) {
-      counters_.Add(tx.datagrams[i].error == EMSGSIZE ? Counter::kDroppedOverPathMtu
-                                                      : Counter::kDroppedSendFailed);
-    } else {
-      Peer& peer = *tx.peers[i];
-      if (tx.datagrams[i].localRefused) ForgetLocal(peer, tx.datagrams[i].peer);
-      peer.txBytes.fetch_add(tx.datagrams[i].length, std::memory_order_relaxed);
-      peer.NoteAuthenticatedSent(now, tx.data[i]);
-      counters_.Add(Counter::kDataPacketsSent);
+  uint64_t sent = 0;
+  for (size_t i = 0; i < tx.size;) {
+    Peer& peer = *tx.peers[i];
+    uint64_t bytes = 0;
+    bool accepted = false;
+    bool data = false;
+    size_t run = i;
+    for (; run < tx.size && tx.peers[run].get() == &peer; ++run) {
+      const Datagram& datagram = tx.datagrams[run];
+      if (datagram.length == 0) {
+        counters_.Add(datagram.error == EMSGSIZE ? Counter::kDroppedOverPathMtu
+                                                 : Counter::kDroppedSendFailed);
+        continue;
+      }
+      if (datagram.localRefused) ForgetLocal(peer, datagram.peer);
+      bytes += datagram.length;
+      accepted = true;
+      data = data || tx.data[run];
+      ++sent;
     }
-    tx.peers[i].reset();
-    tx.keypairs[i].reset();
+    if (accepted) {
+      peer.txBytes.fetch_add(bytes, std::memory_order_relaxed);
+      peer.NoteAuthenticatedSent(now, data);
+    }
+    for (; i < run; ++i) {
+      tx.peers[i].reset();
+      tx.keypairs[i].reset();
+    }
   }
+  if (sent > 0) counters_.Add(Counter::kDataPacketsSent, sent);
   tx.size = 0;
 }
 
