@@ -52,6 +52,10 @@ export interface UapiServerEvents {
 
 const WRITE_CHUNK = 64 * 1024;
 const POLL_MS = 1000;
+// Connections the kernel queues before the event loop accepts them (Node's default is 511): a
+// burst of clients (a monitoring fleet, a script in a loop) gets EAGAIN beyond it. The kernel
+// caps it at net.core.somaxconn.
+const LISTEN_BACKLOG = 4096;
 
 export class UapiServer extends EventEmitter<UapiServerEvents> {
   readonly path: string;
@@ -112,7 +116,7 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
       // (wireguard-go's umask 077 leaves 0700; the execute bit means nothing on a socket).
       const umask = process.umask(0o177);
       try {
-        this.server.listen(target, () => {
+        this.server.listen({ ...target, backlog: LISTEN_BACKLOG }, () => {
           this.server.off('error', onError);
           resolve();
         });
@@ -133,7 +137,7 @@ export class UapiServer extends EventEmitter<UapiServerEvents> {
     try {
       await new Promise<void>((resolve, reject) => {
         this.server.once('error', reject);
-        this.server.listen({ path: temporary }, () => {
+        this.server.listen({ path: temporary, backlog: LISTEN_BACKLOG }, () => {
           this.server.off('error', reject);
           resolve();
         });

@@ -81,17 +81,24 @@ describe('manual pages and --help (one source)', function () {
       const help = await node([VIAGUARDD, flag]);
       assert.deepEqual(help, { code: 0, stdout: helpText(VIAGUARDD_MANUAL), stderr: '' });
     }
-    assert.match(helpText(VIAGUARDD_MANUAL), /^Usage: viaguardd \[-f\|--foreground\] \[--peer-selection allowed-ips\|route\] \[--threads N\] IFACE\n/);
+    assert.match(helpText(VIAGUARDD_MANUAL), /^Usage: viaguardd \[-f\|--foreground\] \[--peer-selection allowed-ips\|route\] \[--threads N\] \[--queues N\] IFACE\n/);
     assert.deepEqual(await node([VIAGUARDD, '--version']), { code: 0, stdout: `viaguardd v${manifest.version}\n`, stderr: '' });
     assert.deepEqual(await node([VIAGUARD, '--version']), { code: 0, stdout: `viaguard v${manifest.version}\n`, stderr: '' });
   });
 
   it('viaguardd accepts exactly the options on its page; anything else is one line and exit 1', async () => {
     // Without an interface name every valid option ends in the usage line, not "unknown option".
-    for (const args of [['-f'], ['--foreground'], ['--peer-selection', 'route'], ['--peer-selection=allowed-ips']]) {
+    for (const args of [['-f'], ['--foreground'], ['--peer-selection', 'route'], ['--peer-selection=allowed-ips'], ['--threads', '2'], ['--queues', '2'], ['--queues=3']]) {
       const result = await node([VIAGUARDD, ...args]);
       assert.equal(result.code, 1);
       assert.equal(result.stderr, `viaguardd: usage: ${VIAGUARDD_MANUAL.synopsis[0]} (see viaguardd --help)\n`, args.join(' '));
+    }
+    for (const [args, message] of [
+      [['--queues', '0', 'wg0'], 'viaguardd: --queues: expected a number of queues in 1..256, got "0"\n'],
+      [['--queues'], `viaguardd: --queues needs a value\nusage: ${VIAGUARDD_MANUAL.synopsis[0]} (see viaguardd --help)\n`],
+    ] as const) {
+      const result = await node([VIAGUARDD, ...args]);
+      assert.deepEqual({ code: result.code, stderr: result.stderr }, { code: 1, stderr: message }, args.join(' '));
     }
     const unknown = await node([VIAGUARDD, '--daemon', 'wg0']);
     assert.equal(unknown.code, 1);
