@@ -1,9 +1,12 @@
 // What the data plane's stage files (datapath*.cc) share: batch and slot sizes, the epoll tags
 // and the transmit thread's buffers. Not part of the DataPlane interface.
 #pragma once
+#include <pthread.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "datapath.h"
 #include "protocol_constants.h"
@@ -41,6 +44,13 @@ class DataPlane::DeviceWriter final : public PacketSink {
   DeviceQueues& queues_;
   Counters& counters_;
 };
+
+// Names the calling thread base, base1, base2... by its queue or lane (ps, top, the tests).
+inline void NameThread(const char* base, size_t index) {
+  std::string name = base;
+  if (index > 0) name += std::to_string(index);
+  pthread_setname_np(pthread_self(), name.c_str());
+}
 
 inline uint64_t Elapsed(uint64_t now, uint64_t then) { return now > then ? now - then : 0; }
 

@@ -2,7 +2,6 @@
 // control plane after the mac1 check), data messages decrypted, then consumed: the source
 // check and the write to the device.
 #include <openssl/crypto.h>
-#include <pthread.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
@@ -30,7 +29,7 @@ uint64_t Load64(const uint8_t* p) {
 }  // namespace
 
 void DataPlane::ReceiveLoop(size_t lane) {
-  pthread_setname_np(pthread_self(), ("viaguard-rx" + (lane == 0 ? std::string() : std::to_string(lane))).c_str());
+  NameThread("viaguard-rx", lane);
   RxContext& rx = *rxLanes_[lane];
   std::unique_ptr<uint8_t[]> memory(new uint8_t[kBatch * kRxSlotSize]);
   Datagram datagrams[kBatch];

@@ -1,7 +1,6 @@
 // The transmit side: the control plane's handshake and keepalive sends, the transmit thread's
 // device reads (IP packets routed by AllowedIPs), sealing, staging until a session exists, and
 // the batched sendmmsg flush.
-#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -110,7 +109,7 @@ void DataPlane::QueueTxWork(PeerId id, TxWork work) {
 }
 
 void DataPlane::TransmitLoop(size_t q) {
-  pthread_setname_np(pthread_self(), ("viaguard-tx" + (q == 0 ? std::string() : std::to_string(q))).c_str());
+  NameThread("viaguard-tx", q);
   auto tx = std::make_unique<TxContext>();
   std::vector<DataPlaneEvent> events;
   IpDevice& device = queues_->At(q);
@@ -348,8 +347,7 @@ void DataPlane::FlushTx(TxContext& tx) {
   uint64_t sent = 0;
   for (size_t i = 0; i < tx.size;) {
     Peer& peer = *tx.peers[i];
-    uint64_t bytes = 0;
-    bool accepted = false;
+    uint64_t bytes = 0;  // of the run's accepted datagrams (none is empty)
     bool data = false;
     size_t run = i;
     for (; run < tx.size && tx.peers[run].get() == &peer; ++run) {
@@ -361,11 +359,10 @@ void DataPlane::FlushTx(TxContext& tx) {
       }
       if (datagram.localRefused) ForgetLocal(peer, datagram.peer);
       bytes += datagram.length;
-      accepted = true;
       data = data || tx.data[run];
       ++sent;
     }
-    if (accepted) {
+    if (bytes > 0) {
       peer.txBytes.fetch_add(bytes, std::memory_order_relaxed);
       peer.NoteAuthenticatedSent(now, data);
     }
